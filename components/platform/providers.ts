@@ -1,0 +1,55 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as gcp from "@pulumi/gcp";
+import * as github from "@pulumi/github";
+import * as k8s from "@pulumi/kubernetes";
+import type { StackConfig } from "../../config";
+import { renderGkeKubeconfig } from "./kubeconfig";
+
+/** The explicit providers every component receives; default providers are disabled for kubernetes and github. */
+export interface Providers {
+    readonly gcp: gcp.Provider;
+    readonly k8s: k8s.Provider;
+    readonly github: github.Provider;
+}
+
+/**
+ * Builds the channel's providers from its config. Labels every GCP resource with the channel so cost reports and
+ * `gcloud ... --filter labels.channel=prod` find them.
+ */
+export function createProviders(cfg: StackConfig): Providers {
+    const gcpProvider = new gcp.Provider("gcp", {
+        project: cfg.gcp.project,
+        region: cfg.gcp.region,
+        defaultLabels: { channel: cfg.stack, "managed-by": "pulumi", "pulumi-project": "data-infra" },
+    });
+
+    let kubeconfig: pulumi.Input<string>;
+    let context: string | undefined;
+    if (cfg.cluster.kind === "gke") {
+        const gke = cfg.cluster;
+        const project = gke.project ?? cfg.gcp.project;
+        const cluster = gcp.container.getClusterOutput(
+            { name: gke.name, location: gke.location, project },
+            { provider: gcpProvider },
+        );
+        kubeconfig = pulumi.all([cluster.endpoint, cluster.masterAuths]).apply(([endpoint, auths]) =>
+            renderGkeKubeconfig({
+                contextName: `gke_${project}_${gke.location}_${gke.name}`,
+                endpoint,
+                caCertificate: auths[0]?.clusterCaCertificate ?? "",
+            }),
+        );
+    } else {
+        kubeconfig = cfg.cluster.kubeconfig;
+        context = cfg.cluster.context;
+    }
+    const k8sProvider = new k8s.Provider("k8s", {
+        kubeconfig: pulumi.secret(kubeconfig),
+        context,
+        // Server-side apply lets Pulumi adopt objects that kubectl/helm applied before (the legacy system).
+        enableServerSideApply: true,
+    });
+
+    const githubProvider = new github.Provider("github", { owner: cfg.github.owner });
+    return { gcp: gcpProvider, k8s: k8sProvider, github: githubProvider };
+}

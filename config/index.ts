@@ -1,0 +1,173 @@
+import Ajv, { type ErrorObject, type SchemaObject } from "ajv";
+import { Problems } from "./problems";
+import { NAMESPACE, keyPath, type ConfigContext, type SectionValue } from "./section";
+import { sections } from "./sections";
+import { closest } from "./suggest";
+
+export { NAMESPACE } from "./section";
+
+/** The whole, validated, frozen config of one stack (release channel). */
+export type StackConfig = { readonly stack: string } & {
+    readonly [K in keyof typeof sections]: SectionValue<(typeof sections)[K]>;
+};
+
+type SectionKey = keyof typeof sections;
+const sectionKeys = Object.keys(sections) as SectionKey[];
+
+const ajv = new Ajv({ allErrors: true, useDefaults: true, verbose: true, strict: true });
+const validate = ajv.compile({
+    type: "object",
+    additionalProperties: false,
+    properties: Object.fromEntries(sectionKeys.map((k) => [k, sections[k].schema])),
+} satisfies SchemaObject);
+
+/**
+ * Turns the engine's config map (`pulumi.runtime.allConfig()`: `"data-infra:composer" → JSON text`) into the typed
+ * stack config. Checks every key and throws one {@link ValidationError} listing every problem; keys of other
+ * namespaces (`gcp:`, `pulumi:`) are ignored, unknown `data-infra:` keys are errors.
+ *
+ * @param secretKeys engine keys whose values are secret: their values never appear in messages.
+ */
+export function parseStackConfig(
+    stack: string,
+    engineConfig: Readonly<Record<string, string>>,
+    secretKeys: ReadonlySet<string> = new Set(),
+): StackConfig {
+    const problems = new Problems();
+    const values: Record<string, unknown> = {};
+    for (const [fullKey, text] of Object.entries(engineConfig).sort(([a], [b]) => a.localeCompare(b))) {
+        if (!fullKey.startsWith(`${NAMESPACE}:`)) continue;
+        const key = fullKey.slice(NAMESPACE.length + 1);
+        const shown = secretKeys.has(fullKey) ? "[secret]" : decode(text);
+        if (!(key in sections)) {
+            const hint = closest(key, sectionKeys);
+            problems.add(
+                fullKey,
+                `unknown config key${hint ? `; did you mean ${keyPath(hint)}?` : ""}`,
+                shown,
+            );
+            continue;
+        }
+        values[key] = decode(text);
+    }
+    for (const key of sectionKeys) {
+        if (sections[key].required && values[key] === undefined) {
+            problems.add(
+                keyPath(key),
+                `required key is missing: set it in Pulumi.${stack}.yaml or Pulumi.yaml`,
+            );
+        }
+    }
+
+    const data = structuredClone(values);
+    const broken = new Set<string>();
+    if (!validate(data)) {
+        for (const e of validate.errors ?? []) {
+            const p = describe(e);
+            if (p) {
+                broken.add(p.section);
+                problems.add(p.where, p.what, ...(p.hasGot ? [p.got] : []));
+            }
+        }
+    }
+
+    const ctx: ConfigContext = { stack };
+    const resolved: Record<string, unknown> = { stack };
+    for (const key of sectionKeys) {
+        if (broken.has(key) || (sections[key].required && data[key] === undefined)) continue;
+        resolved[key] = sections[key].resolve(data[key], ctx, problems);
+    }
+    problems.throwIfAny(`invalid config for stack "${stack}"`);
+    return deepFreeze(resolved) as StackConfig;
+}
+
+/** Engine config values are strings; structured values arrive as JSON text. */
+function decode(text: string): unknown {
+    const t = text.trimStart();
+    if (t.startsWith("{") || t.startsWith("[")) {
+        try {
+            return JSON.parse(text);
+        } catch {
+            return text;
+        }
+    }
+    return text;
+}
+
+interface Described {
+    section: string;
+    where: string;
+    what: string;
+    hasGot: boolean;
+    got?: unknown;
+}
+
+/** One ajv error in the user's terms: the config key path and what would be accepted. */
+function describe(e: ErrorObject): Described | undefined {
+    const segments = e.instancePath
+        .split("/")
+        .slice(1)
+        .map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"))
+        .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
+    const section = String(segments[0] ?? "");
+    if (!section) return undefined; // the root object itself: unknown top-level keys are reported before ajv runs
+    const where = keyPath(section, ...segments.slice(1));
+    const params = e.params as Record<string, unknown>;
+    const description = (e.parentSchema as { description?: string } | undefined)?.description;
+    switch (e.keyword) {
+        case "required":
+            return {
+                section,
+                where: `${where}.${params.missingProperty}`,
+                what: "required key is missing",
+                hasGot: false,
+            };
+        case "additionalProperties": {
+            const extra = String(params.additionalProperty);
+            const known = Object.keys((e.parentSchema as { properties?: object }).properties ?? {});
+            const hint = closest(extra, known);
+            return {
+                section,
+                where: `${where}.${extra}`,
+                what: `unknown key${hint ? `; did you mean ${hint}?` : ""}${known.length ? ` (known: ${known.join(", ")})` : ""}`,
+                hasGot: false,
+            };
+        }
+        case "enum":
+            return {
+                section,
+                where,
+                what: `must be one of ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(", ")}`,
+                hasGot: true,
+                got: e.data,
+            };
+        case "pattern":
+            return {
+                section,
+                where,
+                what: description ? `must be ${description}` : `must match ${String(params.pattern)}`,
+                hasGot: true,
+                got: e.data,
+            };
+        default:
+            return { section, where, what: e.message ?? e.keyword, hasGot: true, got: e.data };
+    }
+}
+
+function deepFreeze<T>(value: T): T {
+    if (value && typeof value === "object" && !Object.isFrozen(value)) {
+        Object.freeze(value);
+        for (const v of Object.values(value)) deepFreeze(v);
+    }
+    return value;
+}
+
+/** The secret config keys the engine lists in `allConfig()` under `PULUMI_CONFIG_SECRET_KEYS`. */
+export function engineSecretKeys(engineConfig: Readonly<Record<string, string>>): Set<string> {
+    try {
+        const keys = JSON.parse(engineConfig.PULUMI_CONFIG_SECRET_KEYS ?? "[]") as unknown;
+        return new Set(Array.isArray(keys) ? keys.map(String) : []);
+    } catch {
+        return new Set();
+    }
+}

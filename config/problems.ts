@@ -1,0 +1,68 @@
+/**
+ * Collected validation problems. Every validator in this repository appends to one of these instead of throwing,
+ * so a user sees every mistake in one run, each as `<where>: <what> (got <value>)`.
+ */
+export interface Problem {
+    /** Where the problem is: a config key path (`data-infra:composer.imageVersion`), a `file:line`, a release name. */
+    readonly where: string;
+    /** What is wrong, in the user's terms, including what would be accepted. */
+    readonly what: string;
+    /** The offending value, if there is one. Rendered compactly; never pass a secret here. */
+    readonly got?: unknown;
+}
+
+export class Problems {
+    private readonly items: Problem[] = [];
+
+    add(where: string, what: string, got?: unknown): void {
+        this.items.push(arguments.length >= 3 ? { where, what, got } : { where, what });
+    }
+
+    addAll(other: Problems | readonly Problem[]): void {
+        for (const p of other instanceof Problems ? other.list : other) this.items.push(p);
+    }
+
+    get list(): readonly Problem[] {
+        return this.items;
+    }
+
+    get empty(): boolean {
+        return this.items.length === 0;
+    }
+
+    /** Throws one {@link ValidationError} listing every problem, if there are any. */
+    throwIfAny(title: string): void {
+        if (!this.empty) throw new ValidationError(title, this.items);
+    }
+}
+
+/** Renders a value for an error message: JSON, shortened so one bad value cannot flood the output. */
+export function renderGot(value: unknown, max = 80): string {
+    let text: string;
+    try {
+        text = value === undefined ? "nothing" : (JSON.stringify(value) ?? String(value));
+    } catch {
+        text = String(value);
+    }
+    return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+export function formatProblem(p: Problem): string {
+    return "got" in p ? `${p.where}: ${p.what} (got ${renderGot(p.got)})` : `${p.where}: ${p.what}`;
+}
+
+/**
+ * The one error type for bad user input. Tools print `message` without a stack trace; it already lists every problem.
+ */
+export class ValidationError extends Error {
+    readonly problems: readonly Problem[];
+
+    constructor(title: string, problems: readonly Problem[]) {
+        const n = problems.length;
+        super(
+            `${title}: ${n} problem${n === 1 ? "" : "s"}\n${problems.map((p) => `  - ${formatProblem(p)}`).join("\n")}`,
+        );
+        this.name = "ValidationError";
+        this.problems = problems;
+    }
+}

@@ -1,0 +1,48 @@
+import type { ConfigSection } from "../section";
+import { keyPath } from "../section";
+
+/** How the program reaches the GKE cluster that runs the channel's Helm and kustomize releases. */
+export type ClusterConfig =
+    /** A GKE cluster: the kubeconfig is built from its endpoint and CA, authenticated by `gke-gcloud-auth-plugin`. */
+    | { readonly kind: "gke"; readonly name: string; readonly location: string; readonly project?: string }
+    /** An explicit kubeconfig (file path or contents), e.g. for a local kind cluster. */
+    | { readonly kind: "kubeconfig"; readonly kubeconfig: string; readonly context?: string };
+
+export const clusterSection: ConfigSection<ClusterConfig> = {
+    description:
+        "Kubernetes cluster for releases: {name, location[, project]} of a GKE cluster, or {kubeconfig[, context]}.",
+    required: true,
+    schema: {
+        type: "object",
+        additionalProperties: false,
+        properties: {
+            name: { type: "string", minLength: 1 },
+            location: { type: "string", minLength: 1 },
+            project: { type: "string", minLength: 1 },
+            kubeconfig: { type: "string", minLength: 1 },
+            context: { type: "string", minLength: 1 },
+        },
+    },
+    resolve(value, _ctx, problems) {
+        const v = value as Record<string, string>;
+        const gke = v.name !== undefined || v.location !== undefined || v.project !== undefined;
+        const explicit = v.kubeconfig !== undefined || v.context !== undefined;
+        if (gke && explicit) {
+            problems.add(
+                keyPath("cluster"),
+                "give either {name, location} or {kubeconfig}, not both",
+                Object.keys(v),
+            );
+        } else if (explicit) {
+            if (v.kubeconfig === undefined)
+                problems.add(keyPath("cluster", "kubeconfig"), "required with context");
+            return { kind: "kubeconfig", kubeconfig: v.kubeconfig, context: v.context };
+        } else {
+            if (v.name === undefined)
+                problems.add(keyPath("cluster", "name"), "required: the GKE cluster name");
+            if (v.location === undefined)
+                problems.add(keyPath("cluster", "location"), "required: the GKE cluster region or zone");
+        }
+        return { kind: "gke", name: v.name, location: v.location, project: v.project };
+    },
+};
