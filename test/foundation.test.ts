@@ -1,0 +1,26 @@
+import { strict as assert } from "node:assert";
+import { plan } from "./harness";
+
+describe("composition root", () => {
+    it("builds explicit gcp, kubernetes and github providers from the stack config", async () => {
+        // GIVEN the shipped test stack WHEN it is planned
+        const run = await plan("test");
+        // THEN each provider is a child of the stack with the channel's settings
+        const stackUrn = "urn:pulumi:test::data-infra::pulumi:pulumi:Stack::data-infra-test";
+        const gcp = run.recorder.get("pulumi:providers:gcp", "gcp");
+        assert.equal(gcp.parent, stackUrn);
+        assert.equal(gcp.inputs.project, "transit-data-test");
+        assert.equal(gcp.inputs.region, "us-west2");
+        assert.deepEqual(JSON.parse(gcp.inputs.defaultLabels as string), {
+            channel: "test",
+            "managed-by": "pulumi",
+            "pulumi-project": "data-infra",
+        });
+        assert.equal(run.recorder.get("pulumi:providers:github", "github").inputs.owner, "transit-data");
+        assert.equal(run.recorder.get("pulumi:providers:kubernetes", "k8s").parent, stackUrn);
+        assert.deepEqual(run.recorder.invokes[0], {
+            token: "gcp:container/getCluster:getCluster",
+            inputs: { location: "us-west2", name: "data-infra-apps-test", project: "transit-data-test" },
+        });
+    });
+});
