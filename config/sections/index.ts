@@ -1,6 +1,7 @@
 import { clusterSection } from "./cluster";
 import { gcpSection } from "./gcp";
 import { githubSection } from "./github";
+import { policySection } from "../../policy/config";
 
 /**
  * Every top-level config key, by name (`data-infra:<name>`). Adding a capability adds one line here and one
@@ -10,4 +11,5 @@ export const sections = {
     gcp: gcpSection,
     cluster: clusterSection,
     github: githubSection,
+    policy: policySection,
 } as const;

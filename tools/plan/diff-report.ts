@@ -1,0 +1,122 @@
+import type { Violation } from "../../policy/rules";
+import { summarize } from "./diff";
+import { composerChanges, type ComposerChange } from "./diff-composer";
+import { dagChanges, removedDags, type PrefixChanges } from "./diff-dags";
+import { githubWeakenings, type Weakening } from "./diff-github";
+import { helmChanges, type HelmChange } from "./diff-helm";
+import type { InputChange, PlanDiff, ResourceDiff } from "./diff-model";
+import { classifyRisks, highestTier, type RiskEntry, type Tier } from "./risk";
+
+/** Everything a reviewer is shown about one channel's change; rendered as text, JSON or a PR comment. */
+export interface ReviewReport {
+    readonly diff: PlanDiff;
+    readonly summary: ReturnType<typeof summarize>;
+    readonly composer: readonly ComposerChange[];
+    readonly dags: readonly PrefixChanges[];
+    /** Removed files under `dags/`, called out on their own. */
+    readonly removedDags: readonly string[];
+    readonly helm: readonly HelmChange[];
+    readonly weakenings: readonly Weakening[];
+    /** Every change classified, most severe first. */
+    readonly risks: readonly RiskEntry[];
+    readonly highestTier?: Tier;
+    /** Policy violations of the head side. */
+    readonly violations: readonly Violation[];
+}
+
+/** Builds the review report of a diff: domain sections, risk tiers and the head's policy violations. */
+export function buildReport(diff: PlanDiff, violations: readonly Violation[] = []): ReviewReport {
+    const composer = composerChanges(diff);
+    const dags = dagChanges(diff);
+    const helm = helmChanges(diff);
+    const weakenings = githubWeakenings(diff);
+    const risks = classifyRisks({ diff, composer, helm, weakenings });
+    return {
+        diff,
+        summary: summarize(diff),
+        composer,
+        dags,
+        removedDags: removedDags(dags),
+        helm: helm.filter(
+            (h) =>
+                h.kind !== "change" ||
+                h.chart ||
+                h.contentHashChanged ||
+                h.values.length ||
+                h.valuesFiles.length,
+        ),
+        weakenings,
+        risks,
+        highestTier: highestTier(risks),
+        violations,
+    };
+}
+
+/** A value for one line of output: JSON, shortened. */
+export function show(value: unknown, max = 100): string {
+    const text = typeof value === "string" ? JSON.stringify(value) : (JSON.stringify(value) ?? String(value));
+    return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+const fingerprint = (f?: string) => (f ? ` (fingerprint ${f})` : "");
+
+/** One changed input as a line: `path: old → new`, or `path: secret changed (fingerprint a → b)`. */
+export function describeChange(c: InputChange, max = 100): string {
+    switch (c.kind) {
+        case "added":
+            return `${c.path}: added ${show(c.new, max)}`;
+        case "removed":
+            return `${c.path}: removed (was ${show(c.old, max)})`;
+        case "changed":
+            return `${c.path}: ${show(c.old, max)} → ${show(c.new, max)}`;
+        case "secret":
+            if (c.secret === "changed" && c.oldFingerprint && c.newFingerprint)
+                return `${c.path}: secret changed (fingerprint ${c.oldFingerprint} → ${c.newFingerprint})`;
+            return `${c.path}: secret ${c.secret.replace(/-/g, " ")}${fingerprint(c.newFingerprint ?? c.oldFingerprint)}`;
+    }
+}
+
+/** The lines that describe one resource's change (inputs, options, unchanged secrets). */
+export function resourceLines(r: ResourceDiff, max = 100): string[] {
+    const lines = [
+        ...r.changes.map((c) => describeChange(c, max)),
+        ...r.optionChanges.map((c) => `(options) ${describeChange(c, max)}`),
+    ];
+    for (const s of r.secrets) {
+        if (r.kind === "change" && s.status !== "unchanged") continue; // already listed as a change
+        lines.push(`${s.path}: secret ${s.status}${fingerprint(s.newFingerprint ?? s.oldFingerprint)}`);
+    }
+    return lines;
+}
+
+export const KIND_MARK: Readonly<Record<ResourceDiff["kind"], string>> = {
+    add: "+",
+    remove: "-",
+    change: "~",
+};
+export const KIND_WORD: Readonly<Record<ResourceDiff["kind"], string>> = {
+    add: "added",
+    remove: "removed",
+    change: "changed",
+};
+
+/** The report as plain data for `--format json` (resources without their full planned inputs on both sides). */
+export function reportJson(report: ReviewReport): unknown {
+    const { diff, ...rest } = report;
+    return {
+        ...rest,
+        project: diff.project,
+        stack: diff.stack,
+        base: diff.baseLabel,
+        head: diff.headLabel,
+        unchanged: diff.unchanged,
+        resources: diff.resources.map(({ base, head, ...r }) => ({
+            ...r,
+            ...(r.kind === "add"
+                ? { inputs: head?.inputs }
+                : r.kind === "remove"
+                  ? { inputs: base?.inputs }
+                  : {}),
+        })),
+    };
+}
