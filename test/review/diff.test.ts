@@ -24,7 +24,9 @@ describe("Plan diff", () => {
                 ["dags/c.py", "add"],
             ],
         );
-        assert.deepEqual(diff.resources[0].changes, [{ path: "source.sha256", kind: "changed", old: "1", new: "9" }]);
+        assert.deepEqual(diff.resources[0].changes, [
+            { path: "source.sha256", kind: "changed", old: "1", new: "9" },
+        ]);
         assert.equal(diff.resources[0].group, "airflow:DagSync");
         assert.equal(diff.unchanged, 0);
     });
@@ -38,7 +40,12 @@ describe("Plan diff", () => {
     });
 
     it("reports added, removed and changed leaves including array elements and options", () => {
-        const changes = compareValues({ a: { b: 1, c: [1, 2] }, gone: true }, { a: { b: 2, c: [1] }, new: "x" }, {}, {});
+        const changes = compareValues(
+            { a: { b: 1, c: [1, 2] }, gone: true },
+            { a: { b: 2, c: [1] }, new: "x" },
+            {},
+            {},
+        );
         assert.deepEqual(changes, [
             { path: "a.b", kind: "changed", old: 1, new: 2 },
             { path: "a.c[1]", kind: "removed", old: 2 },
@@ -46,8 +53,14 @@ describe("Plan diff", () => {
             { path: "new", kind: "added", new: "x" },
         ]);
         const base = doc("prod", [composer("prod", { imageVersion: "x" })]);
-        const head = doc("prod", [res("prod", base.resources[0].type, base.resources[0].name, base.resources[0].inputs, { options: { protect: true } })]);
-        assert.deepEqual(diffPlans(base, head, labels).resources[0].optionChanges, [{ path: "protect", kind: "added", new: true }]);
+        const head = doc("prod", [
+            res("prod", base.resources[0].type, base.resources[0].name, base.resources[0].inputs, {
+                options: { protect: true },
+            }),
+        ]);
+        assert.deepEqual(diffPlans(base, head, labels).resources[0].optionChanges, [
+            { path: "protect", kind: "added", new: true },
+        ]);
     });
 
     it("compares secrets only by fingerprint: changed, unchanged, no longer secret", () => {
@@ -61,13 +74,25 @@ describe("Plan diff", () => {
             ["[secret]", "plain", { p: "aaaaaaaaaaaa" }, {}, "no-longer-secret"],
         ];
         for (const [o, n, os, ns, expected] of table) {
-            const [change] = compareValues(o === undefined ? {} : { p: o }, n === undefined ? {} : { p: n }, os, ns);
+            const [change] = compareValues(
+                o === undefined ? {} : { p: o },
+                n === undefined ? {} : { p: n },
+                os,
+                ns,
+            );
             assert.equal(change.kind, "secret");
             assert.equal(change.kind === "secret" && change.secret, expected, `${String(o)} → ${String(n)}`);
         }
         // A plaintext map that became a secret as a whole shows no leaf of the old plaintext.
-        const folded = compareValues({ data: { password: "hunter2" } }, { data: "[secret]" }, {}, { data: "cccccccccccc" });
-        assert.deepEqual(folded, [{ path: "data", kind: "secret", secret: "now-secret", newFingerprint: "cccccccccccc" }]);
+        const folded = compareValues(
+            { data: { password: "hunter2" } },
+            { data: "[secret]" },
+            {},
+            { data: "cccccccccccc" },
+        );
+        assert.deepEqual(folded, [
+            { path: "data", kind: "secret", secret: "now-secret", newFingerprint: "cccccccccccc" },
+        ]);
     });
 
     it("never shows a planted secret value in text, JSON or markdown", () => {
@@ -75,12 +100,30 @@ describe("Plan diff", () => {
         // head turns into a secret
         const planted = "s3cr3t-PLANTED-value";
         const base = doc("test", [
-            res("test", SECRET_TYPE, "db", { data: "[secret]", metadata: { name: "db" } }, { secrets: { data: "0123456789ab" } }),
+            res(
+                "test",
+                SECRET_TYPE,
+                "db",
+                { data: "[secret]", metadata: { name: "db" } },
+                { secrets: { data: "0123456789ab" } },
+            ),
             res("test", SECRET_TYPE, "api", { stringData: { token: planted } }),
         ]);
         const head = doc("test", [
-            res("test", SECRET_TYPE, "db", { data: "[secret]", metadata: { name: "db" } }, { secrets: { data: "ba9876543210" } }),
-            res("test", SECRET_TYPE, "api", { stringData: "[secret]" }, { secrets: { stringData: "111111111111" } }),
+            res(
+                "test",
+                SECRET_TYPE,
+                "db",
+                { data: "[secret]", metadata: { name: "db" } },
+                { secrets: { data: "ba9876543210" } },
+            ),
+            res(
+                "test",
+                SECRET_TYPE,
+                "api",
+                { stringData: "[secret]" },
+                { secrets: { stringData: "111111111111" } },
+            ),
         ]);
         const report = buildReport(diffPlans(base, head, labels));
         const outputs = [renderDiffText(report), JSON.stringify(reportJson(report)), renderMarkdown(report)];
@@ -102,13 +145,19 @@ describe("Plan diff", () => {
     });
 
     it("groups resources by their top-level component", () => {
-        assert.equal(groupOf("urn:pulumi:t::p::data-infra:airflow:DagSync$gcp:storage/bucketObject:BucketObject::x"), "airflow:DagSync");
+        assert.equal(
+            groupOf("urn:pulumi:t::p::data-infra:airflow:DagSync$gcp:storage/bucketObject:BucketObject::x"),
+            "airflow:DagSync",
+        );
         assert.equal(groupOf("urn:pulumi:t::p::pulumi:providers:gcp::gcp"), "stack");
     });
 
     it("compares two channels normalized by the channel name", () => {
         // GIVEN test and prod that differ only by names embedding the channel, plus one prod-only DAG and a size
-        const test = doc("test", [composer("test", { imageVersion: "i" }, { size: "S" }), dagObject("test", "dags/a.py", "1")]);
+        const test = doc("test", [
+            composer("test", { imageVersion: "i" }, { size: "S" }),
+            dagObject("test", "dags/a.py", "1"),
+        ]);
         const prod = doc("prod", [
             composer("prod", { imageVersion: "i" }, { size: "L" }),
             dagObject("prod", "dags/a.py", "1"),

@@ -40,7 +40,9 @@ export function res(
         urn: component ? `${prefix}${component}$${type}::${name}` : `${prefix}${type}::${name}`,
         type,
         name,
-        parent: component ? `${prefix}${component}::main` : `${prefix}pulumi:pulumi:Stack::data-infra-${stack}`,
+        parent: component
+            ? `${prefix}${component}::main`
+            : `${prefix}pulumi:pulumi:Stack::data-infra-${stack}`,
         inputs,
         options: opts.options ?? {},
         ...(opts.secrets ? { secrets: opts.secrets } : {}),
@@ -51,7 +53,11 @@ export function doc(stack: string, resources: DiffableResource[]): DiffableDocum
     return { project: "data-infra", stack, resources };
 }
 
-export function composer(stack: string, software: Record<string, unknown>, extra: Record<string, unknown> = {}) {
+export function composer(
+    stack: string,
+    software: Record<string, unknown>,
+    extra: Record<string, unknown> = {},
+) {
     return res(stack, COMPOSER, `composer-${stack}`, {
         name: `data-infra-${stack}`,
         region: "us-west2",
@@ -75,6 +81,10 @@ export function release(stack: string, name: string, inputs: Record<string, unkn
 /** `n` DAG objects `dags/gen/dag_<i>.py` with content hashes derived from `salt` for the first `changed`. */
 export function dagTree(stack: string, n: number, changed = 0, salt = "a"): DiffableResource[] {
     return Array.from({ length: n }, (_, i) =>
-        dagObject(stack, `dags/gen/dag_${String(i).padStart(5, "0")}.py`, `${i < changed ? salt : "0"}${i}`.padEnd(64, "0")),
+        dagObject(
+            stack,
+            `dags/gen/dag_${String(i).padStart(5, "0")}.py`,
+            `${i < changed ? salt : "0"}${i}`.padEnd(64, "0"),
+        ),
     );
 }

@@ -4,8 +4,8 @@ import { composerChanges, type ComposerChange } from "./diff-composer";
 import { dagChanges, removedDags, type PrefixChanges } from "./diff-dags";
 import { githubWeakenings, type Weakening } from "./diff-github";
 import { helmChanges, type HelmChange } from "./diff-helm";
-import type { InputChange, PlanDiff, ResourceDiff } from "./diff-model";
-import { classifyRisks, highestTier, type RiskEntry, type Tier } from "./risk";
+import type { InputChange, PlanDiff, ResourceDiff, SecretStatus } from "./diff-model";
+import { classifyRisks, highestTier, subjectOf, type RiskEntry, type Tier } from "./risk";
 
 /** Everything a reviewer is shown about one channel's change; rendered as text, JSON or a PR comment. */
 export interface ReviewReport {
@@ -17,6 +17,8 @@ export interface ReviewReport {
     readonly removedDags: readonly string[];
     readonly helm: readonly HelmChange[];
     readonly weakenings: readonly Weakening[];
+    /** Secret inputs that changed, appeared or disappeared (fingerprints only). */
+    readonly secretChanges: ReadonlyArray<SecretStatus & { readonly urn: string; readonly subject: string }>;
     /** Every change classified, most severe first. */
     readonly risks: readonly RiskEntry[];
     readonly highestTier?: Tier;
@@ -46,6 +48,11 @@ export function buildReport(diff: PlanDiff, violations: readonly Violation[] = [
                 h.valuesFiles.length,
         ),
         weakenings,
+        secretChanges: diff.resources.flatMap((r) =>
+            r.secrets
+                .filter((x) => x.status !== "unchanged")
+                .map((x) => ({ ...x, urn: r.urn, subject: subjectOf(r.urn) })),
+        ),
         risks,
         highestTier: highestTier(risks),
         violations,
@@ -60,6 +67,13 @@ export function show(value: unknown, max = 100): string {
 
 const fingerprint = (f?: string) => (f ? ` (fingerprint ${f})` : "");
 
+/** `data: secret changed (fingerprint a → b)` — a secret's status, never its value. */
+export function describeSecret(s: SecretStatus): string {
+    if (s.status === "changed" && s.oldFingerprint && s.newFingerprint)
+        return `${s.path}: secret changed (fingerprint ${s.oldFingerprint} → ${s.newFingerprint})`;
+    return `${s.path}: secret ${s.status.replace(/-/g, " ")}${fingerprint(s.newFingerprint ?? s.oldFingerprint)}`;
+}
+
 /** One changed input as a line: `path: old → new`, or `path: secret changed (fingerprint a → b)`. */
 export function describeChange(c: InputChange, max = 100): string {
     switch (c.kind) {
@@ -70,9 +84,7 @@ export function describeChange(c: InputChange, max = 100): string {
         case "changed":
             return `${c.path}: ${show(c.old, max)} → ${show(c.new, max)}`;
         case "secret":
-            if (c.secret === "changed" && c.oldFingerprint && c.newFingerprint)
-                return `${c.path}: secret changed (fingerprint ${c.oldFingerprint} → ${c.newFingerprint})`;
-            return `${c.path}: secret ${c.secret.replace(/-/g, " ")}${fingerprint(c.newFingerprint ?? c.oldFingerprint)}`;
+            return describeSecret({ ...c, status: c.secret });
     }
 }
 
@@ -84,7 +96,7 @@ export function resourceLines(r: ResourceDiff, max = 100): string[] {
     ];
     for (const s of r.secrets) {
         if (r.kind === "change" && s.status !== "unchanged") continue; // already listed as a change
-        lines.push(`${s.path}: secret ${s.status}${fingerprint(s.newFingerprint ?? s.oldFingerprint)}`);
+        lines.push(describeSecret(s));
     }
     return lines;
 }

@@ -1,5 +1,5 @@
 import { formatViolation } from "../../policy/catalog";
-import { KIND_MARK, KIND_WORD, resourceLines, type ReviewReport } from "./diff-report";
+import { KIND_MARK, KIND_WORD, describeSecret, resourceLines, type ReviewReport } from "./diff-report";
 import { TIERS } from "./risk";
 
 /** The review report as plain text for a terminal: everything, no size budget. */
@@ -59,6 +59,12 @@ export function renderDiffText(report: ReviewReport): string {
             "",
             "GitHub protection weakened:",
             ...report.weakenings.map((w) => `  ${w.subject}: ${w.what}`),
+        );
+    if (report.secretChanges.length)
+        out.push(
+            "",
+            "Secrets (values never shown):",
+            ...report.secretChanges.map((s) => `  ${s.subject} ${describeSecret(s)}`),
         );
     if (d.resources.length) {
         out.push("", "Resources:");

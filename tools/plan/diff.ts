@@ -105,7 +105,8 @@ export function flatten(value: unknown, at = "", out = new Map<string, unknown>(
     if (Array.isArray(value)) {
         value.forEach((v, i) => flatten(v, `${at}[${i}]`, out));
     } else if (value !== null && typeof value === "object") {
-        for (const k of Object.keys(value).sort()) flatten((value as Record<string, unknown>)[k], at ? `${at}.${k}` : k, out);
+        for (const k of Object.keys(value).sort())
+            flatten((value as Record<string, unknown>)[k], at ? `${at}.${k}` : k, out);
     } else {
         out.set(at, value);
     }
@@ -145,7 +146,13 @@ export function compareValues(
             const present = (side: Map<string, unknown>, has: boolean, v: unknown) =>
                 has ? v : [...side.keys()].some((p) => under(p, path)) ? "(plaintext)" : undefined;
             changes.push(
-                secretChange(path, present(before, hadOld, o), present(after, hasNew, n), oldSecrets, newSecrets),
+                secretChange(
+                    path,
+                    present(before, hadOld, o),
+                    present(after, hasNew, n),
+                    oldSecrets,
+                    newSecrets,
+                ),
             );
             continue;
         }

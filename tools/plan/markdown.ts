@@ -1,5 +1,5 @@
 import { formatViolation } from "../../policy/catalog";
-import { KIND_MARK, KIND_WORD, resourceLines, type ReviewReport } from "./diff-report";
+import { KIND_MARK, KIND_WORD, describeSecret, resourceLines, type ReviewReport } from "./diff-report";
 import { TIERS, type RiskEntry } from "./risk";
 
 /** GitHub rejects comments over 65,536 characters; stay well below with room for the workflow's wrapper. */
@@ -49,6 +49,7 @@ export function renderMarkdown(report: ReviewReport, opts: MarkdownOptions = {})
         dagSection(report),
         helmSection(report),
         githubSection(report),
+        secretSection(report),
         detailSection(report),
     ].filter((s): s is Section => s !== undefined);
     return fit(
@@ -277,6 +278,17 @@ function githubSection(report: ReviewReport): Section | undefined {
         title: "GitHub protection weakened",
         body: `> [!WARNING]\n> This change weakens repository governance.\n\n${report.weakenings.map(line).join("\n")}`,
         collapsed: firstItems(report.weakenings, 10, line),
+    };
+}
+
+function secretSection(report: ReviewReport): Section | undefined {
+    if (!report.secretChanges.length) return undefined;
+    const line = (s: ReviewReport["secretChanges"][number]) =>
+        `- ${code(s.subject)} ${esc(describeSecret(s))}`;
+    return {
+        title: "Secrets",
+        body: `_Values are never shown; fingerprints are keyed per run._\n\n${report.secretChanges.map(line).join("\n")}`,
+        collapsed: firstItems(report.secretChanges, 10, line),
     };
 }
 
