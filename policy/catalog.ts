@@ -68,7 +68,7 @@ export function policyResources(doc: DiffableDocument): PolicyResource[] {
     return doc.resources
         .filter((r) => r.type !== "pulumi:pulumi:Stack")
         .map((r) => {
-            const o = (r.options ?? {}) as PolicyResource["options"];
+            const o = r.options ?? {};
             return {
                 urn: r.urn,
                 type: r.type,

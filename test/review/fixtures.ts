@@ -3,6 +3,7 @@
  * pure functions of documents, so most tests need no program run.
  */
 import type { DiffableDocument, DiffableResource } from "../../tools/plan/diff-model";
+import type { RecordedOptions } from "../../runtime/recorder";
 
 export const COMPOSER = "gcp:composer/environment:Environment";
 export const OBJECT = "gcp:storage/bucketObject:BucketObject";
@@ -22,7 +23,7 @@ const COMPONENT: Record<string, string> = {
 };
 
 export interface ResOpts {
-    readonly options?: Record<string, unknown>;
+    readonly options?: RecordedOptions;
     readonly secrets?: Record<string, string>;
 }
 

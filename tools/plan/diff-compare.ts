@@ -32,7 +32,7 @@ export function normalizeForChannel(doc: DiffableDocument): DiffableDocument {
             name: norm(r.name),
             parent: r.parent === null ? null : norm(r.parent),
             inputs: normalizeValue(r.inputs, norm) as Record<string, unknown>,
-            ...(r.options ? { options: normalizeValue(r.options, norm) as Record<string, unknown> } : {}),
+            ...(r.options ? { options: normalizeValue(r.options, norm) as DiffableResource["options"] } : {}),
             ...(r.secrets ? { secrets: normalizeValue(r.secrets, norm) as Record<string, string> } : {}),
         })),
     };

@@ -4,10 +4,10 @@
  * (`npm run plan -- --format json`).
  */
 
-/** How the plan document renders a secret value. */
-export const SECRET = "[secret]";
-/** How the plan document renders a value only the cloud knows. */
-export const COMPUTED = "(computed)";
+import type { RecordedOptions } from "../../runtime/recorder";
+
+/** How the plan document renders a secret value, and a value only the cloud knows. */
+export { SECRET, COMPUTED } from "./values";
 
 /** One resource of a plan document (the fields the diff reads). */
 export interface DiffableResource {
@@ -16,7 +16,7 @@ export interface DiffableResource {
     readonly name: string;
     readonly parent: string | null;
     readonly inputs: Record<string, unknown>;
-    readonly options?: Record<string, unknown>;
+    readonly options?: RecordedOptions;
     /** Keyed fingerprints of secret inputs by dotted input path (`a.b[0].c`). */
     readonly secrets?: Record<string, string>;
 }
