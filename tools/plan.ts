@@ -92,7 +92,9 @@ async function main(argv: string[]): Promise<number> {
     const reviewing = args.base !== undefined || args.compare !== undefined || args.promotion !== undefined;
     const formats = reviewing ? ["text", "json", "markdown"] : ["text", "json"];
     if (!formats.includes(args.format!))
-        throw new UsageError(`--format must be ${formats.join(", ")} (got ${args.format})`);
+        throw new UsageError(
+            `--format must be ${formats.slice(0, -1).join(", ")} or ${formats[formats.length - 1]} (got ${args.format})`,
+        );
     const failOn = args["fail-on"];
     if (failOn !== undefined && !isTier(failOn))
         throw new UsageError(`--fail-on must be one of ${TIERS.join(", ")} (got ${failOn})`);
