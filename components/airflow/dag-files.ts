@@ -81,7 +81,6 @@ export function contentTypeOf(file: string): string {
 export function gcsObjectNameProblem(name: string): string | undefined {
     if (name.includes("\uFFFD")) return "file name is not valid UTF-8";
     if (Buffer.byteLength(name, "utf8") > 1024) return "object name is longer than 1024 bytes";
-    // eslint-disable-next-line no-control-regex
     if (/[\u0000-\u001f\u007f-\u0084]/.test(name)) return "object name contains a control character or newline";
     if (/[#[\]*?]/.test(name)) return "object name contains #, [, ], * or ?, which gcloud storage treats as wildcards";
     if (name.startsWith(".well-known/acme-challenge/")) return "object name is reserved by GCS";
