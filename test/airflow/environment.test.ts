@@ -39,11 +39,10 @@ describe("ComposerEnvironment", () => {
 
     it("creates the test environment with the exact inputs of Pulumi.test.yaml and requirements.txt", () => {
         const env = test.recorder.get(ENV, "composer");
-        assert.equal(
-            env.parent,
-            "urn:pulumi:test::data-infra::pulumi:pulumi:Stack$data-infra:airflow:ComposerEnvironment::composer",
-        );
-        assert.equal(env.provider, "urn:pulumi:test::data-infra::pulumi:providers:gcp::gcp");
+        // Parent and provider: the component and the stack's explicit gcp provider.
+        assert.equal(env.parent, test.recorder.get("data-infra:airflow:ComposerEnvironment", "composer").urn);
+        assert.equal(env.provider, test.recorder.get("pulumi:providers:gcp", "gcp").urn);
+        assert.match(env.parent!, /data-infra:airflow:ComposerEnvironment::composer$/);
         assert.deepEqual(env.inputs, {
             name: "data-infra-test",
             labels: { channel: "test" },
