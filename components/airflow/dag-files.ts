@@ -169,7 +169,8 @@ export function listDagFiles(args: DagFileListArgs): DagFileList {
                 }
                 if (!(stat ?? entry).isFile()) {
                     problems.push({ where: display(abs), what: "not a regular file" });
-                } else if (include(rel)) {
+                } else if (include(rel) || /[\u0000-\u001f]/.test(rel)) {
+                    // Globs never match control characters; such names must still be reported, not skipped.
                     addFile(abs, rel, (stat ?? fs.statSync(abs)).size);
                 }
             }
