@@ -2,7 +2,7 @@
  * The DAG sync's file list: which local files become which bucket objects, with content hashes. No Pulumi here,
  * so it is tested (and benchmarked) on its own.
  */
-import { createHash } from "node:crypto";
+import { createHash, hash as hashOnce } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import picomatch from "picomatch";
@@ -108,29 +108,23 @@ export function listDagFiles(args: DagFileListArgs): DagFileList {
         }
         const rootReal = fs.realpathSync(root);
         const inside = (real: string) => real === rootReal || real.startsWith(rootReal + path.sep);
-        const addFile = (abs: string, rel: string, size: number): void => {
+        const addFile = (abs: string, rel: string): void => {
             const objectName = folder.prefix + rel;
             const where = display(abs);
             const bad = gcsObjectNameProblem(objectName);
             const owner = owners.get(objectName);
-            if (bad) problems.push({ where, what: bad, got: objectName });
-            else if (size > maxBytes) {
-                problems.push({
+            if (bad) return void problems.push({ where, what: bad, got: objectName });
+            if (owner) return void problems.push({ where, what: `same object ${objectName} as ${owner}` });
+            const { size, md5 } = hashFile(abs, maxBytes);
+            if (md5 === undefined) {
+                return void problems.push({
                     where,
                     what: `file is larger than the limit of ${maxBytes} bytes (maxFileSizeMiB)`,
                     got: size,
                 });
-            } else if (owner) problems.push({ where, what: `same object ${objectName} as ${owner}` });
-            if (bad || size > maxBytes || owner) return;
+            }
             owners.set(objectName, where);
-            files.push({
-                objectName,
-                path: abs,
-                displayPath: where,
-                sizeBytes: size,
-                md5: createHash("md5").update(fs.readFileSync(abs)).digest("base64"),
-                contentType: contentTypeOf(rel),
-            });
+            files.push({ objectName, path: abs, displayPath: where, sizeBytes: size, md5, contentType: contentTypeOf(rel) });
         };
         const walk = (dir: string, relDir: string, seen: ReadonlySet<string>) => {
             const entries = fs
@@ -171,7 +165,7 @@ export function listDagFiles(args: DagFileListArgs): DagFileList {
                     problems.push({ where: display(abs), what: "not a regular file" });
                 } else if (include(rel) || /[\u0000-\u001f]/.test(rel)) {
                     // Globs never match control characters; such names must still be reported, not skipped.
-                    addFile(abs, rel, (stat ?? fs.statSync(abs)).size);
+                    addFile(abs, rel);
                 }
             }
         };
@@ -179,4 +173,32 @@ export function listDagFiles(args: DagFileListArgs): DagFileList {
     }
     files.sort((a, b) => (a.objectName < b.objectName ? -1 : a.objectName > b.objectName ? 1 : 0));
     return { files, problems };
+}
+
+// One read buffer for every file: the sync hashes thousands of small files, and allocation would dominate.
+const CHUNK = Buffer.allocUnsafe(1024 * 1024);
+
+/** Size and base64 MD5 of a file, reading it once; no MD5 when it is larger than `maxBytes`. */
+function hashFile(file: string, maxBytes: number): { size: number; md5?: string } {
+    const fd = fs.openSync(file, "r");
+    try {
+        const size = fs.fstatSync(fd).size;
+        if (size > maxBytes) return { size };
+        if (size <= CHUNK.length) {
+            // The common case (a DAG file): one read, one-shot hash without a Hash object.
+            let n = 0;
+            for (let r = -1; n < size && r !== 0; n += r) r = fs.readSync(fd, CHUNK, n, size - n, null);
+            return { size, md5: hashOnce("md5", CHUNK.subarray(0, n), "base64") };
+        }
+        const hash = createHash("md5");
+        for (let total = 0; total < size; ) {
+            const n = fs.readSync(fd, CHUNK, 0, CHUNK.length, null);
+            if (n === 0) break;
+            hash.update(CHUNK.subarray(0, n));
+            total += n;
+        }
+        return { size, md5: hash.digest("base64") };
+    } finally {
+        fs.closeSync(fd);
+    }
 }
