@@ -1,6 +1,8 @@
 import { clusterSection } from "./cluster";
 import { gcpSection } from "./gcp";
 import { githubSection } from "./github";
+import { imagesSection } from "./images";
+import { releasesSection } from "./releases";
 
 /**
  * Every top-level config key, by name (`data-infra:<name>`). Adding a capability adds one line here and one
@@ -10,4 +12,6 @@ export const sections = {
     gcp: gcpSection,
     cluster: clusterSection,
     github: githubSection,
+    releases: releasesSection,
+    images: imagesSection,
 } as const;
