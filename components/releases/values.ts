@@ -46,7 +46,11 @@ export function mergeValues(layers: readonly ValuesLayer[]): MergedValues {
             if (v === null) {
                 delete into[k];
                 forget(origin, p);
-            } else if (isMap(v) && isMap(into[k])) {
+            } else if (isMap(v)) {
+                if (!isMap(into[k])) {
+                    forget(origin, p);
+                    into[k] = {};
+                }
                 merge(into[k] as Values, v, p, label);
             } else {
                 forget(origin, p);
@@ -96,7 +100,7 @@ export interface SchemaViolation {
     readonly problem: string;
 }
 
-const chartAjv = new Ajv({ allErrors: true, strict: false });
+const chartAjv = new Ajv({ allErrors: true, strict: false, verbose: true });
 
 /** Validates merged values against a chart's `values.schema.json` (JSON Schema, as `helm install` does). */
 export function validateAgainstSchema(schema: object, merged: MergedValues): SchemaViolation[] {
