@@ -123,7 +123,7 @@ export function renderReleases(releases: readonly Entry[]): string {
 export function withReleases(stackFileText: string, releases: readonly Entry[]): string {
     const doc = parseDocument(stackFileText);
     if (doc.errors.length) throw new Error(doc.errors[0].message);
-    if (!isMapNode(doc.contents)) doc.contents = doc.createNode({}) as typeof doc.contents;
+    if (!isMapNode(doc.contents)) doc.contents = doc.createNode({}) as unknown as typeof doc.contents;
     doc.setIn(["config", RELEASES_KEY], doc.createNode(releases));
     return doc.toString({ indent: 4 });
 }

@@ -44,7 +44,8 @@ describe("Releases", () => {
             } as unknown as HelmReleaseConfig,
             REPO_ROOT,
         ).chartHash;
-        const { valueYamlFiles: _files, ...inputs } = r.inputs;
+        const inputs = { ...r.inputs };
+        delete inputs.valueYamlFiles; // compared below, as repository-relative paths
         assert.deepEqual(inputs, {
             name: "postgresql-backup",
             namespace: "metabase",
@@ -126,19 +127,18 @@ describe("Releases", () => {
     });
 
     it("fails the plan before creating anything when values break the chart's schema or paths are missing", async () => {
+        const base = "kubernetes/values/postgresql-backup-metabase.yaml";
+        const backup = {
+            name: "backup",
+            driver: "helm",
+            namespace: "metabase",
+            chart: "charts/postgresql-backup",
+            valuesFiles: [base, "kubernetes/values/missing.yaml"],
+            values: { schedule: 7, bucket: "backups" },
+            images: { image: "postgresql-backup" },
+        };
         const releases = [
-            {
-                name: "backup",
-                driver: "helm",
-                namespace: "metabase",
-                chart: "charts/postgresql-backup",
-                valuesFiles: [
-                    "kubernetes/values/postgresql-backup-metabase.yaml",
-                    "kubernetes/values/missing.yaml",
-                ],
-                values: { schedule: 7, bucket: "backups" },
-                images: { image: "postgresql-backup" },
-            },
+            backup,
             { name: "k", driver: "kustomize", kustomizeDir: "kubernetes/overlays/missing" },
         ];
         await assert.rejects(plan("test", { releases }), (e: Error) => {
@@ -153,12 +153,9 @@ describe("Releases", () => {
             return true;
         });
         // With readable values files the schema check runs and names the layer and JSON path.
-        await assert.rejects(
-            plan("test", { releases: [{ ...releases[0], valuesFiles: [releases[0].valuesFiles[0]] }] }),
-            {
-                message:
-                    "Releases releases: 1 problem\n  - backup: inline values: $.schedule: must be string (got 7)",
-            },
-        );
+        await assert.rejects(plan("test", { releases: [{ ...backup, valuesFiles: [base] }] }), {
+            message:
+                "Releases releases: 1 problem\n  - backup: inline values: $.schedule: must be string (got 7)",
+        });
     });
 });
