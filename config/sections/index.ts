@@ -1,6 +1,10 @@
 import { clusterSection } from "./cluster";
+import { composerSection } from "./composer";
+import { dagsSection } from "./dags";
 import { gcpSection } from "./gcp";
 import { githubSection } from "./github";
+import { imagesSection } from "./images";
+import { releasesSection } from "./releases";
 import { policySection } from "../../policy/config";
 
 /**
@@ -11,5 +15,9 @@ export const sections = {
     gcp: gcpSection,
     cluster: clusterSection,
     github: githubSection,
+    composer: composerSection,
+    dags: dagsSection,
+    releases: releasesSection,
+    images: imagesSection,
     policy: policySection,
 } as const;

@@ -1,3 +1,4 @@
+import * as path from "node:path";
 import { diffPlans } from "./diff";
 import type { DiffableDocument, DiffableResource, PlanDiff } from "./diff-model";
 
@@ -18,6 +19,25 @@ function normalizeValue(v: unknown, norm: (s: string) => string): unknown {
     if (v !== null && typeof v === "object")
         return Object.fromEntries(Object.entries(v).map(([k, e]) => [norm(k), normalizeValue(e, norm)]));
     return v;
+}
+
+/**
+ * A plan document with absolute paths under `dir` (a local chart's path, from the program's `__dirname`) made
+ * relative, so a base planned in a temporary worktree and the working tree compare equal.
+ */
+export function relativeTo(doc: DiffableDocument, dir: string): DiffableDocument {
+    const prefix = new RegExp(`${escapeRegExp(path.resolve(dir))}(?:/|$)`, "g");
+    return mapStrings(doc, (s) => s.replace(prefix, ""));
+}
+
+function mapStrings(doc: DiffableDocument, norm: (s: string) => string): DiffableDocument {
+    return {
+        ...doc,
+        resources: doc.resources.map((r) => ({
+            ...r,
+            inputs: normalizeValue(r.inputs, norm) as Record<string, unknown>,
+        })),
+    };
 }
 
 /** A plan document with its channel's name replaced by {@link CHANNEL_TOKEN} in URNs, names, inputs and keys. */

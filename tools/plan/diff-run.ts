@@ -13,7 +13,7 @@ import { evaluateDiff, evaluateDocument, formatViolation } from "../../policy/ca
 import type { Violation } from "../../policy/rules";
 import { readEngineConfig } from "../../runtime/stack-files";
 import { diffPlans } from "./diff";
-import { compareChannels } from "./diff-compare";
+import { compareChannels, relativeTo } from "./diff-compare";
 import type { DiffableDocument, PlanDiff } from "./diff-model";
 import { buildReport, reportJson } from "./diff-report";
 import { renderDiffText } from "./diff-text";
@@ -84,7 +84,7 @@ export async function runBase(ref: string, opts: ReviewOptions): Promise<number>
     for (const stack of opts.stacks) {
         const base = planBase(ref, stack, opts, key);
         const head = await planStack({ projectDir: opts.projectDir, stack, fingerprintKey: key });
-        const diff = diffPlans(base, head, { base: ref, head: "working tree" });
+        const diff = diffPlans(base, relativeTo(head, opts.projectDir), { base: ref, head: "working tree" });
         const violations = policyViolations(head, opts.projectDir, diff);
         const project = path.relative(opts.repoRoot, opts.projectDir);
         const full = `npm run plan -- ${project ? `--project ${project} ` : ""}--stack ${stack} --base ${ref} --format json`;
@@ -144,7 +144,7 @@ export function planBase(
             throw new Error(
                 `planning ${stack} at ${ref} failed:\n${child.stderr.trim() || child.error?.message}`,
             );
-        return JSON.parse(child.stdout) as DiffableDocument;
+        return relativeTo(JSON.parse(child.stdout) as DiffableDocument, path.join(tree, project));
     } finally {
         git("worktree", "remove", "--force", tree);
         fs.rmSync(tmp, { recursive: true, force: true });
