@@ -100,7 +100,11 @@ export function workflowVariables(
 export function validateGithubGovernanceArgs(args: GithubGovernanceArgs): Problems {
     const problems = new Problems();
     if (!/^[a-z][a-z0-9-]*$/.test(args.channel) || args.channel === DEFAULT_BRANCH) {
-        problems.add("channel", `must be lowercase letters, digits and -, not "${DEFAULT_BRANCH}"`, args.channel);
+        problems.add(
+            "channel",
+            `must be lowercase letters, digits and -, not "${DEFAULT_BRANCH}"`,
+            args.channel,
+        );
     }
     return problems;
 }

@@ -44,7 +44,13 @@ export interface GithubConfig {
     readonly ci?: CiIdentityConfig;
 }
 
-const ids = { type: "array", maxItems: 6, uniqueItems: true, items: { type: "integer", minimum: 1 }, default: [] };
+const ids = {
+    type: "array",
+    maxItems: 6,
+    uniqueItems: true,
+    items: { type: "integer", minimum: 1 },
+    default: [],
+};
 const serviceAccount = {
     type: "string",
     description: "a service account email (<name>@<project>.iam.gserviceaccount.com)",
@@ -81,7 +87,12 @@ export const githubSection: ConfigSection<GithubConfig> = {
             ci: {
                 type: "object",
                 additionalProperties: false,
-                required: ["workloadIdentityProvider", "deployServiceAccount", "previewServiceAccount", "backendUrl"],
+                required: [
+                    "workloadIdentityProvider",
+                    "deployServiceAccount",
+                    "previewServiceAccount",
+                    "backendUrl",
+                ],
                 properties: {
                     workloadIdentityProvider: {
                         type: "string",
@@ -114,7 +125,11 @@ export const githubSection: ConfigSection<GithubConfig> = {
             );
         }
         if (v.promotedFrom === ctx.stack) {
-            problems.add(keyPath("github", "promotedFrom"), "a channel cannot be promoted from itself", v.promotedFrom);
+            problems.add(
+                keyPath("github", "promotedFrom"),
+                "a channel cannot be promoted from itself",
+                v.promotedFrom,
+            );
         }
         return { ...v, manageDefaultBranch };
     },

@@ -20,7 +20,9 @@ import { REPO_ROOT } from "../harness";
 type WorkflowParser = typeof import("@actions/workflow-parser");
 // The parser ships as an ES module only: tsc (commonjs) would turn import() into require(), which it refuses. It
 // imports its JSON schema without `with {type: "json"}` (written for bundlers), so a loader hook adds the attribute.
-const importEsm = new Function("specifier", "return import(specifier)") as (s: string) => Promise<WorkflowParser>;
+const importEsm = new Function("specifier", "return import(specifier)") as (
+    s: string,
+) => Promise<WorkflowParser>;
 const JSON_HOOK = `export async function load(url, context, next) {
     if (!url.endsWith(".json")) return next(url, context);
     return next(url, { ...context, importAttributes: { ...context.importAttributes, type: "json" } });
@@ -49,8 +51,7 @@ describe("workflows", () => {
     });
 
     it("creates files GitHub's own parser accepts without errors", async () => {
-        const { parseWorkflow, NoOperationTraceWriter, convertWorkflowTemplate } =
-            await loadWorkflowParser();
+        const { parseWorkflow, NoOperationTraceWriter, convertWorkflowTemplate } = await loadWorkflowParser();
         for (const [name, content] of Object.entries(committed)) {
             const result = parseWorkflow({ name, content }, new NoOperationTraceWriter());
             assert.deepEqual(
@@ -63,7 +64,8 @@ describe("workflows", () => {
             assert.equal(template.jobs.length, Object.keys(wf(name).jobs).length, name);
         }
         // The parser is live: a permission GitHub does not know is an error.
-        const broken = "on: push\njobs:\n  a:\n    runs-on: x\n    permissions: {bogus: write}\n    steps: [{run: x}]\n";
+        const broken =
+            "on: push\njobs:\n  a:\n    runs-on: x\n    permissions: {bogus: write}\n    steps: [{run: x}]\n";
         const result = parseWorkflow({ name: "broken.yml", content: broken }, new NoOperationTraceWriter());
         assert.match(result.context.errors.getErrors()[0].message, /Unexpected value 'bogus'/);
     });
@@ -118,7 +120,11 @@ describe("workflows", () => {
         };
         for (const [file, jobs] of Object.entries(expected)) {
             assert.deepEqual(wf(file).permissions, {}, file);
-            assert.deepEqual(Object.fromEntries(jobsOf(file).map(([id, j]) => [id, j.permissions])), jobs, file);
+            assert.deepEqual(
+                Object.fromEntries(jobsOf(file).map(([id, j]) => [id, j.permissions])),
+                jobs,
+                file,
+            );
         }
     });
 
@@ -147,9 +153,13 @@ describe("workflows", () => {
             const channel = id.split("-")[1];
             const pulumi = job.steps.find((s) => s.uses?.startsWith("pulumi/actions@"))!;
             assert.equal(pulumi.with?.["stack-name"], channel);
-            assert.match(job.if!, id.startsWith("preview") ? /^github\.base_ref == / : /^github\.ref_name == /);
+            assert.match(
+                job.if!,
+                id.startsWith("preview") ? /^github\.base_ref == / : /^github\.ref_name == /,
+            );
         }
-        for (const text of Object.values(committed)) assert.doesNotMatch(text, /GITHUB_REF\b|github\.ref\b(?! })/);
+        for (const text of Object.values(committed))
+            assert.doesNotMatch(text, /GITHUB_REF\b|github\.ref\b(?! })/);
     });
 
     it("creates previews that comment once per stack with the summary kept", () => {
@@ -159,7 +169,11 @@ describe("workflows", () => {
             assert.equal(step.with?.diff, true);
             assert.equal(step.with?.["comment-on-pr"], true);
             assert.equal(step.with?.["always-include-summary"], true);
-            assert.equal(step.with?.["edit-pr-comment"], undefined, "default true: one sticky comment per stack");
+            assert.equal(
+                step.with?.["edit-pr-comment"],
+                undefined,
+                "default true: one sticky comment per stack",
+            );
         }
     });
 
@@ -168,7 +182,8 @@ describe("workflows", () => {
         for (const [file, text] of Object.entries(committed)) {
             for (const w of parse(text).jobs ? Object.values(wf(file).jobs) : []) {
                 for (const step of w.steps) {
-                    if (step.uses) assert.match(step.uses, /^[\w.-]+\/[\w.-]+@(v\d+|[0-9a-f]{40})$/, step.uses);
+                    if (step.uses)
+                        assert.match(step.uses, /^[\w.-]+\/[\w.-]+@(v\d+|[0-9a-f]{40})$/, step.uses);
                     if (step.uses?.startsWith("pulumi/actions@"))
                         assert.equal(step.with?.["pulumi-version"], lockVersion);
                 }
@@ -179,7 +194,8 @@ describe("workflows", () => {
     it("creates deploy jobs that read the variables the governance component sets", () => {
         for (const [, job] of jobsOf("deploy.yml")) {
             const text = JSON.stringify(job);
-            for (const name of Object.values(environmentVariables)) assert.ok(text.includes(`vars.${name}`), name);
+            for (const name of Object.values(environmentVariables))
+                assert.ok(text.includes(`vars.${name}`), name);
             assert.doesNotMatch(text, /credentials_json|GOOGLE_CREDENTIALS/, "no long-lived keys");
         }
     });
@@ -193,7 +209,11 @@ describe("workflows", () => {
             for (const [id, job] of jobsOf(file)) {
                 const writes = Object.entries(job.permissions).filter(([, v]) => v === "write");
                 const allowed = file === "preview.yml" ? ["pull-requests", "id-token"] : [];
-                assert.deepEqual(writes.map(([k]) => k).filter((k) => !allowed.includes(k)), [], `${file} ${id}`);
+                assert.deepEqual(
+                    writes.map(([k]) => k).filter((k) => !allowed.includes(k)),
+                    [],
+                    `${file} ${id}`,
+                );
             }
         }
         // The commenter has a write token, so it must not check out (or run) anything from the pull request.
@@ -226,7 +246,10 @@ describe("workflows", () => {
     it("creates promotion jobs along promotedFrom, with the promotion check before the App token", () => {
         const jobs = wf("promote.yml").jobs;
         const env = (j: Job) => j.steps.find((s) => s.name.startsWith("Open or update"))!.env!;
-        assert.deepEqual([env(jobs["promote-test"]).HEAD, env(jobs["promote-test"]).BASE], ["main", "releases/test"]);
+        assert.deepEqual(
+            [env(jobs["promote-test"]).HEAD, env(jobs["promote-test"]).BASE],
+            ["main", "releases/test"],
+        );
         assert.deepEqual(
             [env(jobs["promote-prod"]).HEAD, env(jobs["promote-prod"]).BASE],
             ["releases/test", "releases/prod"],
@@ -248,7 +271,8 @@ describe("workflows", () => {
                 channel: c.name,
                 manageDefaultBranch: c.managesDefaultBranch,
             });
-            for (const r of rules) for (const check of r.requiredChecks) assert.ok(reported.has(check), check);
+            for (const r of rules)
+                for (const check of r.requiredChecks) assert.ok(reported.has(check), check);
         }
         assert.ok(reported.has(checkNames.test) && reported.has(checkNames.preview("prod")));
     });
@@ -271,15 +295,25 @@ describe("validateChannels", () => {
         managesDefaultBranch,
     });
     const cases: [string, ChannelSpec[], RegExp][] = [
-        ["an unknown upstream", [ch("test", "main", true), ch("prod", "staging")], /must be "main" or another/],
+        [
+            "an unknown upstream",
+            [ch("test", "main", true), ch("prod", "staging")],
+            /must be "main" or another/,
+        ],
         ["a promotion cycle", [ch("a", "b", true), ch("b", "a")], /cycle/],
         ["no owner of main", [ch("test"), ch("prod", "test")], /exactly one stack must own/],
-        ["two owners of main", [ch("test", "main", true), ch("prod", "test", true)], /exactly one stack must own/],
+        [
+            "two owners of main",
+            [ch("test", "main", true), ch("prod", "test", true)],
+            /exactly one stack must own/,
+        ],
         ["a name a branch cannot carry", [ch("Prod", "main", true)], /lowercase/],
     ];
     for (const [what, channels, message] of cases) {
         it(`fails when the list has ${what}`, () => {
-            const problems = validateChannels(channels).list.map((p) => p.what).join("\n");
+            const problems = validateChannels(channels)
+                .list.map((p) => p.what)
+                .join("\n");
             assert.match(problems, message);
             assert.throws(() => renderWorkflows({ channels, pulumiVersion: "3.0.0" }), message);
         });

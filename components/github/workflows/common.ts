@@ -76,7 +76,10 @@ export const previewVariables = (channel: string) => {
  * Pull requests opened with the default `GITHUB_TOKEN` trigger no workflows, so their required checks would
  * never run.
  */
-export const app = { idVariable: "DATA_INFRA_APP_ID", privateKeySecret: "DATA_INFRA_APP_PRIVATE_KEY" } as const;
+export const app = {
+    idVariable: "DATA_INFRA_APP_ID",
+    privateKeySecret: "DATA_INFRA_APP_PRIVATE_KEY",
+} as const;
 
 /** Marker on the first line of the plan comment of one channel (`npm run plan -- --format markdown` writes it). */
 export const planCommentMarker = (channel: string): string => `<!-- data-infra-plan:${channel} -->`;
@@ -104,7 +107,14 @@ export const actions = {
 export const NODE_VERSION = "20";
 
 /** Minutes before GitHub kills a job. Deploys cover Composer updates, which take up to ~1 h each. */
-export const timeoutMinutes = { test: 20, plan: 20, preview: 30, deploy: 180, promote: 15, comment: 10 } as const;
+export const timeoutMinutes = {
+    test: 20,
+    plan: 20,
+    preview: 30,
+    deploy: 180,
+    promote: 15,
+    comment: 10,
+} as const;
 
 /** A workflow step, in GitHub's vocabulary. */
 export interface Step {
@@ -185,7 +195,10 @@ export function appTokenStep(): Step {
         name: "Create GitHub App token",
         id: "app-token",
         uses: actions.appToken,
-        with: { "app-id": `\${{ vars.${app.idVariable} }}`, "private-key": `\${{ secrets.${app.privateKeySecret} }}` },
+        with: {
+            "app-id": `\${{ vars.${app.idVariable} }}`,
+            "private-key": `\${{ secrets.${app.privateKeySecret} }}`,
+        },
     };
 }
 

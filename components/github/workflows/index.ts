@@ -29,12 +29,20 @@ export function validateChannels(channels: readonly ChannelSpec[]): Problems {
             problems.add(`stack ${c.name}`, "a channel name must be lowercase letters, digits and -", c.name);
         }
         if (c.promotedFrom !== DEFAULT_BRANCH && !names.has(c.promotedFrom)) {
-            problems.add(where, `must be "${DEFAULT_BRANCH}" or another channel (${[...names].join(", ")})`, c.promotedFrom);
+            problems.add(
+                where,
+                `must be "${DEFAULT_BRANCH}" or another channel (${[...names].join(", ")})`,
+                c.promotedFrom,
+            );
         }
         const seen = new Set<string>([c.name]);
-        for (let up = c.promotedFrom; up !== DEFAULT_BRANCH && names.has(up); ) {
+        for (let up = c.promotedFrom; up !== DEFAULT_BRANCH && names.has(up);) {
             if (seen.has(up)) {
-                problems.add(where, "promotions form a cycle; one channel must be promoted from main", c.promotedFrom);
+                problems.add(
+                    where,
+                    "promotions form a cycle; one channel must be promoted from main",
+                    c.promotedFrom,
+                );
                 break;
             }
             seen.add(up);
@@ -82,7 +90,9 @@ export function pulumiVersionFromLock(lockText: string): string {
     const lock = JSON.parse(lockText) as { packages?: Record<string, { version?: string }> };
     const version = lock.packages?.["node_modules/@pulumi/pulumi"]?.version;
     if (!version || !/^\d+\.\d+\.\d+$/.test(version)) {
-        throw new Error(`package-lock.json: no exact version of @pulumi/pulumi (got ${version ?? "nothing"})`);
+        throw new Error(
+            `package-lock.json: no exact version of @pulumi/pulumi (got ${version ?? "nothing"})`,
+        );
     }
     return version;
 }

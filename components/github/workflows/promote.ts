@@ -61,7 +61,11 @@ function fromMainJob(c: ChannelSpec): Job {
         permissions: { contents: "read" },
         concurrency: { group: `promote-${c.name}`, "cancel-in-progress": false },
         steps: [
-            { name: "Write the pull request body", env: { BODY: body }, run: 'printf \'%s\\n\' "$BODY" > promotion.md' },
+            {
+                name: "Write the pull request body",
+                env: { BODY: body },
+                run: "printf '%s\\n' \"$BODY\" > promotion.md",
+            },
             appTokenStep(),
             openOrUpdateStep(c, "promotion.md"),
         ],
