@@ -15,8 +15,32 @@ import {
     workflowNames,
     type ChannelSpec,
     type Job,
+    type Step,
     type Workflow,
 } from "./common";
+
+/** A `pulumi/actions` step running `command` on one stack, against the backend in variable `backendVariable`. */
+function pulumiStep(
+    command: "preview" | "up",
+    stack: string,
+    backendVariable: string,
+    pulumiVersion: string,
+    extra: Step["with"] = {},
+): Step {
+    return {
+        name: command === "up" ? "Deploy" : "Preview",
+        uses: actions.pulumi,
+        with: {
+            command,
+            "stack-name": stack,
+            "cloud-url": expr(`vars.${backendVariable}`),
+            "pulumi-version": pulumiVersion,
+            diff: true,
+            "suppress-progress": true,
+            ...extra,
+        },
+    };
+}
 
 /** `test.yml`: `npm test` on every pull request and on `main`. Its job is the check `main` requires. */
 export function testWorkflow(): Workflow {
@@ -68,20 +92,11 @@ export function previewWorkflow(channels: readonly ChannelSpec[], pulumiVersion:
                     expr(`vars.${vars.workloadIdentityProvider}`),
                     expr(`vars.${vars.serviceAccount}`),
                 ),
-                {
-                    name: "Preview",
-                    uses: actions.pulumi,
-                    with: {
-                        command: "preview",
-                        "stack-name": c.name,
-                        "cloud-url": expr(`vars.${vars.backendUrl}`),
-                        "pulumi-version": pulumiVersion,
-                        diff: true,
-                        "comment-on-pr": true,
-                        "always-include-summary": true,
-                        "suppress-progress": true,
-                    },
-                },
+                pulumiStep("preview", c.name, vars.backendUrl, pulumiVersion, {
+                    // One sticky comment per stack (edit-pr-comment defaults to true), its summary kept when trimmed.
+                    "comment-on-pr": true,
+                    "always-include-summary": true,
+                }),
             ],
         };
     }
@@ -122,16 +137,7 @@ export function deployWorkflow(channels: readonly ChannelSpec[], pulumiVersion: 
                 // Branch protection and environments need repository administration, which GITHUB_TOKEN never has.
                 appTokenStep(),
                 {
-                    name: "Deploy",
-                    uses: actions.pulumi,
-                    with: {
-                        command: "up",
-                        "stack-name": c.name,
-                        "cloud-url": expr(`vars.${v.backendUrl}`),
-                        "pulumi-version": pulumiVersion,
-                        diff: true,
-                        "suppress-progress": true,
-                    },
+                    ...pulumiStep("up", c.name, v.backendUrl, pulumiVersion),
                     env: { GITHUB_TOKEN: expr("steps.app-token.outputs.token") },
                 },
             ],
