@@ -12,6 +12,15 @@ export interface BootstrapConfig {
     readonly buildChannels: readonly string[];
 }
 
+/** Every key of the namespace; `bootstrap/Pulumi.yaml` declares exactly these (a test checks). */
+export const BOOTSTRAP_KEYS = [
+    "project",
+    "projectNumber",
+    "location",
+    "keepNoncurrentVersions",
+    "buildChannels",
+] as const;
+
 const key = (k: string) => `${BOOTSTRAP_NAMESPACE}:${k}`;
 
 /**
@@ -23,7 +32,7 @@ export function parseBootstrapConfig(
     engineConfig: Readonly<Record<string, string>>,
 ): BootstrapConfig {
     const problems = new Problems();
-    const known = ["project", "projectNumber", "location", "keepNoncurrentVersions", "buildChannels"];
+    const known: readonly string[] = BOOTSTRAP_KEYS;
     for (const full of Object.keys(engineConfig).sort()) {
         const k = full.slice(BOOTSTRAP_NAMESPACE.length + 1);
         if (full.startsWith(`${BOOTSTRAP_NAMESPACE}:`) && !known.includes(k)) {

@@ -1,7 +1,8 @@
 import { strict as assert } from "node:assert";
 import * as path from "node:path";
 import { parse } from "yaml";
-import { parseBootstrapConfig } from "../../bootstrap/config";
+import { BOOTSTRAP_KEYS, parseBootstrapConfig } from "../../bootstrap/config";
+import * as fs from "node:fs";
 import { channelsInProject } from "../../bootstrap/channels";
 import { CiIdentity } from "../../bootstrap/ci-identity";
 import { ciConfigFor, parseBootstrapOutputs, withCiConfig } from "../../bootstrap/write-config";
@@ -248,6 +249,14 @@ describe("bootstrap config and channels", () => {
             assert.throws(() => parseBootstrapConfig("s", config), message);
         });
     }
+
+    it("declares in bootstrap/Pulumi.yaml exactly the keys the parser knows", () => {
+        const project = parse(fs.readFileSync(path.join(DIR, "Pulumi.yaml"), "utf8")) as {
+            config: Record<string, unknown>;
+        };
+        const declared = Object.keys(project.config).filter((k) => !k.includes(":"));
+        assert.deepEqual(declared.sort(), [...BOOTSTRAP_KEYS].sort());
+    });
 
     it("finds the channels deploying into a project from the stack files", () => {
         assert.deepEqual(channelsInProject(REPO_ROOT, "transit-data-prod"), {
