@@ -9,6 +9,7 @@ import { ComposerEnvironment, DagSync } from "./components/airflow";
 import { createDockerAccess } from "./components/images/docker-provider";
 import { Images } from "./components/images/images";
 import { Releases } from "./components/releases/releases";
+import { GithubGovernance } from "./components/github/governance";
 
 const engineConfig = pulumi.runtime.allConfig();
 const cfg = parseStackConfig(pulumi.getStack(), engineConfig, engineSecretKeys(engineConfig));
@@ -86,3 +87,19 @@ const releases = new Releases(
     { providers: [providers.k8s, providers.gcp] },
 );
 export const helmReleases = releases.helmReleases;
+// This channel's GitHub settings: protection of releases/<channel> (and main in the stack that owns it), its
+// deployment environment and the variables its workflows authenticate with.
+const governance = new GithubGovernance(
+    "github",
+    {
+        repository: cfg.github.repository,
+        channel: cfg.stack,
+        manageDefaultBranch: cfg.github.manageDefaultBranch,
+        mainRequiredReviews: cfg.github.mainRequiredReviews,
+        releaseRequiredReviews: cfg.github.releaseRequiredReviews,
+        environmentReviewers: cfg.github.environmentReviewers,
+        ci: cfg.github.ci,
+    },
+    { provider: providers.github },
+);
+export const githubProtectedBranches = governance.protectedPatterns;

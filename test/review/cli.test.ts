@@ -26,9 +26,11 @@ function scratchRepo(): string {
         .split("\0")
         .filter(Boolean);
     for (const f of files) {
-        if (!fs.existsSync(path.join(REPO_ROOT, f))) continue;
+        const from = path.join(REPO_ROOT, f);
+        if (!fs.existsSync(from)) continue;
         fs.mkdirSync(path.dirname(path.join(dir, f)), { recursive: true });
-        fs.copyFileSync(path.join(REPO_ROOT, f), path.join(dir, f));
+        if (fs.lstatSync(from).isSymbolicLink()) fs.symlinkSync(fs.readlinkSync(from), path.join(dir, f));
+        else fs.copyFileSync(from, path.join(dir, f));
     }
     fs.symlinkSync(fs.realpathSync(path.join(REPO_ROOT, "node_modules")), path.join(dir, "node_modules"));
     git(dir, "init", "--quiet");
@@ -72,7 +74,7 @@ describe("Plan CLI review modes", () => {
             "new dag",
         );
     });
-    after(() => fs.rmSync(repo, { recursive: true, force: true }));
+    after(() => repo && fs.rmSync(repo, { recursive: true, force: true }));
 
     it("prints the change against --base as a markdown PR comment without any secret value", () => {
         // WHEN the head is reviewed against the base commit

@@ -146,10 +146,15 @@ describe("Plan diff", () => {
 
     it("groups resources by their top-level component", () => {
         assert.equal(
-            groupOf("urn:pulumi:t::p::data-infra:airflow:DagSync$gcp:storage/bucketObject:BucketObject::x"),
+            groupOf(
+                "urn:pulumi:t::data-infra::data-infra:airflow:DagSync$gcp:storage/bucketObject:BucketObject::x",
+            ),
             "airflow:DagSync",
         );
-        assert.equal(groupOf("urn:pulumi:t::p::pulumi:providers:gcp::gcp"), "stack");
+        assert.equal(
+            groupOf("urn:pulumi:t::data-infra::pulumi:pulumi:Stack$pulumi:providers:gcp::gcp"),
+            "stack",
+        );
     });
 
     it("compares two channels normalized by the channel name", () => {

@@ -15,6 +15,8 @@ export interface DiffableResource {
     readonly type: string;
     readonly name: string;
     readonly parent: string | null;
+    /** `false` for components, which carry no inputs (their children carry the change). */
+    readonly custom?: boolean;
     readonly inputs: Record<string, unknown>;
     readonly options?: RecordedOptions;
     /** Keyed fingerprints of secret inputs by dotted input path (`a.b[0].c`). */

@@ -85,19 +85,20 @@ export function diffPlans(
     };
 }
 
-/** The stack resource itself carries no inputs worth diffing. */
-const diffable = (r: DiffableResource) => r.type !== "pulumi:pulumi:Stack";
+/** Components and the stack carry no inputs; their children carry every change. */
+const diffable = (r: DiffableResource) => r.custom !== false && r.type !== "pulumi:pulumi:Stack";
 
 /**
- * The group a resource is counted under in summaries: its top-level component's type without the project
- * prefix (`data-infra:airflow:DagSync` → `airflow:DagSync`), or `stack` for resources directly in the stack.
+ * The group a resource is counted under in summaries: the component it belongs to without the project prefix
+ * (`data-infra:airflow:DagSync` → `airflow:DagSync`), or `stack` for resources directly in the stack (providers).
  */
 export function groupOf(urn: string): string {
-    const chain = urn.split("::")[2] ?? "";
-    const top = chain.split("$")[0];
-    if (!chain.includes("$")) return "stack";
-    const parts = top.split(":");
-    return parts.length === 3 ? `${parts[1]}:${parts[2]}` : top;
+    const [, project, chain = ""] = urn.split("::");
+    const types = chain.split("$").filter((t) => t !== "pulumi:pulumi:Stack");
+    const parts = types[0].split(":");
+    return types.length > 1 && parts.length === 3 && parts[0] === project
+        ? `${parts[1]}:${parts[2]}`
+        : "stack";
 }
 
 /** A value's leaves by path, in the plan document's path syntax (`a.b[0].c`); secrets are leaves. */
