@@ -15,7 +15,7 @@ export const composerProtected: Rule = {
                   {
                       path: "(options).protect",
                       message: `Composer environment of production channel ${ctx.channel} is not protected`,
-                      fix: "keep data-infra:composer protection on for this channel (resource option protect: true)",
+                      fix: "set data-infra:composer.protect to true for this channel (the resource option protect)",
                   },
               ]
             : [],
