@@ -1,10 +1,6 @@
 import { SECRET, COMPUTED } from "../tools/plan/diff-model";
+import { TYPES } from "../tools/plan/diff-values";
 import { at, leaves, type Rule, type RuleFinding } from "./rules";
-
-const BRANCH_PROTECTION = "github:index/branchProtection:BranchProtection";
-const ENVIRONMENT = "github:index/repositoryEnvironment:RepositoryEnvironment";
-const RELEASE = "kubernetes:helm.sh/v3:Release";
-const COMPOSER = "gcp:composer/environment:Environment";
 
 export const prodBranchProtection: Rule = {
     name: "prod-branch-protection",
@@ -12,7 +8,7 @@ export const prodBranchProtection: Rule = {
         "releases/<production channel> requires at least one approving review and the preview check.",
     check: (r, ctx) => {
         if (
-            r.type !== BRANCH_PROTECTION ||
+            r.type !== TYPES.branchProtection ||
             !ctx.production ||
             at(r.inputs, "pattern") !== `releases/${ctx.channel}`
         )
@@ -43,7 +39,7 @@ export const prodEnvironmentReviewers: Rule = {
     name: "prod-environment-reviewers",
     description: "The production channel's GitHub environment has reviewers (deploys wait for approval).",
     check: (r, ctx) => {
-        if (r.type !== ENVIRONMENT || !ctx.production || at(r.inputs, "environment") !== ctx.channel)
+        if (r.type !== TYPES.environment || !ctx.production || at(r.inputs, "environment") !== ctx.channel)
             return [];
         const reviewers = at(r.inputs, "reviewers");
         const ids = Array.isArray(reviewers)
@@ -105,8 +101,8 @@ export function looksLikeKeyMaterial(value: string): boolean {
 
 // Where plaintext configuration reaches a workload: inline Helm values, Composer env variables and overrides.
 const SCANNED: Readonly<Record<string, readonly string[]>> = {
-    [RELEASE]: ["values"],
-    [COMPOSER]: ["config.softwareConfig.envVariables", "config.softwareConfig.airflowConfigOverrides"],
+    [TYPES.release]: ["values"],
+    [TYPES.composer]: ["config.softwareConfig.envVariables", "config.softwareConfig.airflowConfigOverrides"],
 };
 
 export const noPlaintextCredentials: Rule = {

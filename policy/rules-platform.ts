@@ -1,16 +1,12 @@
 import { SECRET, COMPUTED } from "../tools/plan/diff-model";
+import { TYPES } from "../tools/plan/diff-values";
 import { at, leaves, type Rule, type RuleFinding } from "./rules";
-
-const COMPOSER = "gcp:composer/environment:Environment";
-const RELEASE = "kubernetes:helm.sh/v3:Release";
-const BUCKET_OBJECT = "gcp:storage/bucketObject:BucketObject";
-const K8S_SECRET = "kubernetes:core/v1:Secret";
 
 export const composerProtected: Rule = {
     name: "composer-prod-protected",
     description: "The Composer environment of a production channel is protected against deletion.",
     check: (r, ctx) =>
-        r.type === COMPOSER && ctx.production && !r.options.protect
+        r.type === TYPES.composer && ctx.production && !r.options.protect
             ? [
                   {
                       path: "(options).protect",
@@ -25,7 +21,7 @@ export const composerNoReplace: Rule = {
     name: "composer-no-replace",
     description: "No Composer environment is replaced, only updated (a replace loses Airflow's metadata).",
     check: (r) => {
-        if (r.type !== COMPOSER) return [];
+        if (r.type !== TYPES.composer) return [];
         const out: RuleFinding[] = [];
         if (r.options.replaceOnChanges?.length)
             out.push({
@@ -60,7 +56,7 @@ export const chartPinned: Rule = {
     name: "helm-chart-pinned",
     description: "Remote Helm charts pin an exact version; local charts carry a content hash.",
     check: (r) => {
-        if (r.type !== RELEASE) return [];
+        if (r.type !== TYPES.release) return [];
         if (isRemoteChart(r.inputs)) {
             const version = at(r.inputs, "version");
             return typeof version === "string" && EXACT_VERSION.test(version)
@@ -92,7 +88,7 @@ export const bucketObjectPrefix: Rule = {
     name: "bucket-object-prefix",
     description: "Bucket objects are only written under the managed prefixes (dags/, plugins/).",
     check: (r, ctx) => {
-        if (r.type !== BUCKET_OBJECT) return [];
+        if (r.type !== TYPES.bucketObject) return [];
         const name = at(r.inputs, "name");
         if (typeof name !== "string" || name === COMPUTED) return [];
         return ctx.managedPrefixes.some((p) => name.startsWith(p))
@@ -113,7 +109,7 @@ export const secretDataIsSecret: Rule = {
     description:
         "Kubernetes Secret data and stringData are Pulumi secrets (never plaintext in state or output).",
     check: (r) => {
-        if (r.type !== K8S_SECRET) return [];
+        if (r.type !== TYPES.k8sSecret) return [];
         return ["data", "stringData"].flatMap((field) =>
             leaves(at(r.inputs, field), field)
                 .filter(([, , v]) => v !== SECRET && v !== undefined)
@@ -136,25 +132,19 @@ export const imageDigest: Rule = {
         if (!ctx.production || !r.type.startsWith("kubernetes:")) return [];
         const out: RuleFinding[] = [];
         const fix = "reference the image as <repository>@sha256:<digest> (the digest that was tested)";
-        for (const [path, key, v] of leaves(r.inputs)) {
-            if (key !== "image" || typeof v !== "string" || v === COMPUTED || v === SECRET) continue;
-            if (!byDigest(v)) out.push({ path, message: `image ${v} is not referenced by digest`, fix });
-        }
-        // Helm's common {image: {repository, tag, digest}} shape.
-        for (const [path, key, v] of leaves(r.inputs)) {
-            if (
-                key !== "repository" ||
-                !/\.image\.repository$|^image\.repository$/.test(path.replace(/^values\./, ""))
-            )
-                continue;
-            const parent = path.slice(0, -".repository".length);
-            const digest = leaves(r.inputs).find(([p]) => p === `${parent}.digest`)?.[2];
-            if (typeof digest !== "string" || !/^sha256:[0-9a-f]{64}$/.test(digest))
-                out.push({
-                    path: `${parent}.digest`,
-                    message: `image ${String(v)} has no sha256 digest`,
-                    fix,
-                });
+        const all = leaves(r.inputs);
+        const byPath = new Map(all.map(([p, , v]) => [p, v]));
+        for (const [path, key, v] of all) {
+            if (typeof v !== "string" || v === COMPUTED || v === SECRET) continue;
+            if (key === "image" && !byDigest(v))
+                out.push({ path, message: `image ${v} is not referenced by digest`, fix });
+            // Helm's common {image: {repository, tag, digest}} shape.
+            if (key === "repository" && /(^|\.)image\.repository$/.test(path)) {
+                const digestPath = `${path.slice(0, -".repository".length)}.digest`;
+                const digest = byPath.get(digestPath);
+                if (typeof digest !== "string" || !/^sha256:[0-9a-f]{64}$/.test(digest))
+                    out.push({ path: digestPath, message: `image ${v} has no sha256 digest`, fix });
+            }
         }
         return out;
     },

@@ -60,26 +60,4 @@ export interface Violation extends RuleFinding {
     readonly name: string;
 }
 
-/** The value at a dotted path (`a.b.0.c`); arrays index by number. */
-export function at(value: unknown, path: string): unknown {
-    let v = value;
-    for (const key of path.split(".")) {
-        if (v === null || typeof v !== "object") return undefined;
-        v = (v as Record<string, unknown>)[key];
-    }
-    return v;
-}
-
-/** Every leaf of a value with its path in the plan's syntax (`a.b[0].c`), objects' keys sorted. */
-export function leaves(value: unknown, base = ""): Array<[path: string, key: string, value: unknown]> {
-    const out: Array<[string, string, unknown]> = [];
-    const walk = (v: unknown, p: string, key: string) => {
-        if (Array.isArray(v)) v.forEach((e, i) => walk(e, `${p}[${i}]`, key));
-        else if (v !== null && typeof v === "object")
-            for (const k of Object.keys(v).sort())
-                walk((v as Record<string, unknown>)[k], p ? `${p}.${k}` : k, k);
-        else out.push([p, key, v]);
-    };
-    walk(value, base, base.split(".").pop() ?? "");
-    return out;
-}
+export { valueAt as at, leaves } from "../tools/plan/diff-values";

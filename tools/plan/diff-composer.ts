@@ -1,7 +1,8 @@
+import { TYPES } from "./diff-values";
 import { valueAt } from "./diff";
 import { SECRET, type PlanDiff, type ResourceDiff } from "./diff-model";
 
-export const COMPOSER_TYPE = "gcp:composer/environment:Environment";
+export const COMPOSER_TYPE = TYPES.composer;
 
 /** One row of the PyPI table: a package whose pin changed, was added or was removed. */
 export interface PypiRow {

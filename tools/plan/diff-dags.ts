@@ -1,7 +1,8 @@
+import { TYPES } from "./diff-values";
 import { valueAt } from "./diff";
 import type { PlanDiff, ResourceDiff } from "./diff-model";
 
-export const BUCKET_OBJECT_TYPE = "gcp:storage/bucketObject:BucketObject";
+export const BUCKET_OBJECT_TYPE = TYPES.bucketObject;
 
 /** Bucket object changes under one prefix (`dags/`, `plugins/`, …), object names sorted. */
 export interface PrefixChanges {

@@ -1,8 +1,9 @@
+import { TYPES } from "./diff-values";
 import { valueAt } from "./diff";
-import type { PlanDiff, ResourceDiff } from "./diff-model";
+import type { PlanDiff } from "./diff-model";
 
-export const BRANCH_PROTECTION_TYPE = "github:index/branchProtection:BranchProtection";
-export const ENVIRONMENT_TYPE = "github:index/repositoryEnvironment:RepositoryEnvironment";
+export const BRANCH_PROTECTION_TYPE = TYPES.branchProtection;
+export const ENVIRONMENT_TYPE = TYPES.environment;
 
 /** One way a change weakens repository governance. */
 export interface Weakening {
@@ -12,16 +13,41 @@ export interface Weakening {
     readonly what: string;
 }
 
+type Inputs = Record<string, unknown> | undefined;
+
+/** Per governance type: how its subject is named, what its removal means, and what weakens it. */
+const GOVERNANCE: Readonly<
+    Record<string, { label: string; key: string; removed: string; check: (b: Inputs, h: Inputs) => string[] }>
+> = {
+    [BRANCH_PROTECTION_TYPE]: {
+        label: "branch",
+        key: "pattern",
+        removed: "branch protection removed",
+        check: protectionWeakenings,
+    },
+    [ENVIRONMENT_TYPE]: {
+        label: "environment",
+        key: "environment",
+        removed: "environment removed",
+        check: environmentWeakenings,
+    },
+};
+
 /** Every weakening of branch protection or environment protection in a diff. */
 export function githubWeakenings(diff: PlanDiff): Weakening[] {
     return diff.resources.flatMap((r) => {
-        if (r.type === BRANCH_PROTECTION_TYPE) return protectionWeakenings(r);
-        if (r.type === ENVIRONMENT_TYPE) return environmentWeakenings(r);
-        return [];
+        const g = GOVERNANCE[r.type];
+        if (!g) return [];
+        const subject = `${g.label} ${String(valueAt(r.head?.inputs ?? r.base?.inputs, g.key) ?? r.name)}`;
+        const whats =
+            r.kind === "remove"
+                ? [g.removed]
+                : r.kind === "change"
+                  ? g.check(r.base?.inputs, r.head?.inputs)
+                  : [];
+        return whats.map((what) => ({ urn: r.urn, subject, what }));
     });
 }
-
-type Inputs = Record<string, unknown> | undefined;
 
 // Boolean settings whose flip in the given direction weakens protection.
 const PROTECTION_FLAGS: ReadonlyArray<[path: string, weakWhen: boolean, what: string]> = [
@@ -37,54 +63,42 @@ const PROTECTION_FLAGS: ReadonlyArray<[path: string, weakWhen: boolean, what: st
     ["requiredPullRequestReviews.0.requireLastPushApproval", false, "last push approval no longer required"],
 ];
 
-function protectionWeakenings(r: ResourceDiff): Weakening[] {
-    const subject = `branch ${String(valueAt(r.head?.inputs ?? r.base?.inputs, "pattern") ?? r.name)}`;
-    const at = (what: string): Weakening => ({ urn: r.urn, subject, what });
-    if (r.kind === "remove") return [at("branch protection removed")];
-    if (r.kind !== "change") return [];
-    const b = r.base?.inputs;
-    const h = r.head?.inputs;
-    const out: Weakening[] = [];
+function protectionWeakenings(b: Inputs, h: Inputs): string[] {
+    const out: string[] = [];
     for (const [path, weakWhen, what] of PROTECTION_FLAGS) {
         const before = valueAt(b, path) ?? false;
         const after = valueAt(h, path) ?? false;
-        if (before !== after && after === weakWhen) out.push(at(what));
+        if (before !== after && after === weakWhen) out.push(what);
     }
     const removedChecks = strings(b, "requiredStatusChecks.0.contexts").filter(
         (c) => !strings(h, "requiredStatusChecks.0.contexts").includes(c),
     );
-    if (removedChecks.length) out.push(at(`required checks removed: ${removedChecks.join(", ")}`));
+    if (removedChecks.length) out.push(`required checks removed: ${removedChecks.join(", ")}`);
     const reviewsBefore = reviewCount(b);
     const reviewsAfter = reviewCount(h);
-    if (reviewsAfter < reviewsBefore) out.push(at(`required reviews ${reviewsBefore} → ${reviewsAfter}`));
+    if (reviewsAfter < reviewsBefore) out.push(`required reviews ${reviewsBefore} → ${reviewsAfter}`);
     return out;
 }
 
-function environmentWeakenings(r: ResourceDiff): Weakening[] {
-    const subject = `environment ${String(valueAt(r.head?.inputs ?? r.base?.inputs, "environment") ?? r.name)}`;
-    const at = (what: string): Weakening => ({ urn: r.urn, subject, what });
-    if (r.kind === "remove") return [at("environment removed")];
-    if (r.kind !== "change") return [];
-    const b = r.base?.inputs;
-    const h = r.head?.inputs;
-    const out: Weakening[] = [];
+function environmentWeakenings(b: Inputs, h: Inputs): string[] {
+    const out: string[] = [];
     for (const kind of ["users", "teams"]) {
         const gone = reviewers(b, kind).filter((x) => !reviewers(h, kind).includes(x));
-        if (gone.length) out.push(at(`reviewers removed (${kind}: ${gone.join(", ")})`));
+        if (gone.length) out.push(`reviewers removed (${kind}: ${gone.join(", ")})`);
     }
     if (valueAt(b, "preventSelfReview") === true && valueAt(h, "preventSelfReview") !== true)
-        out.push(at("self-review no longer prevented"));
+        out.push("self-review no longer prevented");
     // The provider's default for canAdminsBypass is true, so only an explicit false counts as the stronger side.
     if (valueAt(b, "canAdminsBypass") === false && valueAt(h, "canAdminsBypass") !== false)
-        out.push(at("admins may bypass the environment's protection"));
+        out.push("admins may bypass the environment's protection");
     if (
         valueAt(b, "deploymentBranchPolicy") !== undefined &&
         valueAt(h, "deploymentBranchPolicy") === undefined
     )
-        out.push(at("deployment branch policy removed (any branch may deploy)"));
+        out.push("deployment branch policy removed (any branch may deploy)");
     const waitBefore = Number(valueAt(b, "waitTimer") ?? 0);
     const waitAfter = Number(valueAt(h, "waitTimer") ?? 0);
-    if (waitAfter < waitBefore) out.push(at(`wait timer ${waitBefore} → ${waitAfter} minutes`));
+    if (waitAfter < waitBefore) out.push(`wait timer ${waitBefore} → ${waitAfter} minutes`);
     return out;
 }
 

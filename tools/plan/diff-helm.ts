@@ -1,7 +1,8 @@
+import { TYPES } from "./diff-values";
 import { valueAt } from "./diff";
 import type { InputChange, PlanDiff, ResourceDiff } from "./diff-model";
 
-export const RELEASE_TYPE = "kubernetes:helm.sh/v3:Release";
+export const RELEASE_TYPE = TYPES.release;
 
 export interface HelmChange {
     readonly urn: string;

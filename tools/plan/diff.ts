@@ -7,6 +7,9 @@ import {
     type ResourceDiff,
     type SecretStatus,
 } from "./diff-model";
+import { flatten } from "./diff-values";
+
+export { flatten, valueAt } from "./diff-values";
 
 export interface DiffLabels {
     /** What the base side is (a git ref, a stack name). */
@@ -99,19 +102,6 @@ export function groupOf(urn: string): string {
     return types.length > 1 && parts.length === 3 && parts[0] === project
         ? `${parts[1]}:${parts[2]}`
         : "stack";
-}
-
-/** A value's leaves by path, in the plan document's path syntax (`a.b[0].c`); secrets are leaves. */
-export function flatten(value: unknown, at = "", out = new Map<string, unknown>()): Map<string, unknown> {
-    if (Array.isArray(value)) {
-        value.forEach((v, i) => flatten(v, `${at}[${i}]`, out));
-    } else if (value !== null && typeof value === "object") {
-        for (const k of Object.keys(value).sort())
-            flatten((value as Record<string, unknown>)[k], at ? `${at}.${k}` : k, out);
-    } else {
-        out.set(at, value);
-    }
-    return out;
 }
 
 /** Paths of every secret leaf of a value. */
@@ -221,14 +211,4 @@ export function summarize(
         rows.set(r.group, row);
     }
     return [...rows.values()].sort((a, b) => a.group.localeCompare(b.group));
-}
-
-/** The value at a dotted path of a resource's inputs (`config.softwareConfig.pypiPackages`). */
-export function valueAt(inputs: Record<string, unknown> | undefined, path: string): unknown {
-    let v: unknown = inputs;
-    for (const key of path.split(".")) {
-        if (v === null || typeof v !== "object") return undefined;
-        v = (v as Record<string, unknown>)[key];
-    }
-    return v;
 }

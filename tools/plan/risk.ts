@@ -1,3 +1,4 @@
+import { TYPES } from "./diff-values";
 import { COMPOSER_TYPE, type ComposerChange } from "./diff-composer";
 import { BUCKET_OBJECT_TYPE, objectName } from "./diff-dags";
 import type { Weakening } from "./diff-github";
@@ -16,9 +17,9 @@ export interface RiskEntry {
     readonly reason: string;
 }
 
-export const BUCKET_TYPE = "gcp:storage/bucket:Bucket";
-export const NAMESPACE_TYPE = "kubernetes:core/v1:Namespace";
-export const K8S_SECRET_TYPE = "kubernetes:core/v1:Secret";
+export const BUCKET_TYPE = TYPES.bucket;
+export const NAMESPACE_TYPE = TYPES.namespace;
+export const K8S_SECRET_TYPE = TYPES.k8sSecret;
 
 /**
  * Inputs whose change makes the provider replace (delete + create) the resource, for the types where a replace
