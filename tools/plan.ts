@@ -98,6 +98,8 @@ async function main(argv: string[]): Promise<number> {
     const failOn = args["fail-on"];
     if (failOn !== undefined && !isTier(failOn))
         throw new UsageError(`--fail-on must be one of ${TIERS.join(", ")} (got ${failOn})`);
+    if (failOn !== undefined && args.base === undefined && args.compare === undefined)
+        throw new UsageError("--fail-on applies to --base or --compare");
     for (const [flag, value] of [
         ["--compare", args.compare],
         ["--promotion", args.promotion],
