@@ -24,6 +24,41 @@ export const offlineInvokeAnswers: Record<string, InvokeAnswer> = {
         number: UNKNOWN,
         name: UNKNOWN,
     }),
+    // Secret Manager payloads of Kubernetes Secrets: never read offline.
+    "gcp:secretmanager/getSecretVersion:getSecretVersion": (inputs) => ({
+        secret: inputs.secret,
+        version: inputs.version ?? UNKNOWN,
+        project: inputs.project ?? UNKNOWN,
+        name: UNKNOWN,
+        secretData: UNKNOWN,
+        enabled: UNKNOWN,
+        createTime: UNKNOWN,
+        destroyTime: UNKNOWN,
+        id: UNKNOWN,
+    }),
+    // The access token image pushes authenticate with.
+    "gcp:organizations/getClientConfig:getClientConfig": () => ({
+        accessToken: UNKNOWN,
+        project: UNKNOWN,
+        region: UNKNOWN,
+        zone: UNKNOWN,
+        id: UNKNOWN,
+    }),
 };
 
-export const offlineComputedOutputs: ComputedOutputs = {};
+export const offlineComputedOutputs: ComputedOutputs = {
+    // Composer picks the bucket, GKE cluster and web UI host when it creates the environment; the DAG sync's bucket
+    // comes from dagGcsPrefix, so it is (computed) until the environment exists.
+    "gcp:composer/environment:Environment": (inputs) => ({
+        config: {
+            ...(inputs.config as Record<string, unknown> | undefined),
+            airflowUri: UNKNOWN,
+            dagGcsPrefix: UNKNOWN,
+            gkeCluster: UNKNOWN,
+        },
+    }),
+    // The digest exists only after the push.
+    "docker:index/image:Image": () => ({ repoDigest: UNKNOWN }),
+    // Another stack's outputs live in the backend, which the offline plan does not read.
+    "pulumi:pulumi:StackReference": () => ({ outputs: UNKNOWN, secretOutputNames: UNKNOWN }),
+};

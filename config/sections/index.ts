@@ -1,6 +1,10 @@
 import { clusterSection } from "./cluster";
+import { composerSection } from "./composer";
+import { dagsSection } from "./dags";
 import { gcpSection } from "./gcp";
 import { githubSection } from "./github";
+import { imagesSection } from "./images";
+import { releasesSection } from "./releases";
 
 /**
  * Every top-level config key, by name (`data-infra:<name>`). Adding a capability adds one line here and one
@@ -10,4 +14,8 @@ export const sections = {
     gcp: gcpSection,
     cluster: clusterSection,
     github: githubSection,
+    composer: composerSection,
+    dags: dagsSection,
+    releases: releasesSection,
+    images: imagesSection,
 } as const;
