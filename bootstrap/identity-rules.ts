@@ -90,7 +90,7 @@ export function deployGrants(o: GrantOptions): Grant[] {
         },
         {
             role: "roles/container.developer",
-            why: "Helm and kustomize releases create and update Kubernetes objects in the channel's GKE cluster",
+            why: "Helm and kustomize releases create and update Kubernetes objects (no RBAC objects) in the GKE cluster",
         },
         {
             role: "roles/secretmanager.secretAccessor",
@@ -98,7 +98,11 @@ export function deployGrants(o: GrantOptions): Grant[] {
         },
     ];
     if (o.buildsImages) {
-        grants.push({ role: "roles/artifactregistry.writer", why: "pushes the images the channel builds" });
+        grants.push({
+            role: "roles/artifactregistry.admin",
+            // Writer cannot create repositories; the building stack owns its Artifact Registry repository.
+            why: "creates the image repository the stack owns and pushes the images the channel builds",
+        });
     }
     return grants;
 }

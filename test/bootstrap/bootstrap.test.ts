@@ -151,10 +151,10 @@ describe("bootstrap project", () => {
             "roles/storage.objectAdmin": "composer-buckets",
             "roles/container.developer": "",
             "roles/secretmanager.secretAccessor": "",
-            "roles/artifactregistry.writer": "",
+            "roles/artifactregistry.admin": "",
         });
         const deployProd = "serviceAccount:deploy-prod@transit-data-prod.iam.gserviceaccount.com";
-        assert.ok(!("roles/artifactregistry.writer" in rolesOf(prod, PROJECT_IAM, deployProd)));
+        assert.ok(!("roles/artifactregistry.admin" in rolesOf(prod, PROJECT_IAM, deployProd)));
         assert.deepEqual(rolesOf(test, BUCKET_IAM, deployTest), {
             "roles/storage.objectViewer": "",
             "roles/storage.objectUser": "channel-state",
