@@ -87,7 +87,6 @@ const releases = new Releases(
     { providers: [providers.k8s, providers.gcp] },
 );
 export const helmReleases = releases.helmReleases;
-
 // This channel's GitHub settings: protection of releases/<channel> (and main in the stack that owns it), its
 // deployment environment and the variables its workflows authenticate with.
 const governance = new GithubGovernance(
