@@ -13,6 +13,8 @@ export interface ChannelInfo {
     readonly region: string;
     /** `main` or the channel it is promoted from, whose stack outputs it reads. */
     readonly promotedFrom: string;
+    /** The service account its Composer environment runs as (`data-infra:composer.serviceAccount`), if named. */
+    readonly composerServiceAccount?: string;
 }
 
 /** Every channel of the main project and the one GitHub repository (`owner/name`) they govern. */
@@ -37,6 +39,7 @@ export function readChannelList(projectDir: string): ChannelList {
             project: cfg.gcp.project,
             region: cfg.gcp.region,
             promotedFrom: cfg.github.promotedFrom,
+            ...(cfg.composer.serviceAccount ? { composerServiceAccount: cfg.composer.serviceAccount } : {}),
         });
         repositories.add(`${cfg.github.owner}/${cfg.github.repository}`);
     }

@@ -4,6 +4,7 @@ import { Problems } from "../config/problems";
 import {
     ATTRIBUTE_MAPPING,
     attributeCondition,
+    composerActAsGrant,
     deployGrants,
     deployPrincipal,
     GITHUB_ISSUER,
@@ -145,9 +146,22 @@ export class CiIdentity extends pulumi.ComponentResource {
                         ? deployGrants({
                               channel: c.name,
                               region: c.region,
+                              composerServiceAccount: c.composerServiceAccount,
                               buildsImages: (args.buildChannels ?? []).includes(c.name),
                           })
                         : previewGrants();
+                if (kind === "deploy" && c.composerServiceAccount) {
+                    // The Composer account must exist before the bootstrap (README "First deployment").
+                    new gcp.serviceaccount.IAMMember(
+                        `${accountName}-actas-composer`,
+                        {
+                            serviceAccountId: serviceAccountResource(c.composerServiceAccount),
+                            role: composerActAsGrant.role,
+                            member,
+                        },
+                        child,
+                    );
+                }
                 for (const g of grants) {
                     new gcp.projects.IAMMember(
                         `${accountName}-${roleKey(g.role)}`,
@@ -189,4 +203,10 @@ export class CiIdentity extends pulumi.ComponentResource {
 
 function conditionOf(g: Grant): { title: string; expression: string; description: string } | undefined {
     return g.condition ? { ...g.condition, description: g.why } : undefined;
+}
+
+/** `projects/<project>/serviceAccounts/<email>`, the project read from the email's domain. */
+export function serviceAccountResource(email: string): string {
+    const project = email.split("@")[1]?.split(".")[0] ?? "-";
+    return `projects/${project}/serviceAccounts/${email}`;
 }

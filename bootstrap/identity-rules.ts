@@ -66,6 +66,12 @@ export interface Grant {
 
 export interface GrantOptions {
     readonly channel: string;
+    /**
+     * The service account the channel's Composer environment runs as. When named, the deployer may act as that
+     * one only (a binding on it, see {@link composerActAsGrant}); otherwise Composer runs as the project's default
+     * compute account, and actAs is granted on the project.
+     */
+    readonly composerServiceAccount?: string;
     /** The channel's region; Composer names its bucket `<region>-<environment>-<hash>-bucket`. */
     readonly region: string;
     /** Whether the channel's deploys push images to Artifact Registry in this project. */
@@ -76,10 +82,6 @@ export interface GrantOptions {
 export function deployGrants(o: GrantOptions): Grant[] {
     const grants: Grant[] = [
         { role: "roles/composer.admin", why: "creates and updates the channel's Composer environment" },
-        {
-            role: "roles/iam.serviceAccountUser",
-            why: "Composer runs as a service account, and attaching it to the environment needs actAs on it",
-        },
         {
             role: "roles/storage.objectAdmin",
             why: "the DAG sync writes and deletes objects in the Composer bucket, and only there",
@@ -97,6 +99,12 @@ export function deployGrants(o: GrantOptions): Grant[] {
             why: "releases read the channel's secrets; this project holds only its channels' secrets",
         },
     ];
+    if (!o.composerServiceAccount) {
+        grants.push({
+            role: "roles/iam.serviceAccountUser",
+            why: "Composer runs as the default compute account, and attaching it needs actAs on the project",
+        });
+    }
     if (o.buildsImages) {
         grants.push({
             role: "roles/artifactregistry.admin",
@@ -106,6 +114,12 @@ export function deployGrants(o: GrantOptions): Grant[] {
     }
     return grants;
 }
+
+/** actAs on the named Composer service account: creating or updating the environment attaches it. */
+export const composerActAsGrant: Grant = {
+    role: "roles/iam.serviceAccountUser",
+    why: "creating or updating the Composer environment attaches its service account, which needs actAs on it",
+};
 
 /**
  * Project roles of a channel's previewer (pull requests to `releases/<channel>`): read-only, plus the secret

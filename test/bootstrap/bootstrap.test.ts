@@ -5,6 +5,7 @@ import { BOOTSTRAP_KEYS, parseBootstrapConfig } from "../../bootstrap/config";
 import * as fs from "node:fs";
 import { channelsInProject, readChannelList } from "../../bootstrap/channels";
 import { CiIdentity } from "../../bootstrap/ci-identity";
+import { deployGrants } from "../../bootstrap/identity-rules";
 import { ciConfigFor, parseBootstrapOutputs, withCiConfig } from "../../bootstrap/write-config";
 import { parseStackConfig } from "../../config";
 import { runProgram, type ProgramRun } from "../../runtime/run-program";
@@ -116,7 +117,10 @@ describe("bootstrap project", () => {
             );
             // Exactly two workload identity bindings in the project: nothing else may impersonate.
             assert.deepEqual(
-                run.recorder.ofType(WIF).map((r) => [r.name, r.inputs.role, r.inputs.member]),
+                run.recorder
+                    .ofType(WIF)
+                    .filter((r) => r.inputs.role === "roles/iam.workloadIdentityUser")
+                    .map((r) => [r.name, r.inputs.role, r.inputs.member]),
                 [
                     [
                         `ci-deploy-${channel}-wif`,
@@ -147,11 +151,18 @@ describe("bootstrap project", () => {
         const deployTest = "serviceAccount:deploy-test@transit-data-test.iam.gserviceaccount.com";
         assert.deepEqual(rolesOf(test, PROJECT_IAM, deployTest), {
             "roles/composer.admin": "",
-            "roles/iam.serviceAccountUser": "",
             "roles/storage.objectAdmin": "composer-buckets",
             "roles/container.developer": "",
             "roles/secretmanager.secretAccessor": "",
             "roles/artifactregistry.admin": "",
+        });
+        // actAs only on the Composer account the channel names, not on every account of the project.
+        const actAs = test.recorder.get(WIF, "ci-deploy-test-actas-composer");
+        assert.deepEqual(actAs.inputs, {
+            serviceAccountId:
+                "projects/transit-data-test/serviceAccounts/composer@transit-data-test.iam.gserviceaccount.com",
+            role: "roles/iam.serviceAccountUser",
+            member: deployTest,
         });
         const deployProd = "serviceAccount:deploy-prod@transit-data-prod.iam.gserviceaccount.com";
         assert.ok(!("roles/artifactregistry.admin" in rolesOf(prod, PROJECT_IAM, deployProd)));
@@ -255,6 +266,22 @@ describe("bootstrap project", () => {
     });
 });
 
+describe("deployGrants", () => {
+    it("grants actAs on the project only when the channel names no Composer service account", () => {
+        const roles = (composerServiceAccount?: string) =>
+            deployGrants({
+                channel: "c",
+                region: "us-west2",
+                buildsImages: false,
+                composerServiceAccount,
+            }).map((g) => g.role);
+        assert.ok(roles().includes("roles/iam.serviceAccountUser"));
+        assert.ok(
+            !roles("composer@p-roject.iam.gserviceaccount.com").includes("roles/iam.serviceAccountUser"),
+        );
+    });
+});
+
 describe("bootstrap config and channels", () => {
     const base = {
         "data-infra-bootstrap:project": "transit-data-test",
@@ -309,7 +336,13 @@ describe("bootstrap config and channels", () => {
         const list = readChannelList(REPO_ROOT);
         assert.equal(list.repository, "transit-data/data-infra");
         assert.deepEqual(channelsInProject(list, "transit-data-prod"), [
-            { name: "prod", project: "transit-data-prod", region: "us-west2", promotedFrom: "test" },
+            {
+                name: "prod",
+                project: "transit-data-prod",
+                region: "us-west2",
+                promotedFrom: "test",
+                composerServiceAccount: "composer@transit-data-prod.iam.gserviceaccount.com",
+            },
         ]);
         assert.throws(() => channelsInProject(list, "elsewhere"), /no channel stack/);
     });
