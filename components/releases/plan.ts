@@ -32,7 +32,7 @@ const PLACEHOLDER_DIGEST = `sha256:${"0".repeat(64)}`;
 
 /** What a Helm release needs besides image digests, all known at plan time. */
 export interface HelmInputs {
-    /** Absolute local chart folder, or the chart name in `repo`. */
+    /** Local chart folder as a project path (`./charts/x`), or the chart name in `repo`. */
     readonly chart: string;
     readonly version?: string;
     readonly repo?: string;
@@ -46,9 +46,19 @@ export interface HelmInputs {
 
 const isRemoteKustomization = (dir: string) => /^(https?:\/\/|git@|github\.com\/)/.test(dir);
 
-/** The kustomization to render: a remote one as given, a local one as an absolute folder. */
+/**
+ * A path as providers receive it: `./<path>` relative to the project folder, where Pulumi runs the program and its
+ * providers. Relative, so state and plans do not change with the checkout's location (a laptop vs CI); a path
+ * outside the project stays absolute.
+ */
+export function projectPath(rootDir: string, p: string): string {
+    const rel = path.relative(rootDir, path.resolve(rootDir, p)).split(path.sep).join("/");
+    return rel.startsWith("../") || path.isAbsolute(rel) ? path.resolve(rootDir, p) : `./${rel}`;
+}
+
+/** The kustomization to render: a remote one as given, a local one as a project path. */
 export function kustomizeDirectory(dir: string, rootDir: string): string {
-    return isRemoteKustomization(dir) ? dir : path.resolve(rootDir, dir);
+    return isRemoteKustomization(dir) ? dir : projectPath(rootDir, dir);
 }
 
 export function helmInputs(r: HelmReleaseConfig, rootDir: string): HelmInputs {
@@ -56,8 +66,8 @@ export function helmInputs(r: HelmReleaseConfig, rootDir: string): HelmInputs {
     if (r.repo !== undefined) {
         return { chart: r.chart, version: r.version, repo: r.repo, valuesFiles, values: r.values };
     }
-    const chart = path.resolve(rootDir, r.chart);
-    const chartHash = `sha256:${hashTree(chart, { ignoreFile: ".helmignore" }).sha256}`;
+    const chart = projectPath(rootDir, r.chart);
+    const chartHash = `sha256:${hashTree(path.resolve(rootDir, r.chart), { ignoreFile: ".helmignore" }).sha256}`;
     return { chart, valuesFiles, chartHash, values: { ...r.values, [CHART_HASH_KEY]: chartHash } };
 }
 

@@ -102,11 +102,11 @@ describe("Images", () => {
                 ["data-infra", "DOCKER", "us-west2", "transit-data-test", true],
             );
             const image = test.recorder.get(IMAGE, "images-postgresql-backup");
-            const context = path.join(REPO_ROOT, "images/postgresql-backup");
+            const context = "./images/postgresql-backup";
             const { registry, ...inputs } = image.inputs as { registry: Record<string, unknown> };
             assert.deepEqual(inputs, {
-                imageName: `${REGISTRY}/postgresql-backup:${contextTag(context, defaults)}`,
-                build: { context, dockerfile: path.join(context, "Dockerfile"), args: {}, platform: "linux/amd64" },
+                imageName: `${REGISTRY}/postgresql-backup:${contextTag(path.join(REPO_ROOT, context), defaults)}`,
+                build: { context, dockerfile: `${context}/Dockerfile`, args: {}, platform: "linux/amd64" },
                 buildOnPreview: false,
                 skipPush: false,
             });

@@ -169,10 +169,7 @@ describe("import-channel", () => {
             ["postgresql-backup", "metabase"],
         ]);
         const kustomize = rec.get("kubernetes:kustomize/v2:Directory", "releases-archiver");
-        assert.equal(
-            kustomize.inputs.directory,
-            path.join(LEGACY_ROOT, "kubernetes/apps/overlays/gtfs-rt-archiver-v3-prod"),
-        );
+        assert.equal(kustomize.inputs.directory, "./kubernetes/apps/overlays/gtfs-rt-archiver-v3-prod");
         assert.deepEqual(
             rec.ofType("kubernetes:core/v1:Namespace").map((n) => n.inputs.metadata),
             [{ name: "metabase" }],

@@ -49,7 +49,7 @@ describe("Releases", () => {
         assert.deepEqual(inputs, {
             name: "postgresql-backup",
             namespace: "metabase",
-            chart: path.join(REPO_ROOT, "charts/postgresql-backup"),
+            chart: "./charts/postgresql-backup",
             values: { dataInfraChartHash: chartHash, image: UNKNOWN },
             atomic: true,
             cleanupOnFail: true,
