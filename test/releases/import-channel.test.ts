@@ -5,7 +5,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { parse } from "yaml";
 import { parseStackConfig } from "../../config";
-import { convertChannel, main } from "../../tools/import-channel";
+import { convertChannel, main, withReleases } from "../../tools/import-channel";
 import { runProgram } from "../../runtime/run-program";
 import { readEngineConfig } from "../../runtime/stack-files";
 import { isSecret } from "../../runtime/wire";
@@ -107,6 +107,15 @@ describe("import-channel", () => {
             );
         });
     }
+
+    it("writes the key into an empty or config-less stack file", () => {
+        const releases = [{ name: "a", driver: "kustomize", kustomizeDir: "k" }];
+        for (const text of ["", "config:\n", "# channel x\nconfig: {}\n"]) {
+            assert.deepEqual(parse(withReleases(text, releases)), {
+                config: { "data-infra:releases": releases },
+            });
+        }
+    });
 
     it("prints help and rejects a missing file argument", () => {
         const out: string[] = [];
