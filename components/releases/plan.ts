@@ -42,6 +42,8 @@ export interface HelmInputs {
     readonly values: Values;
     /** `sha256:<hex>` of a local chart folder (honouring `.helmignore`). */
     readonly chartHash?: string;
+    /** A local chart declares `dependencies`: fetch them before installing, as the legacy task did. */
+    readonly dependencyUpdate?: boolean;
 }
 
 const isRemoteKustomization = (dir: string) => /^(https?:\/\/|git@|github\.com\/)/.test(dir);
@@ -66,9 +68,22 @@ export function helmInputs(r: HelmReleaseConfig, rootDir: string): HelmInputs {
     if (r.repo !== undefined) {
         return { chart: r.chart, version: r.version, repo: r.repo, valuesFiles, values: r.values };
     }
-    const chart = projectPath(rootDir, r.chart);
-    const chartHash = `sha256:${hashTree(path.resolve(rootDir, r.chart), { ignoreFile: ".helmignore" }).sha256}`;
-    return { chart, valuesFiles, chartHash, values: { ...r.values, [CHART_HASH_KEY]: chartHash } };
+    const dir = path.resolve(rootDir, r.chart);
+    const chartHash = `sha256:${hashTree(dir, { ignoreFile: ".helmignore" }).sha256}`;
+    return {
+        chart: projectPath(rootDir, r.chart),
+        valuesFiles,
+        chartHash,
+        values: { ...r.values, [CHART_HASH_KEY]: chartHash },
+        ...(hasDependencies(dir) ? { dependencyUpdate: true } : {}),
+    };
+}
+
+function hasDependencies(chartDir: string): boolean {
+    const file = path.join(chartDir, "Chart.yaml");
+    if (!fs.existsSync(file)) return false;
+    const chart = parseValues(fs.readFileSync(file, "utf8")).values;
+    return Array.isArray(chart?.dependencies) && chart.dependencies.length > 0;
 }
 
 /** The Kubernetes namespaces releases use, each once, sorted. */

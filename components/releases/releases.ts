@@ -121,6 +121,7 @@ export function helmReleaseArgs(
         namespace: r.namespace,
         chart: inputs.chart,
         version: inputs.version,
+        dependencyUpdate: inputs.dependencyUpdate,
         repositoryOpts: inputs.repo ? { repo: inputs.repo } : undefined,
         valueYamlFiles: inputs.valuesFiles.map((f) => new pulumi.asset.FileAsset(f)),
         values,

@@ -216,6 +216,14 @@ describe("helmInputs", () => {
         assert.notEqual(helmInputs(r, root).chartHash, first.chartHash, "a template edit changes the hash");
     });
 
+    it("updates dependencies of a local chart that declares them", () => {
+        const root = tree({
+            "charts/app/Chart.yaml":
+                "apiVersion: v2\nname: app\nversion: 0.1.0\ndependencies:\n  - name: redis\n",
+        });
+        assert.equal(helmInputs(helm(), root).dependencyUpdate, true);
+    });
+
     it("passes a remote chart with its pinned version and no hash", () => {
         const r = helm({ chart: "metabase", repo: "https://charts.example.com", version: "2.1.0" });
         assert.deepEqual(helmInputs(r, "/repo"), {

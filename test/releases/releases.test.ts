@@ -103,10 +103,8 @@ describe("Releases", () => {
         const s = test.recorder.get(SECRET, "releases-secret-metabase-metabase-database-password");
         assert.deepEqual(s.inputs.metadata, { name: "metabase-database", namespace: "metabase" });
         assert.equal(s.inputs.type, "Opaque");
-        assert.ok(
-            isSecret(s.inputs.data) && isSecret(s.inputs.stringData),
-            "data stays secret even when unknown",
-        );
+        assert.ok(isSecret(s.inputs.stringData), "data stays secret even when unknown");
+        assert.equal(s.inputs.data, undefined, "a single value is written as stringData only");
         assert.deepEqual(
             test.recorder.invokes.filter((i) => i.token.startsWith("gcp:secretmanager")),
             [
