@@ -5,9 +5,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import { parseStackConfig, engineSecretKeys } from "./config";
 import { createProviders } from "./components/platform/providers";
+import { ComposerEnvironment, DagSync } from "./components/airflow";
 import { createDockerAccess } from "./components/images/docker-provider";
 import { Images } from "./components/images/images";
 import { Releases } from "./components/releases/releases";
+import { GithubGovernance } from "./components/github/governance";
 
 const engineConfig = pulumi.runtime.allConfig();
 const cfg = parseStackConfig(pulumi.getStack(), engineConfig, engineSecretKeys(engineConfig));
@@ -16,6 +18,40 @@ const providers = createProviders(cfg);
 export const channel = cfg.stack;
 export const gcpProject = providers.gcp.project;
 
+// Airflow: the channel's Composer environment, and dags/ + plugins/ mirrored into its bucket file by file.
+const composer = new ComposerEnvironment(
+    "composer",
+    {
+        environmentName: cfg.composer.name,
+        channel: cfg.stack,
+        region: cfg.composer.region,
+        imageVersion: cfg.composer.imageVersion,
+        environmentSize: cfg.composer.environmentSize,
+        serviceAccount: cfg.composer.serviceAccount,
+        workloads: cfg.composer.workloads,
+        envVariables: cfg.composer.envVariables,
+        airflowConfigOverrides: cfg.composer.airflowConfigOverrides,
+        labels: cfg.composer.labels,
+        projectDir: __dirname,
+        requirementsFile: cfg.composer.requirementsFile,
+        protect: cfg.composer.protect,
+    },
+    { provider: providers.gcp },
+);
+new DagSync(
+    "dags",
+    {
+        bucket: composer.bucket,
+        projectDir: __dirname,
+        folders: cfg.dags.folders,
+        include: cfg.dags.include,
+        exclude: cfg.dags.exclude,
+        maxFileSizeBytes: cfg.dags.maxFileSizeMiB * 1024 * 1024,
+    },
+    { provider: providers.gcp },
+);
+export const airflowUri = composer.airflowUri;
+export const composerBucket = composer.bucket;
 // Container images: built here (source build) or promoted by digest from the building stack (source promote).
 let imageSet: Images | undefined;
 if (cfg.images) {
@@ -51,3 +87,19 @@ const releases = new Releases(
     { providers: [providers.k8s, providers.gcp] },
 );
 export const helmReleases = releases.helmReleases;
+// This channel's GitHub settings: protection of releases/<channel> (and main in the stack that owns it), its
+// deployment environment and the variables its workflows authenticate with.
+const governance = new GithubGovernance(
+    "github",
+    {
+        repository: cfg.github.repository,
+        channel: cfg.stack,
+        manageDefaultBranch: cfg.github.manageDefaultBranch,
+        mainRequiredReviews: cfg.github.mainRequiredReviews,
+        releaseRequiredReviews: cfg.github.releaseRequiredReviews,
+        environmentReviewers: cfg.github.environmentReviewers,
+        ci: cfg.github.ci,
+    },
+    { provider: providers.github },
+);
+export const githubProtectedBranches = governance.protectedPatterns;

@@ -47,6 +47,16 @@ export const offlineInvokeAnswers: Record<string, InvokeAnswer> = {
 };
 
 export const offlineComputedOutputs: ComputedOutputs = {
+    // Composer picks the bucket, GKE cluster and web UI host when it creates the environment; the DAG sync's bucket
+    // comes from dagGcsPrefix, so it is (computed) until the environment exists.
+    "gcp:composer/environment:Environment": (inputs) => ({
+        config: {
+            ...(inputs.config as Record<string, unknown> | undefined),
+            airflowUri: UNKNOWN,
+            dagGcsPrefix: UNKNOWN,
+            gkeCluster: UNKNOWN,
+        },
+    }),
     // The digest exists only after the push.
     "docker:index/image:Image": () => ({ repoDigest: UNKNOWN }),
     // Another stack's outputs live in the backend, which the offline plan does not read.

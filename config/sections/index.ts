@@ -1,4 +1,6 @@
 import { clusterSection } from "./cluster";
+import { composerSection } from "./composer";
+import { dagsSection } from "./dags";
 import { gcpSection } from "./gcp";
 import { githubSection } from "./github";
 import { imagesSection } from "./images";
@@ -12,6 +14,8 @@ export const sections = {
     gcp: gcpSection,
     cluster: clusterSection,
     github: githubSection,
+    composer: composerSection,
+    dags: dagsSection,
     releases: releasesSection,
     images: imagesSection,
 } as const;

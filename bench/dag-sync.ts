@@ -1,0 +1,188 @@
+/**
+ * DAG-sync benchmark (issue 4). For synthetic trees of 1,000 and 5,000 files it measures, each in a fresh child
+ * process so peak RSS belongs to one measurement:
+ *   (a) plan: the whole test stack under the mock runtime with the tree as the DAG source;
+ *   (b) floor: the SDK alone registering the same number of BucketObjects with literal content, no file work;
+ *   (c) coreutils md5sum over the same files, against our file listing + MD5 (listDagFiles).
+ * Trees live in a temporary folder that is removed afterwards.
+ */
+import { execFileSync, spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { listDagFiles } from "../components/airflow/dag-files";
+import { DEFAULT_DAG_EXCLUDES } from "../config/sections/dags";
+import type * as RunProgram from "../runtime/run-program";
+import { readEngineConfig } from "../runtime/stack-files";
+
+// Loaded only by the children that plan, so the hashing child measures file work, not the SDK in memory.
+const runProgram: typeof RunProgram.runProgram = (opts) =>
+    (require("../runtime/run-program") as typeof RunProgram).runProgram(opts);
+
+const REPO_ROOT = path.resolve(__dirname, "..");
+const SIZES = [1000, 5000];
+const FLOOR_PROGRAM = path.join(__dirname, "floor-program.ts");
+
+interface Sample {
+    ms: number;
+    maxRssMB: number;
+    objects: number;
+}
+
+/** Deterministic pseudo-random numbers (mulberry32), so every run measures the same tree. */
+function rng(seed: number): () => number {
+    return () => {
+        seed = (seed + 0x6d2b79f5) | 0;
+        let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+        t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+        return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+}
+
+/** `n` files, ~70% .py and ~30% .yml, 2-18 KB (10 KB on average), 25 per folder, two levels deep. */
+export function generateTree(dir: string, n: number): number {
+    const random = rng(n);
+    const line = "    task = PythonOperator(task_id='load_feed', python_callable=load, retries=3)\n";
+    let bytes = 0;
+    for (let i = 0; i < n; i++) {
+        const folder = path.join(dir, `team-${Math.floor(i / 250)}`, `group-${Math.floor(i / 25) % 10}`);
+        if (i % 25 === 0) fs.mkdirSync(folder, { recursive: true });
+        const size = 2048 + Math.floor(random() * 16384);
+        const yml = random() < 0.3;
+        const head = yml ? `# feed ${i}\nfeeds:\n` : `"""DAG ${i}."""\nfrom airflow import DAG\n`;
+        const body = (yml ? `  - key: feed-${i}\n    url: https://example.com/${i}.zip\n` : line).repeat(
+            Math.ceil(size / line.length),
+        );
+        const text = (head + body).slice(0, size);
+        fs.writeFileSync(path.join(folder, `dag_${String(i).padStart(5, "0")}.${yml ? "yml" : "py"}`), text);
+        bytes += size;
+    }
+    return bytes;
+}
+
+/** Runs one measurement in a fresh process and returns what it printed. */
+function child(mode: string, ...args: string[]): Sample {
+    const r = spawnSync(
+        process.execPath,
+        ["--max-old-space-size=8192", "--require", "tsx/cjs", __filename, "child", mode, ...args],
+        { cwd: REPO_ROOT, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 },
+    );
+    const last = r.stdout.trim().split("\n").pop() ?? "";
+    if (r.status !== 0 || !last.startsWith("{")) {
+        throw new Error(
+            `bench child ${mode} ${args.join(" ")} failed (${r.status}):\n${r.stderr}\n${r.stdout}`,
+        );
+    }
+    return JSON.parse(last) as Sample;
+}
+
+/** Child side: one measurement, printed as one JSON line. */
+async function runChild(mode: string, args: string[]): Promise<void> {
+    const start = process.hrtime.bigint();
+    let objects = 0;
+    if (mode === "plan") {
+        const base = readEngineConfig(REPO_ROOT, "test");
+        const dags = { folders: [{ source: args[0], prefix: "dags/" }], exclude: [...DEFAULT_DAG_EXCLUDES] };
+        const run = await runProgram({
+            stack: "test",
+            config: { ...base, config: { ...base.config, "data-infra:dags": JSON.stringify(dags) } },
+        });
+        objects = run.recorder.ofType("gcp:storage/bucketObject:BucketObject").length;
+    } else if (mode === "floor") {
+        process.env.BENCH_OBJECTS = args[0];
+        const run = await runProgram({
+            stack: "bench",
+            config: { project: "bench", config: {}, secretKeys: new Set() },
+            program: FLOOR_PROGRAM,
+        });
+        objects = run.recorder.ofType("gcp:storage/bucketObject:BucketObject").length;
+    } else if (mode === "hash") {
+        const list = listDagFiles({
+            projectDir: REPO_ROOT,
+            folders: [{ source: args[0], prefix: "dags/" }],
+            exclude: DEFAULT_DAG_EXCLUDES,
+        });
+        objects = list.files.length;
+    } else {
+        throw new Error(`unknown mode ${mode}`);
+    }
+    const ms = Number(process.hrtime.bigint() - start) / 1e6;
+    const maxRssMB = process.resourceUsage().maxRSS / 1024;
+    console.log(JSON.stringify({ ms, maxRssMB, objects }));
+}
+
+/** Wall time of `md5sum` over every file of `dir` (coreutils; `find | xargs` as rsync -c would read them). */
+function coreutilsMs(dir: string): number {
+    const start = process.hrtime.bigint();
+    execFileSync("sh", ["-c", 'find "$1" -type f -print0 | xargs -0 md5sum > /dev/null', "sh", dir]);
+    return Number(process.hrtime.bigint() - start) / 1e6;
+}
+
+const best = <T>(runs: number, f: () => T, key: (t: T) => number): T =>
+    Array.from({ length: runs }, f).reduce((a, b) => (key(b) < key(a) ? b : a));
+
+const fmt = (n: number, digits = 1) => n.toFixed(digits);
+
+export async function benchDagSync(): Promise<void> {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), "data-infra-dag-bench-"));
+    try {
+        console.log(
+            `DAG sync benchmark (node ${process.version}, ${os.cpus().length} CPUs, ${os.platform()})`,
+        );
+        const a: Record<number, Sample> = {};
+        for (const n of SIZES) {
+            const dir = path.join(root, `tree-${n}`);
+            const bytes = generateTree(dir, n);
+            const mb = bytes / 1024 / 1024;
+            // Warm the page cache so (c) and our hashing read the same cached files.
+            coreutilsMs(dir);
+            const core = best(
+                3,
+                () => coreutilsMs(dir),
+                (x) => x,
+            );
+            const hash = best(
+                3,
+                () => child("hash", dir),
+                (s) => s.ms,
+            );
+            const plan = child("plan", dir);
+            const floor = child("floor", String(n));
+            if (plan.objects !== n || floor.objects !== n || hash.objects !== n) {
+                throw new Error(`expected ${n} objects, got plan ${plan.objects}, floor ${floor.objects}`);
+            }
+            a[n] = plan;
+            console.log(`\n${n} files, ${fmt(mb)} MB (${fmt(bytes / n / 1024)} KB average)`);
+            const row = (label: string, s: Sample) =>
+                console.log(
+                    `  ${label.padEnd(34)} ${fmt(s.ms / 1000, 2).padStart(7)} s  ${fmt(s.maxRssMB, 0).padStart(6)} MB peak RSS  ` +
+                        `${fmt(s.ms / n, 2).padStart(6)} ms/file  ${fmt(s.maxRssMB / n, 3)} MB/file`,
+                );
+            row("(a) plan whole stack with the tree", plan);
+            row("(b) floor: SDK registering objects", floor);
+            console.log(
+                `  a/b: time ${fmt(plan.ms / floor.ms, 2)} (target <= 1.3), peak RSS ${fmt(plan.maxRssMB / floor.maxRssMB, 2)} (target <= 1.3)`,
+            );
+            const ours = mb / (hash.ms / 1000);
+            const theirs = mb / (core / 1000);
+            console.log(
+                `  hashing: listDagFiles ${fmt(hash.ms)} ms = ${fmt(ours)} MB/s; (c) md5sum ${fmt(core)} ms = ${fmt(theirs)} MB/s; ` +
+                    `ratio ${fmt((ours / theirs) * 100, 0)}% (target >= 50%)`,
+            );
+        }
+        const [small, large] = SIZES;
+        console.log(
+            `\na(${large})/a(${small}): time ${fmt(a[large].ms / a[small].ms, 2)} (target <= ${fmt((large / small) * 1.1, 1)}), ` +
+                `peak RSS ${fmt(a[large].maxRssMB / a[small].maxRssMB, 2)}`,
+        );
+    } finally {
+        fs.rmSync(root, { recursive: true, force: true });
+    }
+}
+
+if (require.main === module && process.argv[2] === "child") {
+    runChild(process.argv[3], process.argv.slice(4)).catch((e) => {
+        console.error(e);
+        process.exit(1);
+    });
+}

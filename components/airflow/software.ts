@@ -1,0 +1,131 @@
+/**
+ * Composer's software rules (image version, Airflow overrides, environment variables) as pure checks, shared by the
+ * config loader (messages name `data-infra:composer.…`) and the component (messages name its args), plus the
+ * base → head comparison the PR review uses.
+ */
+import type { Problems } from "../../config/problems";
+
+/**
+ * `composer-<major>|<x.y.z>[-preview.<n>]|latest-airflow-<x>[.<y>[.<z>]]`, from the provider's `imageVersion` doc,
+ * plus Composer 3's `-build.<n>` suffix (`composer-3-airflow-2.10.5-build.36`).
+ */
+export const IMAGE_VERSION =
+    /^composer-([0-9]+(\.[0-9]+\.[0-9]+(-preview\.[0-9]+)?)?|latest)-airflow-([0-9]+(\.[0-9]+(\.[0-9]+)?)?)(-build\.[0-9]+)?$/;
+
+/** `section-key`: section without `-`, `[`, `]`, `.`; snake_case property without `=`, `;`, `.` (provider doc). */
+export const OVERRIDE_KEY = /^[A-Za-z0-9_]+-[a-z0-9_]+$/;
+
+export const ENV_VAR_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+const AIRFLOW_OVERRIDE_ENV = /^AIRFLOW__([A-Z0-9_]+)__([A-Z0-9_]+)$/;
+
+/** Names Composer sets itself and refuses in `envVariables` (provider doc of `softwareConfig.envVariables`). */
+export const RESERVED_ENV_VARS: readonly string[] = [
+    "AIRFLOW_HOME",
+    "C_FORCE_ROOT",
+    "CONTAINER_NAME",
+    "DAGS_FOLDER",
+    "GCP_PROJECT",
+    "GCS_BUCKET",
+    "GKE_CLUSTER_NAME",
+    "SQL_DATABASE",
+    "SQL_INSTANCE",
+    "SQL_PASSWORD",
+    "SQL_PROJECT",
+    "SQL_REGION",
+    "SQL_USER",
+];
+
+export interface SoftwareSettings {
+    readonly imageVersion: string;
+    readonly envVariables?: Readonly<Record<string, string>>;
+    readonly airflowConfigOverrides?: Readonly<Record<string, string>>;
+}
+
+/** Where a setting lives, for messages: `at("envVariables", "FOO")`. */
+export type PathOf = (...segments: string[]) => string;
+
+/** Adds a problem for every software setting Composer would reject. */
+export function checkSoftwareSettings(s: SoftwareSettings, at: PathOf, problems: Problems): void {
+    if (!IMAGE_VERSION.test(s.imageVersion)) {
+        problems.add(
+            at("imageVersion"),
+            "must be composer-<major|x.y.z|latest>-airflow-<x[.y[.z]]>[-build.<n>], e.g. composer-2.14.2-airflow-2.9.3",
+            s.imageVersion,
+        );
+    }
+    for (const key of Object.keys(s.airflowConfigOverrides ?? {})) {
+        if (!OVERRIDE_KEY.test(key)) {
+            problems.add(
+                at("airflowConfigOverrides", key),
+                "key must be <section>-<property> with a snake_case property, e.g. core-dags_are_paused_at_creation",
+                key,
+            );
+        }
+    }
+    for (const name of Object.keys(s.envVariables ?? {})) {
+        const override = AIRFLOW_OVERRIDE_ENV.exec(name);
+        if (!ENV_VAR_NAME.test(name)) {
+            problems.add(at("envVariables", name), "name must match [a-zA-Z_][a-zA-Z0-9_]*", name);
+        } else if (override) {
+            const key = `${override[1].toLowerCase()}-${override[2].toLowerCase()}`;
+            problems.add(
+                at("envVariables", name),
+                `Airflow settings go in airflowConfigOverrides, not env variables: use key "${key}"`,
+                name,
+            );
+        } else if (RESERVED_ENV_VARS.includes(name)) {
+            problems.add(at("envVariables", name), "name is reserved by Composer", name);
+        }
+    }
+}
+
+/** What the review compares: the two fields Composer updates with separate, long, failure-prone operations. */
+export interface ComposerSoftware {
+    readonly imageVersion: string;
+    readonly pypiPackages: Readonly<Record<string, string>>;
+}
+
+export interface ComposerSoftwareChange {
+    /** `{from, to}` when the image version differs. */
+    readonly imageVersion?: { readonly from: string; readonly to: string };
+    /** Package names (normalized, sorted) added, removed, or with a different `[extras]specifier`. */
+    readonly pypiPackages: {
+        readonly added: readonly string[];
+        readonly removed: readonly string[];
+        readonly changed: readonly string[];
+    };
+    /**
+     * `true` when one update would upgrade the image and change PyPI packages: Composer applies them as separate
+     * operations and has built the new image with the old pins (terraform-provider-google#15373). Ship them apart.
+     */
+    readonly imageAndPackagesTogether: boolean;
+}
+
+/** Compares base and head Composer software (pure; the PR review surfaces `imageAndPackagesTogether`). */
+export function compareComposerSoftware(base: ComposerSoftware, head: ComposerSoftware): ComposerSoftwareChange {
+    const names = [...new Set([...Object.keys(base.pypiPackages), ...Object.keys(head.pypiPackages)])].sort();
+    const added = names.filter((n) => !(n in base.pypiPackages));
+    const removed = names.filter((n) => !(n in head.pypiPackages));
+    const changed = names.filter(
+        (n) => n in base.pypiPackages && n in head.pypiPackages && base.pypiPackages[n] !== head.pypiPackages[n],
+    );
+    const imageChanged = base.imageVersion !== head.imageVersion;
+    return {
+        ...(imageChanged ? { imageVersion: { from: base.imageVersion, to: head.imageVersion } } : {}),
+        pypiPackages: { added, removed, changed },
+        imageAndPackagesTogether: imageChanged && added.length + removed.length + changed.length > 0,
+    };
+}
+
+/**
+ * The Composer software of a planned `gcp:composer/environment:Environment` (recorded wire inputs or plan JSON
+ * `inputs`); `undefined` when either field is not a plain value (unknown or secret).
+ */
+export function composerSoftwareOfInputs(inputs: Readonly<Record<string, unknown>>): ComposerSoftware | undefined {
+    const software = (inputs.config as { softwareConfig?: Record<string, unknown> } | undefined)?.softwareConfig;
+    const imageVersion = software?.imageVersion;
+    const pypi = software?.pypiPackages ?? {};
+    if (typeof imageVersion !== "string" || typeof pypi !== "object" || pypi === null) return undefined;
+    if (!Object.values(pypi).every((v) => typeof v === "string")) return undefined;
+    return { imageVersion, pypiPackages: pypi as Record<string, string> };
+}
