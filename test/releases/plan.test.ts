@@ -1,6 +1,5 @@
 import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { formatProblem } from "../../config/problems";
 import type { HelmReleaseConfig, ReleaseConfig } from "../../config/sections/releases";
@@ -12,16 +11,7 @@ import {
     validateReleases,
 } from "../../components/releases/plan";
 import { mergeValues, originOf, parseValues, validateAgainstSchema } from "../../components/releases/values";
-
-/** A throwaway project tree: `files` maps relative paths to contents. */
-function tree(files: Record<string, string>): string {
-    const root = fs.mkdtempSync(path.join(os.tmpdir(), "releases-"));
-    for (const [rel, text] of Object.entries(files)) {
-        fs.mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
-        fs.writeFileSync(path.join(root, rel), text);
-    }
-    return root;
-}
+import { tempTree } from "./temp-tree";
 
 const SCHEMA = JSON.stringify({
     type: "object",
@@ -89,7 +79,7 @@ describe("Helm values", () => {
 });
 
 describe("validateReleases", () => {
-    const root = tree({
+    const root = tempTree({
         "charts/app/Chart.yaml": "apiVersion: v2\nname: app\nversion: 0.1.0\n",
         "charts/app/values.yaml": "schedule: '@daily'\nbackup:\n  bucket: b\n",
         "charts/app/values.schema.json": SCHEMA,
@@ -197,7 +187,7 @@ describe("validateReleases", () => {
 
 describe("helmInputs", () => {
     it("hashes a local chart: changed by any chart file, unchanged by a .helmignored file", () => {
-        const root = tree({
+        const root = tempTree({
             "charts/app/Chart.yaml": "apiVersion: v2\nname: app\nversion: 0.1.0\n",
             "charts/app/.helmignore": "*.bak\n",
             "charts/app/templates/cm.yaml": "kind: ConfigMap\n",
@@ -217,7 +207,7 @@ describe("helmInputs", () => {
     });
 
     it("updates dependencies of a local chart that declares them", () => {
-        const root = tree({
+        const root = tempTree({
             "charts/app/Chart.yaml":
                 "apiVersion: v2\nname: app\nversion: 0.1.0\ndependencies:\n  - name: redis\n",
         });
