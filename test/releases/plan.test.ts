@@ -39,6 +39,7 @@ const helm = (over: Partial<HelmReleaseConfig> = {}): HelmReleaseConfig => ({
     cleanupOnFail: true,
     timeoutSeconds: 600,
     secrets: [],
+    dependsOn: [],
     ...over,
 });
 
@@ -99,7 +100,7 @@ describe("validateReleases", () => {
         assert.deepEqual(
             problems([
                 helm({ valuesFiles: ["values/ok.yaml"], images: { image: "backup" } }),
-                { name: "k", driver: "kustomize", kustomizeDir: "overlays/app", secrets: [] },
+                { name: "k", driver: "kustomize", kustomizeDir: "overlays/app", secrets: [], dependsOn: [] },
             ]),
             [],
         );
@@ -133,7 +134,7 @@ describe("validateReleases", () => {
         ],
         [
             "the kustomize folder is missing",
-            { name: "k", driver: "kustomize", kustomizeDir: "overlays/nope", secrets: [] },
+            { name: "k", driver: "kustomize", kustomizeDir: "overlays/nope", secrets: [], dependsOn: [] },
             ["k: kustomizeDir overlays/nope: folder not found"],
         ],
         [

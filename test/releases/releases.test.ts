@@ -116,6 +116,29 @@ describe("Releases", () => {
         );
     });
 
+    it("deploys a release after the earlier releases it depends on", async () => {
+        const releases = [
+            {
+                name: "first",
+                driver: "helm",
+                namespace: "a",
+                chart: "charts/web-service",
+                values: { image: "x:1.0" },
+            },
+            {
+                name: "second",
+                driver: "kustomize",
+                dependsOn: ["first"],
+                kustomizeDir: "test/fixtures/legacy-channel/kubernetes/apps/base/gtfs-rt-archiver-v3",
+            },
+        ];
+        const run = await plan("test", { releases });
+        assert.deepEqual(
+            run.recorder.get("kubernetes:kustomize/v2:Directory", "releases-second").options.dependsOn,
+            [urn("test", "releases-first")],
+        );
+    });
+
     it("exports the Helm release names", () => {
         assert.deepEqual(prod.outputs.helmReleases, {
             "postgresql-backup-metabase": "postgresql-backup",
