@@ -7,6 +7,14 @@ export default tseslint.config(
     { ignores: ["node_modules/**", "bin/**", "airflow/**", "charts/**", "images/**", ".bench/**"] },
     ...tseslint.configs.recommended,
     {
+        files: ["**/*.cjs"],
+        languageOptions: {
+            sourceType: "commonjs",
+            globals: { require: "readonly", module: "writable", console: "readonly" },
+        },
+        rules: { "@typescript-eslint/no-require-imports": "off" },
+    },
+    {
         files: ["**/*.ts"],
         languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
         plugins: { "@pulumi": pulumi },

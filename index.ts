@@ -6,6 +6,10 @@ import * as pulumi from "@pulumi/pulumi";
 import { parseStackConfig, engineSecretKeys } from "./config";
 import { createProviders } from "./components/platform/providers";
 import { ComposerEnvironment, DagSync } from "./components/airflow";
+import { createDockerAccess } from "./components/images/docker-provider";
+import { Images } from "./components/images/images";
+import { Releases } from "./components/releases/releases";
+import { GithubGovernance } from "./components/github/governance";
 
 const engineConfig = pulumi.runtime.allConfig();
 const cfg = parseStackConfig(pulumi.getStack(), engineConfig, engineSecretKeys(engineConfig));
@@ -48,3 +52,54 @@ new DagSync(
 );
 export const airflowUri = composer.airflowUri;
 export const composerBucket = composer.bucket;
+// Container images: built here (source build) or promoted by digest from the building stack (source promote).
+let imageSet: Images | undefined;
+if (cfg.images) {
+    const location = cfg.images.location ?? cfg.gcp.region;
+    const docker = cfg.images.source === "build" ? createDockerAccess(providers.gcp, location) : undefined;
+    imageSet = new Images(
+        "images",
+        {
+            source: cfg.images.source,
+            images: cfg.images.images,
+            rootDir: __dirname,
+            project: cfg.gcp.project,
+            location,
+            repository: cfg.images.repository,
+            registryToken: docker?.token,
+            stackReference: cfg.images.stackReference,
+        },
+        { providers: docker ? [providers.gcp, docker.provider] : [providers.gcp] },
+    );
+}
+/** Pinned image references by name; a promote channel reads this output of the build channel. */
+export const images = imageSet?.refs;
+
+// Helm and kustomize releases, their namespaces and Secret Manager secrets.
+const releases = new Releases(
+    "releases",
+    {
+        releases: cfg.releases,
+        rootDir: __dirname,
+        imageRefs: imageSet?.refs,
+        managedImages: cfg.images?.images.map((i) => i.name),
+    },
+    { providers: [providers.k8s, providers.gcp] },
+);
+export const helmReleases = releases.helmReleases;
+// This channel's GitHub settings: protection of releases/<channel> (and main in the stack that owns it), its
+// deployment environment and the variables its workflows authenticate with.
+const governance = new GithubGovernance(
+    "github",
+    {
+        repository: cfg.github.repository,
+        channel: cfg.stack,
+        manageDefaultBranch: cfg.github.manageDefaultBranch,
+        mainRequiredReviews: cfg.github.mainRequiredReviews,
+        releaseRequiredReviews: cfg.github.releaseRequiredReviews,
+        environmentReviewers: cfg.github.environmentReviewers,
+        ci: cfg.github.ci,
+    },
+    { provider: providers.github },
+);
+export const githubProtectedBranches = governance.protectedPatterns;

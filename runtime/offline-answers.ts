@@ -24,6 +24,26 @@ export const offlineInvokeAnswers: Record<string, InvokeAnswer> = {
         number: UNKNOWN,
         name: UNKNOWN,
     }),
+    // Secret Manager payloads of Kubernetes Secrets: never read offline.
+    "gcp:secretmanager/getSecretVersion:getSecretVersion": (inputs) => ({
+        secret: inputs.secret,
+        version: inputs.version ?? UNKNOWN,
+        project: inputs.project ?? UNKNOWN,
+        name: UNKNOWN,
+        secretData: UNKNOWN,
+        enabled: UNKNOWN,
+        createTime: UNKNOWN,
+        destroyTime: UNKNOWN,
+        id: UNKNOWN,
+    }),
+    // The access token image pushes authenticate with.
+    "gcp:organizations/getClientConfig:getClientConfig": () => ({
+        accessToken: UNKNOWN,
+        project: UNKNOWN,
+        region: UNKNOWN,
+        zone: UNKNOWN,
+        id: UNKNOWN,
+    }),
 };
 
 export const offlineComputedOutputs: ComputedOutputs = {
@@ -37,4 +57,8 @@ export const offlineComputedOutputs: ComputedOutputs = {
             gkeCluster: UNKNOWN,
         },
     }),
+    // The digest exists only after the push.
+    "docker:index/image:Image": () => ({ repoDigest: UNKNOWN }),
+    // Another stack's outputs live in the backend, which the offline plan does not read.
+    "pulumi:pulumi:StackReference": () => ({ outputs: UNKNOWN, secretOutputNames: UNKNOWN }),
 };

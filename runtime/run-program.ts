@@ -58,17 +58,22 @@ export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
     const onRejection = (reason: unknown) => late.push(reason);
     process.on("unhandledRejection", onRejection);
     let outputs: Record<string, Wire> = {};
+    let failure: unknown;
     try {
         await pulumi.runtime.runInPulumiStack(async () => require(program));
         await (require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> }).waitForRPCs();
         outputs = stackOutputs(opts.config.project, opts.stack);
     } catch (e) {
-        throw new ProgramRunError(errorText(e), e);
+        failure = e;
     } finally {
         process.off("unhandledRejection", onRejection);
     }
-    const errors = [...recorder.errors, ...late.map(errorText)];
-    if (errors.length) throw new ProgramRunError([...new Set(errors)].join("\n"));
+    // The recorder's own findings first: an unanswered invoke surfaces in the program as an empty gRPC error.
+    const errors = [...recorder.errors, ...[failure, ...late].filter((e) => e !== undefined).map(errorText)];
+    const unique = [...new Set(errors.filter((e) => e.trim() !== ""))];
+    if (unique.length || failure !== undefined) {
+        throw new ProgramRunError(unique.join("\n") || "the program failed without a message", failure);
+    }
     return { project: opts.config.project, stack: opts.stack, recorder, outputs };
 }
 

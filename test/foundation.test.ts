@@ -18,9 +18,12 @@ describe("composition root", () => {
         });
         assert.equal(run.recorder.get("pulumi:providers:github", "github").inputs.owner, "transit-data");
         assert.equal(run.recorder.get("pulumi:providers:kubernetes", "k8s").parent, stackUrn);
-        assert.deepEqual(run.recorder.invokes[0], {
-            token: "gcp:container/getCluster:getCluster",
-            inputs: { location: "us-west2", name: "data-infra-apps-test", project: "transit-data-test" },
-        });
+        assert.deepEqual(
+            run.recorder.invokes.find((i) => i.token.startsWith("gcp:container/")),
+            {
+                token: "gcp:container/getCluster:getCluster",
+                inputs: { location: "us-west2", name: "data-infra-apps-test", project: "transit-data-test" },
+            },
+        );
     });
 });

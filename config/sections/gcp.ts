@@ -17,8 +17,17 @@ export const gcpSection: ConfigSection<GcpConfig> = {
         required: ["project", "region"],
         properties: {
             // Project ids: 6-30 chars, lowercase letters, digits, hyphens, starting with a letter.
-            project: { type: "string", pattern: "^[a-z][a-z0-9-]{4,28}[a-z0-9]$" },
-            region: { type: "string", pattern: "^[a-z]+-[a-z]+[0-9]$" },
+            project: {
+                type: "string",
+                pattern: "^[a-z][a-z0-9-]{4,28}[a-z0-9]$",
+                description:
+                    "a Google Cloud project id: 6-30 lowercase letters, digits or hyphens, starting with a letter",
+            },
+            region: {
+                type: "string",
+                pattern: "^[a-z]+-[a-z]+[0-9]$",
+                description: "a Google Cloud region such as us-west2",
+            },
         },
     },
     resolve: (value) => value as GcpConfig,

@@ -1,4 +1,28 @@
 import type { ConfigSection } from "../section";
+import { keyPath } from "../section";
+
+/** Who approves deployments to a channel's GitHub environment, by numeric GitHub id. */
+export interface EnvironmentReviewers {
+    /** User ids (`gh api users/<login> --jq .id`); at most 6. */
+    readonly users: readonly number[];
+    /** Team ids (`gh api orgs/<org>/teams/<slug> --jq .id`); at most 6. */
+    readonly teams: readonly number[];
+}
+
+/**
+ * The channel's keyless CI identity and state backend, as the bootstrap project outputs them. Written into the
+ * stack file by `bootstrap/write-config.ts`, never by hand.
+ */
+export interface CiIdentityConfig {
+    /** Full workload identity provider name: `projects/<number>/locations/global/workloadIdentityPools/<pool>/providers/<provider>`. */
+    readonly workloadIdentityProvider: string;
+    /** Service account deploys (`pulumi up` on `releases/<channel>`) impersonate. */
+    readonly deployServiceAccount: string;
+    /** Read-only service account previews (pull requests to `releases/<channel>`) impersonate. */
+    readonly previewServiceAccount: string;
+    /** Pulumi state backend, `gs://<bucket>`. */
+    readonly backendUrl: string;
+}
 
 /** The GitHub repository whose settings and workflows this channel owns. */
 export interface GithubConfig {
@@ -6,10 +30,36 @@ export interface GithubConfig {
     readonly owner: string;
     /** Repository name (without owner). */
     readonly repository: string;
+    /** Whether this stack also owns the protection of `main`; exactly one stack does (prod by default). */
+    readonly manageDefaultBranch: boolean;
+    /** Approving reviews a pull request to `main` needs. */
+    readonly mainRequiredReviews: number;
+    /** Approving reviews a pull request to `releases/<channel>` needs (besides the passing preview). */
+    readonly releaseRequiredReviews: number;
+    /** Where this channel's releases come from: `main` or another channel (prod ← test). */
+    readonly promotedFrom: string;
+    /** Required reviewers of the channel's environment; prod needs at least one. */
+    readonly environmentReviewers: EnvironmentReviewers;
+    /** CI identity from the bootstrap project; without it the environment variables are not managed yet. */
+    readonly ci?: CiIdentityConfig;
 }
 
+const ids = {
+    type: "array",
+    maxItems: 6,
+    uniqueItems: true,
+    items: { type: "integer", minimum: 1 },
+    default: [],
+};
+const serviceAccount = {
+    type: "string",
+    description: "a service account email (<name>@<project>.iam.gserviceaccount.com)",
+    pattern: "^[a-z][a-z0-9-]{4,28}[a-z0-9]@[a-z][a-z0-9-]{4,28}[a-z0-9]\\.iam\\.gserviceaccount\\.com$",
+};
+
 export const githubSection: ConfigSection<GithubConfig> = {
-    description: "GitHub repository this channel governs: {owner, repository}.",
+    description:
+        "GitHub repository this channel governs and how: {owner, repository, manageDefaultBranch, mainRequiredReviews, releaseRequiredReviews, promotedFrom, environmentReviewers, ci}.",
     required: true,
     schema: {
         type: "object",
@@ -18,7 +68,69 @@ export const githubSection: ConfigSection<GithubConfig> = {
         properties: {
             owner: { type: "string", pattern: "^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$" },
             repository: { type: "string", pattern: "^[A-Za-z0-9._-]{1,100}$" },
+            // No schema default: it depends on the stack (prod by default), see resolve().
+            manageDefaultBranch: { type: "boolean" },
+            mainRequiredReviews: { type: "integer", minimum: 0, maximum: 6, default: 1 },
+            releaseRequiredReviews: { type: "integer", minimum: 0, maximum: 6, default: 0 },
+            promotedFrom: {
+                type: "string",
+                description: '"main" or a channel name',
+                pattern: "^[a-z][a-z0-9-]*$",
+                default: "main",
+            },
+            environmentReviewers: {
+                type: "object",
+                additionalProperties: false,
+                properties: { users: ids, teams: ids },
+                default: {},
+            },
+            ci: {
+                type: "object",
+                additionalProperties: false,
+                required: [
+                    "workloadIdentityProvider",
+                    "deployServiceAccount",
+                    "previewServiceAccount",
+                    "backendUrl",
+                ],
+                properties: {
+                    workloadIdentityProvider: {
+                        type: "string",
+                        description:
+                            "projects/<number>/locations/global/workloadIdentityPools/<pool>/providers/<provider>",
+                        pattern:
+                            "^projects/[0-9]+/locations/global/workloadIdentityPools/[a-z0-9-]{4,32}/providers/[a-z0-9-]{4,32}$",
+                    },
+                    deployServiceAccount: serviceAccount,
+                    previewServiceAccount: serviceAccount,
+                    backendUrl: {
+                        type: "string",
+                        description: "gs://<bucket>[/<prefix>]",
+                        pattern: "^gs://[a-z0-9][a-z0-9._-]{1,220}[a-z0-9](/[A-Za-z0-9._/-]+)?$",
+                    },
+                },
+            },
         },
     },
-    resolve: (value) => value as GithubConfig,
+    resolve(value, ctx, problems) {
+        const v = value as Omit<GithubConfig, "manageDefaultBranch"> & { manageDefaultBranch?: boolean };
+        // prod is the last gate before users, so it owns the protection of main unless a stack says otherwise.
+        const manageDefaultBranch = v.manageDefaultBranch ?? ctx.stack === "prod";
+        const reviewers = v.environmentReviewers;
+        if (ctx.stack === "prod" && reviewers.users.length + reviewers.teams.length === 0) {
+            problems.add(
+                keyPath("github", "environmentReviewers"),
+                "prod deploys need at least one required reviewer: give users or teams (numeric GitHub ids)",
+                reviewers,
+            );
+        }
+        if (v.promotedFrom === ctx.stack) {
+            problems.add(
+                keyPath("github", "promotedFrom"),
+                "a channel cannot be promoted from itself",
+                v.promotedFrom,
+            );
+        }
+        return { ...v, manageDefaultBranch };
+    },
 };

@@ -3,6 +3,8 @@ import { composerSection } from "./composer";
 import { dagsSection } from "./dags";
 import { gcpSection } from "./gcp";
 import { githubSection } from "./github";
+import { imagesSection } from "./images";
+import { releasesSection } from "./releases";
 
 /**
  * Every top-level config key, by name (`data-infra:<name>`). Adding a capability adds one line here and one
@@ -14,4 +16,6 @@ export const sections = {
     github: githubSection,
     composer: composerSection,
     dags: dagsSection,
+    releases: releasesSection,
+    images: imagesSection,
 } as const;

@@ -1,0 +1,100 @@
+/**
+ * Copies the bootstrap stack's outputs into the channel stack files, so nothing is copied by hand:
+ *
+ *   pulumi -C bootstrap stack output --json --stack <gcp-project> | npx tsx bootstrap/write-config.ts
+ *
+ * For every channel in the outputs it sets `data-infra:github.ci` in `Pulumi.<channel>.yaml` (keeping comments and
+ * the other keys), then prints the `pulumi stack init` command that uses the bootstrap's backend and KMS key.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { parseArgs } from "node:util";
+import { parseDocument } from "yaml";
+import type { CiIdentityConfig } from "../config/sections/github";
+import { readEngineConfig } from "../runtime/stack-files";
+
+/** What `pulumi stack output --json` prints for a bootstrap stack. */
+export interface BootstrapOutputs {
+    readonly backendUrl: string;
+    readonly secretsProvider: string;
+    readonly workloadIdentityProvider: string;
+    readonly channels: Record<string, { deployServiceAccount: string; previewServiceAccount: string }>;
+}
+
+export function parseBootstrapOutputs(text: string): BootstrapOutputs {
+    const o = JSON.parse(text) as Partial<BootstrapOutputs>;
+    for (const k of ["backendUrl", "secretsProvider", "workloadIdentityProvider"] as const) {
+        if (typeof o[k] !== "string")
+            throw new Error(`bootstrap outputs: ${k} is missing (got ${JSON.stringify(o[k])})`);
+    }
+    if (!o.channels || typeof o.channels !== "object")
+        throw new Error("bootstrap outputs: channels is missing");
+    return o as BootstrapOutputs;
+}
+
+/** The `ci` config of one channel, from the bootstrap outputs. */
+export function ciConfigFor(outputs: BootstrapOutputs, channel: string): CiIdentityConfig {
+    const accounts = outputs.channels[channel];
+    if (!accounts) throw new Error(`bootstrap outputs have no channel ${channel}`);
+    return {
+        workloadIdentityProvider: outputs.workloadIdentityProvider,
+        deployServiceAccount: accounts.deployServiceAccount,
+        previewServiceAccount: accounts.previewServiceAccount,
+        backendUrl: outputs.backendUrl,
+    };
+}
+
+/**
+ * Returns the stack file with `data-infra:github.ci` set. When the stack file has no `data-infra:github` yet, it
+ * starts from the effective value (`Pulumi.yaml`'s), because a stack value replaces the project's whole object.
+ */
+export function withCiConfig(
+    stackFileText: string,
+    effectiveGithub: Record<string, unknown>,
+    ci: CiIdentityConfig,
+): string {
+    const doc = parseDocument(stackFileText);
+    const key = ["config", "data-infra:github"];
+    if (!doc.hasIn(key)) doc.setIn(key, doc.createNode({ ...effectiveGithub }));
+    doc.setIn([...key, "ci"], doc.createNode({ ...ci }));
+    return doc.toString({ indent: 4 });
+}
+
+function main(argv: string[]): void {
+    const { values } = parseArgs({
+        args: argv,
+        options: { outputs: { type: "string" }, help: { type: "boolean", default: false } },
+    });
+    if (values.help) {
+        console.log(
+            "Usage: pulumi -C bootstrap stack output --json --stack <gcp-project> | npx tsx bootstrap/write-config.ts [--outputs <file>]",
+        );
+        return;
+    }
+    const root = path.resolve(__dirname, "..");
+    const outputs = parseBootstrapOutputs(fs.readFileSync(values.outputs ?? 0, "utf8"));
+    for (const channel of Object.keys(outputs.channels).sort()) {
+        const file = path.join(root, `Pulumi.${channel}.yaml`);
+        const effective = JSON.parse(
+            readEngineConfig(root, channel).config["data-infra:github"] ?? "{}",
+        ) as Record<string, unknown>;
+        fs.writeFileSync(
+            file,
+            withCiConfig(fs.readFileSync(file, "utf8"), effective, ciConfigFor(outputs, channel)),
+        );
+        console.log(`wrote data-infra:github.ci to Pulumi.${channel}.yaml`);
+        console.log(
+            `  create the stack once: pulumi login ${outputs.backendUrl} && ` +
+                `pulumi stack init ${channel} --secrets-provider ${outputs.secretsProvider}`,
+        );
+    }
+}
+
+if (require.main === module) {
+    try {
+        main(process.argv.slice(2));
+    } catch (e) {
+        console.error((e as Error).message);
+        process.exitCode = 1;
+    }
+}

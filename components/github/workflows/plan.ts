@@ -1,0 +1,152 @@
+import {
+    actions,
+    expr,
+    lit,
+    PLAN_ARTIFACT,
+    planCommentMarker,
+    releaseBranch,
+    RUNNER,
+    setupSteps,
+    timeoutMinutes,
+    workflowNames,
+    type ChannelSpec,
+    type Step,
+    type Workflow,
+} from "./common";
+
+/** File the plan workflow writes the pull request number to; the commenter checks it against the run. */
+export const PR_NUMBER_FILE = "pr-number";
+
+/** The markdown file of one channel's plan inside the artifact. */
+export const planFile = (channel: string): string => `plan-${channel}.md`;
+
+/**
+ * `plan-pr.yml`: the offline desired-state diff (`npm run plan -- --base`) of every channel a pull request
+ * targets: its channel for a pull request to `releases/<channel>`, every channel otherwise. It runs the pull
+ * request's code, so it gets no secrets and a read-only token; the markdown leaves as an artifact.
+ */
+export function planPrWorkflow(channels: readonly ChannelSpec[]): Workflow {
+    const planSteps: Step[] = channels.map((c) => ({
+        name: `Plan ${c.name}`,
+        if: `github.base_ref == ${lit(releaseBranch(c.name))} || !startsWith(github.base_ref, 'releases/')`,
+        env: { BASE_SHA: expr("github.event.pull_request.base.sha") },
+        // --silent keeps npm's banner out of the markdown, whose first line must be the comment marker.
+        run: `npm run --silent plan -- --stack ${c.name} --base "$BASE_SHA" --format markdown > ${planFile(c.name)}`,
+    }));
+    return {
+        name: workflowNames.planPr,
+        on: { pull_request: {} },
+        permissions: {},
+        concurrency: {
+            // Offline and stateless: a newer commit of the pull request supersedes the older run.
+            group: `plan-pr-${expr("github.event.pull_request.number")}`,
+            "cancel-in-progress": true,
+        },
+        jobs: {
+            plan: {
+                name: "plan",
+                "runs-on": RUNNER,
+                "timeout-minutes": timeoutMinutes.plan,
+                permissions: { contents: "read" },
+                steps: [
+                    // The whole history, so the base commit can be checked out next to the head.
+                    ...setupSteps({ "fetch-depth": 0 }),
+                    ...planSteps,
+                    {
+                        name: "Record the pull request number",
+                        env: { PR_NUMBER: expr("github.event.pull_request.number") },
+                        run: `printf '%s\\n' "$PR_NUMBER" > ${PR_NUMBER_FILE}`,
+                    },
+                    {
+                        name: "Upload the plan",
+                        uses: actions.uploadArtifact,
+                        with: {
+                            name: PLAN_ARTIFACT,
+                            path: [...channels.map((c) => planFile(c.name)), PR_NUMBER_FILE].join("\n"),
+                            "if-no-files-found": "error",
+                            "retention-days": 5,
+                        },
+                    },
+                ],
+            },
+        },
+    };
+}
+
+/**
+ * The commenter's script (actions/github-script). The artifact was written by pull-request code, so it is data
+ * to check, never code to run: the pull request number must be a number whose head is the commit that was
+ * planned, and each file must start with its channel's marker; only known channels' files are read.
+ */
+function commentScript(channels: readonly ChannelSpec[]): string {
+    const markers = Object.fromEntries(channels.map((c) => [c.name, planCommentMarker(c.name)]));
+    return `const fs = require("fs");
+const path = require("path");
+const markers = ${JSON.stringify(markers)};
+const run = context.payload.workflow_run;
+const raw = fs.readFileSync(path.join("plan", ${JSON.stringify(PR_NUMBER_FILE)}), "utf8").trim();
+if (!/^[0-9]{1,10}$/.test(raw)) throw new Error("the artifact's pull request number is not a number");
+const { data: pr } = await github.rest.pulls.get({ ...context.repo, pull_number: Number(raw) });
+if (pr.head.sha !== run.head_sha) {
+  core.notice(\`#\${pr.number} is at \${pr.head.sha}, the plan is of \${run.head_sha}: not commenting\`);
+  return;
+}
+const comments = await github.paginate(github.rest.issues.listComments, {
+  ...context.repo, issue_number: pr.number, per_page: 100,
+});
+for (const [channel, marker] of Object.entries(markers)) {
+  const file = path.join("plan", \`plan-\${channel}.md\`);
+  if (!fs.existsSync(file)) continue;
+  const body = fs.readFileSync(file, "utf8").slice(0, 65000);
+  if (body.split("\\n", 1)[0].trim() !== marker) throw new Error(\`\${file} does not start with \${marker}\`);
+  const old = comments.find(
+    (c) => c.user?.login === "github-actions[bot]" && (c.body ?? "").split("\\n", 1)[0].trim() === marker,
+  );
+  if (old) await github.rest.issues.updateComment({ ...context.repo, comment_id: old.id, body });
+  else await github.rest.issues.createComment({ ...context.repo, issue_number: pr.number, body });
+}
+`;
+}
+
+/**
+ * `plan-comment.yml`: posts or updates the marked plan comment per channel. Triggered by `workflow_run`, it runs
+ * this repository's default-branch workflow with a token that may comment, and never checks out pull request code.
+ */
+export function planCommentWorkflow(channels: readonly ChannelSpec[]): Workflow {
+    return {
+        name: workflowNames.planComment,
+        on: { workflow_run: { workflows: [workflowNames.planPr], types: ["completed"] } },
+        permissions: {},
+        jobs: {
+            comment: {
+                name: "comment",
+                if: "github.event.workflow_run.event == 'pull_request' && github.event.workflow_run.conclusion == 'success'",
+                "runs-on": RUNNER,
+                "timeout-minutes": timeoutMinutes.comment,
+                // actions: read downloads another run's artifact; pull-requests: write comments.
+                permissions: { actions: "read", "pull-requests": "write" },
+                concurrency: {
+                    group: `plan-comment-${expr("github.event.workflow_run.head_sha")}`,
+                    "cancel-in-progress": false,
+                },
+                steps: [
+                    {
+                        name: "Download the plan",
+                        uses: actions.downloadArtifact,
+                        with: {
+                            name: PLAN_ARTIFACT,
+                            path: "plan",
+                            "run-id": expr("github.event.workflow_run.id"),
+                            "github-token": expr("github.token"),
+                        },
+                    },
+                    {
+                        name: "Comment",
+                        uses: actions.githubScript,
+                        with: { script: commentScript(channels) },
+                    },
+                ],
+            },
+        },
+    };
+}

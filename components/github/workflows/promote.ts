@@ -1,0 +1,125 @@
+import {
+    appTokenStep,
+    DEFAULT_BRANCH,
+    expr,
+    lit,
+    releaseBranch,
+    RUNNER,
+    setupSteps,
+    timeoutMinutes,
+    upstreamBranch,
+    workflowNames,
+    type ChannelSpec,
+    type Job,
+    type Step,
+    type Workflow,
+} from "./common";
+
+/**
+ * Opens the promotion pull request `$HEAD → $BASE`, or refreshes its body when one is open. The pull request is
+ * between the long-lived branches themselves, so nothing is left behind when it merges; with nothing to promote
+ * it does nothing.
+ */
+const OPEN_OR_UPDATE = `set -euo pipefail
+number="$(gh pr list --base "$BASE" --head "$HEAD" --state open --json number --jq '.[0].number // empty')"
+if [ -n "$number" ]; then
+  gh pr edit "$number" --body-file "$BODY_FILE"
+  echo "updated #$number"
+elif [ "$(gh api "repos/$GH_REPO/compare/$BASE...$HEAD" --jq .ahead_by)" = "0" ]; then
+  echo "$BASE already contains $HEAD: nothing to promote"
+else
+  gh pr create --base "$BASE" --head "$HEAD" --title "$TITLE" --body-file "$BODY_FILE"
+fi
+`;
+
+function openOrUpdateStep(c: ChannelSpec, bodyFile: string): Step {
+    return {
+        name: `Open or update the pull request ${upstreamBranch(c)} → ${releaseBranch(c.name)}`,
+        env: {
+            // The App's token, not GITHUB_TOKEN: pull requests GITHUB_TOKEN opens trigger no workflows, so their
+            // required preview check would never run and they could never merge.
+            GH_TOKEN: expr("steps.app-token.outputs.token"),
+            GH_REPO: expr("github.repository"),
+            BASE: releaseBranch(c.name),
+            HEAD: upstreamBranch(c),
+            TITLE: `Release to ${c.name}`,
+            BODY_FILE: bodyFile,
+        },
+        run: OPEN_OR_UPDATE,
+    };
+}
+
+/** The pull request `main → releases/<channel>`, on every push to `main`. */
+function fromMainJob(c: ChannelSpec): Job {
+    const body = `Promotes \`${DEFAULT_BRANCH}\` to \`${c.name}\`; merging deploys it. Opened by the promote workflow.`;
+    return {
+        name: `promote (${c.name})`,
+        if: "github.event_name == 'push' || github.event_name == 'workflow_dispatch'",
+        "runs-on": RUNNER,
+        "timeout-minutes": timeoutMinutes.promote,
+        // All writes use the App's token; the job's own token only reads.
+        permissions: { contents: "read" },
+        concurrency: { group: `promote-${c.name}`, "cancel-in-progress": false },
+        steps: [
+            {
+                name: "Write the pull request body",
+                env: { BODY: body },
+                run: "printf '%s\\n' \"$BODY\" > promotion.md",
+            },
+            appTokenStep(),
+            openOrUpdateStep(c, "promotion.md"),
+        ],
+    };
+}
+
+/**
+ * The pull request `releases/<upstream> → releases/<channel>`, after a successful deploy of the upstream channel
+ * or by hand. Its body is the promotion check of the upstream against this channel.
+ */
+function fromChannelJob(c: ChannelSpec): Job {
+    const upstream = releaseBranch(c.promotedFrom);
+    return {
+        name: `promote (${c.name})`,
+        if:
+            `(github.event_name == 'workflow_run' && github.event.workflow_run.conclusion == 'success' && ` +
+            `github.event.workflow_run.head_branch == ${lit(upstream)}) || github.event_name == 'workflow_dispatch'`,
+        "runs-on": RUNNER,
+        "timeout-minutes": timeoutMinutes.promote,
+        permissions: { contents: "read" },
+        concurrency: { group: `promote-${c.name}`, "cancel-in-progress": false },
+        steps: [
+            // Both release branches are needed for the check; it runs before the App token exists.
+            ...setupSteps({ ref: upstream, "fetch-depth": 0 }),
+            {
+                name: `Promotion check ${c.promotedFrom} → ${c.name}`,
+                run: `npm run --silent plan -- --promotion ${c.promotedFrom} ${c.name} > promotion.md`,
+            },
+            appTokenStep(),
+            openOrUpdateStep(c, "promotion.md"),
+        ],
+    };
+}
+
+/**
+ * `promote.yml`: replaces release-candidate branches. Each channel's pull request comes from its upstream branch:
+ * `main` (on push) or the upstream channel's release branch (when that channel's deploy succeeded).
+ */
+export function promoteWorkflow(channels: readonly ChannelSpec[]): Workflow {
+    const upstreams = [
+        ...new Set(channels.filter((c) => c.promotedFrom !== DEFAULT_BRANCH).map((c) => c.promotedFrom)),
+    ];
+    const on: Record<string, unknown> = { push: { branches: [DEFAULT_BRANCH] } };
+    if (upstreams.length) {
+        on.workflow_run = {
+            workflows: [workflowNames.deploy],
+            types: ["completed"],
+            branches: upstreams.map(releaseBranch),
+        };
+    }
+    on.workflow_dispatch = {};
+    const jobs: Record<string, Job> = {};
+    for (const c of channels) {
+        jobs[`promote-${c.name}`] = c.promotedFrom === DEFAULT_BRANCH ? fromMainJob(c) : fromChannelJob(c);
+    }
+    return { name: workflowNames.promote, on, permissions: {}, jobs };
+}

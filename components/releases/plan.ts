@@ -1,0 +1,264 @@
+/**
+ * Pure planning of releases: everything the Releases component computes from config and files, and every check it
+ * makes before creating a resource. Reads files, never the cloud.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { Problems } from "../../config/problems";
+import type { HelmReleaseConfig, ReleaseConfig, SecretRef } from "../../config/sections/releases";
+import { hashTree } from "./tree-hash";
+import {
+    mergeValues,
+    parseValues,
+    strings,
+    jsonPath,
+    validateAgainstSchema,
+    valueAt,
+    valuesAt,
+    type Values,
+    type ValuesLayer,
+} from "./values";
+
+/**
+ * The values key that carries a local chart's content hash. Helm only upgrades a local chart when the Release's
+ * inputs change, and the provider compares `Chart.yaml`'s version, not templates (pulumi-kubernetes#2118): the
+ * hash makes every chart edit a visible input change. In-house charts allow the key in their schema and put it on
+ * pod annotations, so pods also roll when templates change.
+ */
+export const CHART_HASH_KEY = "dataInfraChartHash";
+
+/** Stand-in digest for schema checks at plan time, when the real digest is not known yet. */
+const PLACEHOLDER_DIGEST = `sha256:${"0".repeat(64)}`;
+
+/** What a Helm release needs besides image digests, all known at plan time. */
+export interface HelmInputs {
+    /** Absolute local chart folder, or the chart name in `repo`. */
+    readonly chart: string;
+    readonly version?: string;
+    readonly repo?: string;
+    /** Absolute values file paths, in order. */
+    readonly valuesFiles: readonly string[];
+    /** Inline values plus the chart hash (local charts); image paths are added by the component. */
+    readonly values: Values;
+    /** `sha256:<hex>` of a local chart folder (honouring `.helmignore`). */
+    readonly chartHash?: string;
+}
+
+const isRemoteKustomization = (dir: string) => /^(https?:\/\/|git@|github\.com\/)/.test(dir);
+
+/** The kustomization to render: a remote one as given, a local one as an absolute folder. */
+export function kustomizeDirectory(dir: string, rootDir: string): string {
+    return isRemoteKustomization(dir) ? dir : path.resolve(rootDir, dir);
+}
+
+export function helmInputs(r: HelmReleaseConfig, rootDir: string): HelmInputs {
+    const valuesFiles = r.valuesFiles.map((f) => path.resolve(rootDir, f));
+    if (r.repo !== undefined) {
+        return { chart: r.chart, version: r.version, repo: r.repo, valuesFiles, values: r.values };
+    }
+    const chart = path.resolve(rootDir, r.chart);
+    const chartHash = `sha256:${hashTree(chart, { ignoreFile: ".helmignore" }).sha256}`;
+    return { chart, valuesFiles, chartHash, values: { ...r.values, [CHART_HASH_KEY]: chartHash } };
+}
+
+/** The Kubernetes namespaces releases use, each once, sorted. */
+export function namespacesOf(releases: readonly ReleaseConfig[]): string[] {
+    return [...new Set(releases.flatMap((r) => [r.namespace, ...r.secrets.map((s) => s.namespace)]))]
+        .filter((n): n is string => n !== undefined)
+        .sort();
+}
+
+/** One Kubernetes Secret to declare, shared by every release that lists it in the same namespace. */
+export interface PlannedSecret {
+    /** Stable key for the Pulumi name: `<namespace or release>-<secret id>`. */
+    readonly key: string;
+    readonly namespace?: string;
+    readonly ref: SecretRef;
+    /** Releases that need it (they depend on it). */
+    readonly releases: readonly string[];
+}
+
+/** The Secrets to declare: one per namespace and Secret Manager secret. */
+export function plannedSecrets(releases: readonly ReleaseConfig[], problems?: Problems): PlannedSecret[] {
+    const byKey = new Map<
+        string,
+        { namespace?: string; ref: SecretRef; releases: string[]; first: string }
+    >();
+    for (const r of releases) {
+        for (const ref of r.secrets) {
+            const namespace = ref.namespace ?? r.namespace;
+            const key = `${namespace ?? r.name}-${ref.secret}`;
+            const seen = byKey.get(key);
+            if (!seen) {
+                byKey.set(key, { namespace, ref, releases: [r.name], first: r.name });
+            } else if (JSON.stringify(seen.ref) !== JSON.stringify(ref)) {
+                problems?.add(
+                    `${r.name}: secrets ${ref.secret}`,
+                    `differs from the same secret of release ${seen.first} in namespace ${namespace}; declare it the same way`,
+                );
+            } else {
+                seen.releases.push(r.name);
+            }
+        }
+    }
+    return [...byKey.entries()].map(([key, s]) => ({
+        key,
+        namespace: s.namespace,
+        ref: s.ref,
+        releases: s.releases,
+    }));
+}
+
+/** What validation needs to know besides the releases. */
+export interface ValidationContext {
+    /** Folder that config paths are relative to (the repository root). */
+    readonly rootDir: string;
+    /** Names of images this program manages (config `images`). */
+    readonly managedImages: readonly string[];
+}
+
+/**
+ * Every problem with the releases, collected: missing charts, values files and kustomize folders, values files
+ * that are not YAML maps, values that violate a local chart's `values.schema.json`, unknown image references and
+ * hand-written tags for managed images. Messages read `<release>: <file or inline>: <JSON path>: <problem>`.
+ */
+export function validateReleases(releases: readonly ReleaseConfig[], ctx: ValidationContext): Problems {
+    const problems = new Problems();
+    for (const r of releases) {
+        if (r.driver === "kustomize") {
+            if (!isRemoteKustomization(r.kustomizeDir)) {
+                const dir = path.resolve(ctx.rootDir, r.kustomizeDir);
+                const found = ["kustomization.yaml", "kustomization.yml", "Kustomization"].some((f) =>
+                    fs.existsSync(path.join(dir, f)),
+                );
+                if (!found) {
+                    problems.add(
+                        `${r.name}: kustomizeDir ${r.kustomizeDir}`,
+                        fs.existsSync(dir) ? "has no kustomization.yaml" : "folder not found",
+                    );
+                }
+            }
+        } else {
+            validateHelm(r, ctx, problems);
+        }
+    }
+    plannedSecrets(releases, problems);
+    return problems;
+}
+
+function validateHelm(r: HelmReleaseConfig, ctx: ValidationContext, problems: Problems): void {
+    const layers: ValuesLayer[] = [];
+    let chartDir: string | undefined;
+    if (r.repo === undefined) {
+        chartDir = path.resolve(ctx.rootDir, r.chart);
+        if (!fs.existsSync(path.join(chartDir, "Chart.yaml"))) {
+            problems.add(
+                `${r.name}: chart ${r.chart}`,
+                fs.existsSync(chartDir) ? "has no Chart.yaml" : "chart folder not found",
+            );
+            chartDir = undefined;
+        } else {
+            const defaults = readValuesFile(chartDir, "values.yaml");
+            if (defaults.values) layers.push({ label: `${r.chart}/values.yaml`, values: defaults.values });
+        }
+    }
+    let readable = true;
+    for (const f of r.valuesFiles) {
+        const file = path.resolve(ctx.rootDir, f);
+        if (!fs.existsSync(file)) {
+            problems.add(`${r.name}: ${f}`, "values file not found");
+            readable = false;
+            continue;
+        }
+        const parsed = readValuesFile(ctx.rootDir, f);
+        if (parsed.problem) {
+            problems.add(`${r.name}: ${f}`, parsed.problem);
+            readable = false;
+        } else {
+            layers.push({ label: f, values: parsed.values ?? {} });
+        }
+    }
+    layers.push({ label: "inline values", values: r.values });
+    checkImages(r, layers, ctx, problems);
+    if (!chartDir || !readable) return;
+
+    const schemaFile = path.join(chartDir, "values.schema.json");
+    if (!fs.existsSync(schemaFile)) return;
+    let schema: unknown;
+    try {
+        schema = JSON.parse(fs.readFileSync(schemaFile, "utf8"));
+    } catch (e) {
+        problems.add(`${r.name}: ${r.chart}/values.schema.json`, `not valid JSON: ${(e as Error).message}`);
+        return;
+    }
+    const inputs = helmInputs(r, ctx.rootDir);
+    layers.push({
+        label: `chart hash (${CHART_HASH_KEY}, added by data-infra)`,
+        values: { [CHART_HASH_KEY]: inputs.chartHash },
+    });
+    for (const [valuesPath, image] of Object.entries(r.images)) {
+        layers.push({
+            label: `images.${valuesPath}`,
+            values: valuesAt(valuesPath, `registry.invalid/${image}@${PLACEHOLDER_DIGEST}`),
+        });
+    }
+    try {
+        for (const v of validateAgainstSchema(schema as object, mergeValues(layers))) {
+            problems.add(`${r.name}: ${v.source}: ${v.path}`, v.problem);
+        }
+    } catch (e) {
+        problems.add(
+            `${r.name}: ${r.chart}/values.schema.json`,
+            `not a usable JSON schema: ${(e as Error).message}`,
+        );
+    }
+}
+
+function readValuesFile(dir: string, file: string): { values?: Values; problem?: string } {
+    const full = path.join(dir, file);
+    if (!fs.existsSync(full)) return { values: {} };
+    return parseValues(fs.readFileSync(full, "utf8"));
+}
+
+/**
+ * Managed images are wired by digest: a release may reference only images this program manages, and no values
+ * layer may pin a managed image by hand (a hand-written tag is exactly what let prod drift from test).
+ */
+function checkImages(
+    r: HelmReleaseConfig,
+    layers: readonly ValuesLayer[],
+    ctx: ValidationContext,
+    problems: Problems,
+): void {
+    const managed = new Set(ctx.managedImages);
+    for (const [valuesPath, image] of Object.entries(r.images)) {
+        if (!managed.has(image)) {
+            problems.add(
+                `${r.name}: images.${valuesPath}`,
+                `unknown image; managed images: ${[...managed].join(", ") || "none (config images)"}`,
+                image,
+            );
+        }
+        for (const layer of layers) {
+            if (layer.label.endsWith("/values.yaml")) continue; // the chart's own default is always overridden
+            if (valueAt(layer.values, valuesPath) !== undefined) {
+                problems.add(
+                    `${r.name}: ${layer.label}: $.${valuesPath}`,
+                    `hand-written value for managed image ${image}; remove it, images.${valuesPath} wires the digest`,
+                );
+            }
+        }
+    }
+    for (const layer of layers) {
+        for (const [pointer, s] of strings(layer.values)) {
+            const tagged = /(?:^|\/)([a-z0-9]+(?:[._-][a-z0-9]+)*):[\w][\w.-]{0,127}$/.exec(s);
+            if (tagged && managed.has(tagged[1]) && !layer.label.endsWith("/values.yaml")) {
+                problems.add(
+                    `${r.name}: ${layer.label}: ${jsonPath(pointer)}`,
+                    `hand-written tag for managed image ${tagged[1]}; reference it in the release's images instead`,
+                    s,
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,143 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
+import type { HelmReleaseConfig, ReleaseConfig } from "../../config/sections/releases";
+import { helmInputs, kustomizeDirectory, namespacesOf, plannedSecrets, validateReleases } from "./plan";
+import { secretArgs, secretPayload } from "./secrets";
+import { isMap, type Values } from "./values";
+
+/** What the channel's releases need. */
+export interface ReleasesArgs {
+    /** The releases, in config order (config `releases`). */
+    readonly releases: readonly ReleaseConfig[];
+    /** Folder that chart, values and kustomize paths are relative to: the repository root. */
+    readonly rootDir: string;
+    /**
+     * Pinned references (`<repo>/<name>@sha256:…`) of managed images, by image name; the values paths in a
+     * release's `images` receive them.
+     * @default no managed images: a release that references one fails validation
+     */
+    readonly imageRefs?: pulumi.Input<Record<string, string>>;
+    /**
+     * Names of the images this program manages (config `images`). Known at plan time, unlike their digests.
+     * @default none
+     */
+    readonly managedImages?: readonly string[];
+}
+
+/**
+ * The channel's Kubernetes workloads: one Namespace per namespace, Secrets copied from Secret Manager, Helm
+ * releases (`helm.v3.Release`: hooks, `helm ls` history, adoptable live releases) and kustomize directories.
+ * Needs the `kubernetes` and `gcp` providers (`providers` option).
+ * @see https://www.pulumi.com/registry/packages/kubernetes/api-docs/helm/v3/release/
+ */
+export class Releases extends pulumi.ComponentResource {
+    /** Helm release name by release, e.g. `{ "postgresql-backup-metabase": "postgresql-backup" }`. */
+    public readonly helmReleases: pulumi.Output<Record<string, string>>;
+    /** The namespaces declared, sorted. */
+    public readonly namespaces: string[];
+
+    constructor(name: string, args: ReleasesArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("data-infra:releases:Releases", name, {}, opts);
+        const managedImages = args.managedImages ?? [];
+        validateReleases(args.releases, { rootDir: args.rootDir, managedImages }).throwIfAny(
+            `Releases ${name}`,
+        );
+
+        this.namespaces = namespacesOf(args.releases);
+        const namespaces = new Map(
+            this.namespaces.map((ns) => [
+                ns,
+                // Retained on delete: removing the last release from config must not delete what else lives there
+                // (volumes, objects created by hand or by the legacy system).
+                new k8s.core.v1.Namespace(
+                    `${name}-namespace-${ns}`,
+                    { metadata: { name: ns } },
+                    { parent: this, retainOnDelete: true },
+                ),
+            ]),
+        );
+
+        const secretsOf = new Map<string, k8s.core.v1.Secret[]>();
+        for (const s of plannedSecrets(args.releases)) {
+            const payload = secretPayload(s.ref, { parent: this });
+            const secret = new k8s.core.v1.Secret(
+                `${name}-secret-${s.key}`,
+                secretArgs(s.ref, payload, s.namespace),
+                {
+                    parent: this,
+                    dependsOn: s.namespace ? [namespaces.get(s.namespace)!] : [],
+                },
+            );
+            for (const r of s.releases) secretsOf.set(r, [...(secretsOf.get(r) ?? []), secret]);
+        }
+
+        const helmNames: Record<string, string> = {};
+        for (const r of args.releases) {
+            const dependsOn = [
+                ...(r.namespace ? [namespaces.get(r.namespace)!] : []),
+                ...(secretsOf.get(r.name) ?? []),
+            ];
+            if (r.driver === "kustomize") {
+                new k8s.kustomize.v2.Directory(
+                    `${name}-${r.name}`,
+                    { directory: kustomizeDirectory(r.kustomizeDir, args.rootDir), namespace: r.namespace },
+                    { parent: this, dependsOn },
+                );
+                continue;
+            }
+            helmNames[r.name] = r.helmName;
+            new k8s.helm.v3.Release(`${name}-${r.name}`, helmReleaseArgs(r, args.rootDir, args.imageRefs), {
+                parent: this,
+                dependsOn,
+            });
+        }
+        this.helmReleases = pulumi.output(helmNames);
+        this.registerOutputs({ helmReleases: this.helmReleases, namespaces: this.namespaces });
+    }
+}
+
+/** The Release's args: explicit Helm name (no random suffix), values files in order, inline values on top. */
+export function helmReleaseArgs(
+    r: HelmReleaseConfig,
+    rootDir: string,
+    imageRefs: pulumi.Input<Record<string, string>> = {},
+): k8s.helm.v3.ReleaseArgs {
+    const inputs = helmInputs(r, rootDir);
+    const refs = pulumi.output(imageRefs);
+    let values: Values = inputs.values;
+    for (const [valuesPath, image] of Object.entries(r.images).sort(([a], [b]) => a.localeCompare(b))) {
+        values = withValue(
+            values,
+            valuesPath,
+            refs.apply((all) => {
+                if (all[image] === undefined)
+                    throw new Error(`release ${r.name}: no digest for image ${image}`);
+                return all[image];
+            }),
+        );
+    }
+    return {
+        name: r.helmName,
+        namespace: r.namespace,
+        chart: inputs.chart,
+        version: inputs.version,
+        repositoryOpts: inputs.repo ? { repo: inputs.repo } : undefined,
+        valueYamlFiles: inputs.valuesFiles.map((f) => new pulumi.asset.FileAsset(f)),
+        values,
+        atomic: r.atomic,
+        cleanupOnFail: r.cleanupOnFail,
+        timeout: r.timeoutSeconds,
+        // The Namespace resource owns the namespace; Helm creating it too would leave it unmanaged.
+        createNamespace: false,
+    };
+}
+
+/** A copy of `values` with `a.b.c` set to `value`, creating maps on the way. */
+function withValue(values: Values, dotPath: string, value: unknown): Values {
+    const [head, ...rest] = dotPath.split(".");
+    const child = values[head];
+    return {
+        ...values,
+        [head]: rest.length ? withValue(isMap(child) ? child : {}, rest.join("."), value) : value,
+    };
+}

@@ -1,0 +1,163 @@
+import Ajv, { type ErrorObject } from "ajv";
+import { parse } from "yaml";
+
+/** Helm values: a YAML/JSON map. */
+export type Values = Record<string, unknown>;
+
+/** One layer of values, named the way a user finds it: a file path, `inline`, `images.<path>`. */
+export interface ValuesLayer {
+    readonly label: string;
+    readonly values: Values;
+}
+
+/** Merged values and, per JSON pointer, the layer that last set it. */
+export interface MergedValues {
+    readonly values: Values;
+    readonly origin: ReadonlyMap<string, string>;
+}
+
+export const isMap = (v: unknown): v is Values => v !== null && typeof v === "object" && !Array.isArray(v);
+
+/** Parses a values file's text: a YAML map, or nothing (an empty file is an empty map, as in Helm). */
+export function parseValues(text: string): { values?: Values; problem?: string } {
+    let doc: unknown;
+    try {
+        doc = parse(text);
+    } catch (e) {
+        return { problem: `not valid YAML: ${(e as Error).message.split("\n")[0]}` };
+    }
+    if (doc === null || doc === undefined) return { values: {} };
+    if (!isMap(doc))
+        return { problem: `must be a YAML map of values, not ${Array.isArray(doc) ? "a list" : typeof doc}` };
+    return { values: doc };
+}
+
+/**
+ * Merges layers the way Helm coalesces `-f a.yaml -f b.yaml --set …`: maps merge key by key, anything else
+ * replaces, `null` deletes the key. Remembers which layer set each value, so errors can name the file.
+ */
+export function mergeValues(layers: readonly ValuesLayer[]): MergedValues {
+    const origin = new Map<string, string>();
+    const values: Values = {};
+    const merge = (into: Values, from: Values, at: string, label: string) => {
+        origin.set(at || "", label);
+        for (const [k, v] of Object.entries(from)) {
+            const p = `${at}/${escape(k)}`;
+            if (v === null) {
+                delete into[k];
+                forget(origin, p);
+            } else if (isMap(v)) {
+                if (!isMap(into[k])) {
+                    forget(origin, p);
+                    into[k] = {};
+                }
+                merge(into[k] as Values, v, p, label);
+            } else {
+                forget(origin, p);
+                into[k] = structuredClone(v);
+                origin.set(p, label);
+            }
+        }
+    };
+    for (const layer of layers) merge(values, layer.values, "", layer.label);
+    return { values, origin };
+}
+
+function forget(origin: Map<string, string>, pointer: string): void {
+    for (const k of [...origin.keys()]) if (k === pointer || k.startsWith(`${pointer}/`)) origin.delete(k);
+}
+
+const escape = (k: string) => k.replace(/~/g, "~0").replace(/\//g, "~1");
+
+/** `/backup/schedule` → `$.backup.schedule`; array indexes as `[0]`. */
+export function jsonPath(pointer: string): string {
+    let out = "$";
+    for (const seg of pointer.split("/").slice(1)) {
+        const key = seg.replace(/~1/g, "/").replace(/~0/g, "~");
+        out += /^\d+$/.test(key)
+            ? `[${key}]`
+            : /^[A-Za-z_][A-Za-z0-9_-]*$/.test(key)
+              ? `.${key}`
+              : `[${JSON.stringify(key)}]`;
+    }
+    return out;
+}
+
+/** The layer that set `pointer`, or the nearest enclosing value. */
+export function originOf(merged: MergedValues, pointer: string): string {
+    for (let p = pointer; ; p = p.slice(0, p.lastIndexOf("/"))) {
+        const o = merged.origin.get(p);
+        if (o !== undefined) return o;
+        if (p === "") return "merged values";
+    }
+}
+
+/** One schema violation, in the user's terms. */
+export interface SchemaViolation {
+    /** The layer that set the offending value. */
+    readonly source: string;
+    readonly path: string;
+    readonly problem: string;
+}
+
+const chartAjv = new Ajv({ allErrors: true, strict: false, verbose: true });
+
+/** Validates merged values against a chart's `values.schema.json` (JSON Schema, as `helm install` does). */
+export function validateAgainstSchema(schema: object, merged: MergedValues): SchemaViolation[] {
+    const validate = chartAjv.compile(schema);
+    if (validate(merged.values)) return [];
+    return (validate.errors ?? []).map((e) => violation(e, merged));
+}
+
+function violation(e: ErrorObject, merged: MergedValues): SchemaViolation {
+    const params = e.params as Record<string, unknown>;
+    if (e.keyword === "additionalProperties") {
+        const p = `${e.instancePath}/${escape(String(params.additionalProperty))}`;
+        return {
+            source: originOf(merged, p),
+            path: jsonPath(p),
+            problem: "unknown key (the chart's schema does not allow it)",
+        };
+    }
+    if (e.keyword === "required") {
+        return {
+            source: originOf(merged, e.instancePath),
+            path: jsonPath(e.instancePath),
+            problem: `missing required key ${String(params.missingProperty)}`,
+        };
+    }
+    const shown =
+        e.keyword === "enum"
+            ? ` ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(", ")}`
+            : "";
+    return {
+        source: originOf(merged, e.instancePath),
+        path: jsonPath(e.instancePath),
+        problem: `${e.message ?? e.keyword}${shown} (got ${JSON.stringify(e.data)})`,
+    };
+}
+
+/** `a.b.c` → `{a: {b: {c: value}}}`. */
+export function valuesAt(dotPath: string, value: unknown): Values {
+    return dotPath
+        .split(".")
+        .reverse()
+        .reduce<unknown>((acc, key) => ({ [key]: acc }), value) as Values;
+}
+
+/** The value at `a.b.c`, or `undefined`. */
+export function valueAt(values: Values, dotPath: string): unknown {
+    let cur: unknown = values;
+    for (const key of dotPath.split(".")) {
+        if (!isMap(cur)) return undefined;
+        cur = cur[key];
+    }
+    return cur;
+}
+
+/** Every string in a values tree with its JSON pointer. */
+export function* strings(v: unknown, at = ""): Generator<[string, string]> {
+    if (typeof v === "string") yield [at, v];
+    else if (Array.isArray(v)) for (const [i, x] of v.entries()) yield* strings(x, `${at}/${i}`);
+    else if (isMap(v)) for (const [k, x] of Object.entries(v)) yield* strings(x, `${at}/${escape(k)}`);
+}

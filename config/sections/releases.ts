@@ -1,0 +1,241 @@
+import type { ConfigSection } from "../section";
+import { keyPath } from "../section";
+
+/** Where a Kubernetes Secret's data comes from: one Secret Manager secret, read at deploy time. */
+export interface SecretRef {
+    /** Secret Manager secret id, in the gcp provider's project. */
+    readonly secret: string;
+    /** Secret Manager version to read; `latest` when omitted. */
+    readonly version?: string;
+    /**
+     * How the payload is read: `manifest` = a whole Kubernetes Secret manifest in YAML (the legacy form: its
+     * `metadata.name`, `type`, `data`, `stringData` are used); `map` = a JSON/YAML map of keys; `value` = the value
+     * of the single key `key`.
+     */
+    readonly format: "manifest" | "map" | "value";
+    /** Kubernetes Secret name. Required for `map`/`value`; for `manifest` it replaces the payload's name. */
+    readonly name?: string;
+    /** Kubernetes Secret type for `map`/`value` (default `Opaque`). */
+    readonly type?: string;
+    /** The data key the payload is stored under (`value` format only). */
+    readonly key?: string;
+    /** Namespace of the Secret; defaults to the release namespace. */
+    readonly namespace?: string;
+}
+
+interface ReleaseBase {
+    /** Unique logical id of the release; keys its Pulumi resources, so never rename it. */
+    readonly name: string;
+    /** Kubernetes Secrets created before the release, from Secret Manager. */
+    readonly secrets: readonly SecretRef[];
+}
+
+/** A Helm release (`helm upgrade --install`) of a local or remote chart. */
+export interface HelmReleaseConfig extends ReleaseBase {
+    readonly driver: "helm";
+    readonly namespace: string;
+    /** The Helm release name (`helm ls`); several namespaces may use the same one. */
+    readonly helmName: string;
+    /** Local chart folder (repository-relative) or, with `repo`, a chart name in that repository. */
+    readonly chart: string;
+    /** Helm repository URL of a remote chart. */
+    readonly repo?: string;
+    /** Exact chart version; required for remote charts. */
+    readonly version?: string;
+    /** Repository-relative values files, applied in order (later wins). */
+    readonly valuesFiles: readonly string[];
+    /** Inline values; win over every values file. */
+    readonly values: Readonly<Record<string, unknown>>;
+    /** Values paths (`image`, `backup.image`) that receive the pinned digest of a managed image, by image name. */
+    readonly images: Readonly<Record<string, string>>;
+    readonly atomic: boolean;
+    readonly cleanupOnFail: boolean;
+    readonly timeoutSeconds: number;
+}
+
+/** A kustomize directory (`kubectl apply -k`). */
+export interface KustomizeReleaseConfig extends ReleaseBase {
+    readonly driver: "kustomize";
+    /** Default namespace for objects the overlay leaves without one; the overlay decides when omitted. */
+    readonly namespace?: string;
+    /** Repository-relative kustomization folder. */
+    readonly kustomizeDir: string;
+}
+
+export type ReleaseConfig = HelmReleaseConfig | KustomizeReleaseConfig;
+
+const DNS_LABEL = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$";
+const DNS_SUBDOMAIN = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$";
+const HELM_ONLY = [
+    "helmName",
+    "chart",
+    "repo",
+    "version",
+    "valuesFiles",
+    "values",
+    "images",
+    "atomic",
+    "cleanupOnFail",
+    "timeoutSeconds",
+] as const;
+
+/**
+ * Defaults for every Helm release. `atomic` rolls a failed upgrade back instead of leaving a half-applied release
+ * (what the legacy `helm upgrade` left behind); `cleanupOnFail` deletes objects the failed upgrade created; 600 s
+ * per Kubernetes operation gives slow image pulls and migrations room (Helm's own default is 300 s).
+ */
+export const HELM_DEFAULTS = { atomic: true, cleanupOnFail: true, timeoutSeconds: 600 } as const;
+
+const secretSchema = {
+    oneOf: [
+        { type: "string", pattern: "^[A-Za-z0-9_-]{1,255}$", description: "a Secret Manager secret id" },
+        {
+            type: "object",
+            additionalProperties: false,
+            required: ["secret"],
+            properties: {
+                secret: { type: "string", pattern: "^[A-Za-z0-9_-]{1,255}$" },
+                version: { type: "string", pattern: "^(latest|[1-9][0-9]*)$" },
+                format: { enum: ["manifest", "map", "value"] },
+                name: { type: "string", pattern: DNS_SUBDOMAIN, maxLength: 253 },
+                type: { type: "string", minLength: 1 },
+                key: { type: "string", pattern: "^[-._a-zA-Z0-9]+$" },
+                namespace: { type: "string", pattern: DNS_LABEL, maxLength: 63 },
+            },
+        },
+    ],
+};
+
+export const releasesSection: ConfigSection<readonly ReleaseConfig[]> = {
+    description:
+        "Helm and kustomize releases of this channel, in order: [{name, driver, namespace, helmName, chart, valuesFiles, values, images, kustomizeDir, secrets}].",
+    required: false,
+    schema: {
+        type: "array",
+        default: [],
+        items: {
+            type: "object",
+            additionalProperties: false,
+            required: ["name", "driver"],
+            properties: {
+                name: { type: "string", pattern: DNS_LABEL, maxLength: 63 },
+                driver: { enum: ["helm", "kustomize"] },
+                namespace: { type: "string", pattern: DNS_LABEL, maxLength: 63 },
+                // Helm stores releases in Secrets named sh.helm.release.v1.<name>.v<n>: 53 characters at most.
+                helmName: { type: "string", pattern: DNS_LABEL, maxLength: 53 },
+                chart: { type: "string", minLength: 1 },
+                repo: { type: "string", pattern: "^(https?|oci)://" },
+                version: {
+                    type: "string",
+                    pattern: "^v?[0-9]+\\.[0-9]+\\.[0-9]+(-[0-9A-Za-z.-]+)?(\\+[0-9A-Za-z.-]+)?$",
+                    description: "an exact chart version such as 1.2.3 (no ranges)",
+                },
+                valuesFiles: { type: "array", items: { type: "string", minLength: 1 } },
+                values: { type: "object" },
+                images: {
+                    type: "object",
+                    propertyNames: { pattern: "^[A-Za-z0-9_-]+(\\.[A-Za-z0-9_-]+)*$" },
+                    additionalProperties: { type: "string", minLength: 1 },
+                },
+                atomic: { type: "boolean" },
+                cleanupOnFail: { type: "boolean" },
+                timeoutSeconds: { type: "integer", minimum: 1, maximum: 86400 },
+                kustomizeDir: { type: "string", minLength: 1 },
+                secrets: { type: "array", items: secretSchema },
+            },
+        },
+    },
+    resolve(value, _ctx, problems) {
+        const items = (value ?? []) as Record<string, unknown>[];
+        const seen = new Map<string, number>();
+        return items.map((raw, i) => {
+            const at = (...s: Array<string | number>) => keyPath("releases", i, ...s);
+            const name = raw.name as string;
+            if (seen.has(name)) {
+                problems.add(
+                    at("name"),
+                    `duplicate release name, also used by releases[${seen.get(name)}]`,
+                    name,
+                );
+            }
+            seen.set(name, i);
+            const secrets = ((raw.secrets ?? []) as unknown[]).map((s, j) =>
+                resolveSecret(s, problems, (...p) => at("secrets", j, ...p)),
+            );
+            if (raw.driver === "kustomize") {
+                for (const k of HELM_ONLY) {
+                    if (raw[k] !== undefined) problems.add(at(k), "only valid for driver helm");
+                }
+                if (raw.kustomizeDir === undefined) {
+                    problems.add(
+                        at("kustomizeDir"),
+                        "required for driver kustomize: the kustomization folder",
+                    );
+                }
+                return {
+                    name,
+                    driver: "kustomize",
+                    namespace: raw.namespace as string | undefined,
+                    kustomizeDir: raw.kustomizeDir as string,
+                    secrets,
+                } satisfies KustomizeReleaseConfig;
+            }
+            if (raw.kustomizeDir !== undefined)
+                problems.add(at("kustomizeDir"), "only valid for driver kustomize");
+            if (raw.namespace === undefined) problems.add(at("namespace"), "required for driver helm");
+            if (raw.chart === undefined) {
+                problems.add(
+                    at("chart"),
+                    "required for driver helm: a local chart folder or, with repo, a name",
+                );
+            }
+            if (raw.repo !== undefined && raw.version === undefined) {
+                problems.add(at("version"), "required with repo: pin the exact chart version");
+            }
+            if (raw.repo === undefined && raw.version !== undefined) {
+                problems.add(
+                    at("version"),
+                    "only valid with repo: a local chart's version is its Chart.yaml",
+                );
+            }
+            return {
+                name,
+                driver: "helm",
+                namespace: raw.namespace as string,
+                helmName: (raw.helmName as string | undefined) ?? name,
+                chart: raw.chart as string,
+                repo: raw.repo as string | undefined,
+                version: raw.version as string | undefined,
+                valuesFiles: (raw.valuesFiles as string[] | undefined) ?? [],
+                values: (raw.values as Record<string, unknown> | undefined) ?? {},
+                images: (raw.images as Record<string, string> | undefined) ?? {},
+                atomic: (raw.atomic as boolean | undefined) ?? HELM_DEFAULTS.atomic,
+                cleanupOnFail: (raw.cleanupOnFail as boolean | undefined) ?? HELM_DEFAULTS.cleanupOnFail,
+                timeoutSeconds: (raw.timeoutSeconds as number | undefined) ?? HELM_DEFAULTS.timeoutSeconds,
+                secrets,
+            } satisfies HelmReleaseConfig;
+        });
+    },
+};
+
+function resolveSecret(
+    raw: unknown,
+    problems: Parameters<ConfigSection<unknown>["resolve"]>[2],
+    at: (...s: string[]) => string,
+): SecretRef {
+    // A bare id is the legacy form: the payload is a whole Secret manifest.
+    if (typeof raw === "string") return { secret: raw, format: "manifest" };
+    const s = raw as Omit<SecretRef, "format"> & { format?: SecretRef["format"] };
+    const format = s.format ?? (s.key !== undefined ? "value" : "map");
+    if (format !== "manifest" && s.name === undefined) {
+        problems.add(at("name"), `required for format ${format}: the Kubernetes Secret name`);
+    }
+    if (format === "value" && s.key === undefined) {
+        problems.add(at("key"), "required for format value: the data key that holds the payload");
+    }
+    if (format !== "value" && s.key !== undefined) problems.add(at("key"), "only valid for format value");
+    if (format === "manifest" && s.type !== undefined) {
+        problems.add(at("type"), "not valid for format manifest: the manifest's type is used");
+    }
+    return { ...s, format };
+}

@@ -1,0 +1,238 @@
+import { strict as assert } from "node:assert";
+import { parseStackConfig } from "../../config";
+import { ValidationError } from "../../config/problems";
+import { GithubGovernance, protectionRules, workflowVariables } from "../../components/github/governance";
+import type { ProgramRun } from "../../runtime/run-program";
+import { plan, stackConfig } from "../harness";
+
+const GOV = "data-infra:github:Governance";
+const govUrn = (stack: string) => `urn:pulumi:${stack}::data-infra::pulumi:pulumi:Stack$${GOV}::github`;
+const ci = {
+    workloadIdentityProvider:
+        "projects/123456789012/locations/global/workloadIdentityPools/github/providers/data-infra",
+    deployServiceAccount: "deploy-test@transit-data-test.iam.gserviceaccount.com",
+    previewServiceAccount: "preview-test@transit-data-test.iam.gserviceaccount.com",
+    backendUrl: "gs://transit-data-test-pulumi-state",
+};
+const github = (extra: Record<string, unknown> = {}) => ({
+    owner: "transit-data",
+    repository: "data-infra",
+    ...extra,
+});
+
+describe("GithubGovernance", () => {
+    let test: ProgramRun;
+    let prod: ProgramRun;
+    before(async () => {
+        // GIVEN the shipped stacks, test with the CI identity the bootstrap project writes
+        test = await plan("test", { github: github({ ci }) });
+        prod = await plan("prod");
+    });
+
+    it("creates protection for releases/test in the test stack and releases/prod plus main in the prod stack", () => {
+        const patterns = (run: ProgramRun) =>
+            run.recorder
+                .ofType("github:index/branchProtection:BranchProtection")
+                .map((r) => [r.name, r.inputs.pattern]);
+        assert.deepEqual(patterns(test), [["github-protect-release", "releases/test"]]);
+        assert.deepEqual(patterns(prod), [
+            ["github-protect-release", "releases/prod"],
+            ["github-protect-main", "main"],
+        ]);
+    });
+
+    it("creates release protection requiring the channel's preview check, strict, with no force push or deletion", () => {
+        const r = prod.recorder.get(
+            "github:index/branchProtection:BranchProtection",
+            "github-protect-release",
+        );
+        assert.equal(r.parent, govUrn("prod"));
+        assert.equal(
+            r.provider,
+            "urn:pulumi:prod::data-infra::pulumi:pulumi:Stack$pulumi:providers:github::github",
+        );
+        assert.deepEqual(r.inputs, {
+            repositoryId: "data-infra",
+            pattern: "releases/prod",
+            requiredStatusChecks: [{ strict: true, contexts: ["preview (prod)"] }],
+            requiredPullRequestReviews: [{ requiredApprovingReviewCount: 0, dismissStaleReviews: true }],
+            requireConversationResolution: true,
+            allowsForcePushes: false,
+            allowsDeletions: false,
+            enforceAdmins: true,
+        });
+        assert.deepEqual(r.options, { deleteBeforeReplace: true });
+    });
+
+    it("creates main protection requiring the test check and the configured review count", () => {
+        const r = prod.recorder.get("github:index/branchProtection:BranchProtection", "github-protect-main");
+        assert.deepEqual(r.inputs.requiredStatusChecks, [{ strict: true, contexts: ["test"] }]);
+        assert.deepEqual(r.inputs.requiredPullRequestReviews, [
+            { requiredApprovingReviewCount: 1, dismissStaleReviews: true },
+        ]);
+    });
+
+    it("creates one environment per channel, limited to its release branch; prod with reviewers", () => {
+        const env = (run: ProgramRun) =>
+            run.recorder.get("github:index/repositoryEnvironment:RepositoryEnvironment", "github-environment")
+                .inputs;
+        assert.deepEqual(env(test), {
+            repository: "data-infra",
+            environment: "test",
+            reviewers: [],
+            preventSelfReview: false,
+            canAdminsBypass: true,
+            deploymentBranchPolicy: { protectedBranches: false, customBranchPolicies: true },
+        });
+        assert.deepEqual(env(prod).reviewers, [{ users: [], teams: [4210001] }]);
+        assert.equal(env(prod).preventSelfReview, true);
+        assert.equal(env(prod).canAdminsBypass, false);
+        for (const [run, channel] of [
+            [test, "test"],
+            [prod, "prod"],
+        ] as const) {
+            const policy = run.recorder.get(
+                "github:index/repositoryEnvironmentDeploymentPolicy:RepositoryEnvironmentDeploymentPolicy",
+                "github-environment-branch",
+            );
+            assert.deepEqual(policy.inputs, {
+                repository: "data-infra",
+                environment: channel,
+                branchPattern: `releases/${channel}`,
+            });
+        }
+    });
+
+    it("creates the workflows' variables from the bootstrap outputs, and none before bootstrap", () => {
+        const vars = (type: string) =>
+            Object.fromEntries(
+                test.recorder
+                    .ofType(type)
+                    .map((r) => [
+                        r.inputs.variableName,
+                        [r.inputs.environment ?? "(repository)", r.inputs.value],
+                    ]),
+            );
+        assert.deepEqual(vars("github:index/actionsEnvironmentVariable:ActionsEnvironmentVariable"), {
+            GCP_WORKLOAD_IDENTITY_PROVIDER: ["test", ci.workloadIdentityProvider],
+            GCP_SERVICE_ACCOUNT: ["test", ci.deployServiceAccount],
+            PULUMI_BACKEND_URL: ["test", ci.backendUrl],
+            PULUMI_STACK: ["test", "test"],
+        });
+        assert.deepEqual(vars("github:index/actionsVariable:ActionsVariable"), {
+            PREVIEW_TEST_GCP_WORKLOAD_IDENTITY_PROVIDER: ["(repository)", ci.workloadIdentityProvider],
+            PREVIEW_TEST_GCP_SERVICE_ACCOUNT: ["(repository)", ci.previewServiceAccount],
+            PREVIEW_TEST_PULUMI_BACKEND_URL: ["(repository)", ci.backendUrl],
+        });
+        assert.deepEqual(
+            prod.recorder.ofType("github:index/actionsEnvironmentVariable:ActionsEnvironmentVariable"),
+            [],
+        );
+    });
+
+    it("exports the protected branch patterns", () => {
+        assert.deepEqual(prod.outputs.githubProtectedBranches, ["releases/prod", "main"]);
+    });
+
+    it("fails when the channel cannot name a release branch", () => {
+        assert.throws(
+            () => new GithubGovernance("g", { repository: "r", channel: "main" }),
+            (e: unknown) => e instanceof ValidationError && /channel: must be lowercase/.test(e.message),
+        );
+    });
+});
+
+describe("protectionRules / workflowVariables", () => {
+    it("creates only the release rule without manageDefaultBranch, and uses the configured review counts", () => {
+        assert.deepEqual(protectionRules({ repository: "r", channel: "test", releaseRequiredReviews: 2 }), [
+            {
+                key: "release",
+                pattern: "releases/test",
+                requiredChecks: ["preview (test)"],
+                requiredReviews: 2,
+            },
+        ]);
+        assert.deepEqual(
+            protectionRules({
+                repository: "r",
+                channel: "prod",
+                manageDefaultBranch: true,
+                mainRequiredReviews: 3,
+            })[1],
+            { key: "main", pattern: "main", requiredChecks: ["test"], requiredReviews: 3 },
+        );
+    });
+
+    it("names preview variables after the channel", () => {
+        assert.deepEqual(Object.keys(workflowVariables("data-dev", ci).repository), [
+            "PREVIEW_DATA_DEV_GCP_WORKLOAD_IDENTITY_PROVIDER",
+            "PREVIEW_DATA_DEV_GCP_SERVICE_ACCOUNT",
+            "PREVIEW_DATA_DEV_PULUMI_BACKEND_URL",
+        ]);
+    });
+});
+
+describe("config data-infra:github", () => {
+    const parse = (stack: string, value: Record<string, unknown>) =>
+        parseStackConfig(stack, stackConfig(stack, { github: value }).config);
+
+    it("defaults manageDefaultBranch to true for prod only, and reviews to 1 on main", () => {
+        assert.equal(parseStackConfig("test", stackConfig("test").config).github.manageDefaultBranch, false);
+        const prod = parseStackConfig("prod", stackConfig("prod").config).github;
+        assert.equal(prod.manageDefaultBranch, true);
+        assert.equal(prod.mainRequiredReviews, 1);
+        assert.equal(prod.promotedFrom, "test");
+    });
+
+    const failing: [string, string, Record<string, unknown>, RegExp][] = [
+        [
+            "prod has no environment reviewers",
+            "prod",
+            github(),
+            /data-infra:github\.environmentReviewers: prod deploys need at least one required reviewer/,
+        ],
+        [
+            "a channel is promoted from itself",
+            "test",
+            github({ promotedFrom: "test" }),
+            /data-infra:github\.promotedFrom: a channel cannot be promoted from itself/,
+        ],
+        [
+            "a reviewer is a login instead of an id",
+            "test",
+            github({ environmentReviewers: { users: ["octocat"] } }),
+            /data-infra:github\.environmentReviewers\.users\[0\]: must be integer/,
+        ],
+        [
+            "mainRequiredReviews is above 6",
+            "test",
+            github({ mainRequiredReviews: 7 }),
+            /data-infra:github\.mainRequiredReviews: must be <= 6/,
+        ],
+        [
+            "the workload identity provider is given by project id",
+            "test",
+            github({
+                ci: { ...ci, workloadIdentityProvider: "projects/transit-data-test/locations/global/x" },
+            }),
+            /data-infra:github\.ci\.workloadIdentityProvider: must be projects\/<number>/,
+        ],
+        [
+            "the backend is not a gs:// URL",
+            "test",
+            github({ ci: { ...ci, backendUrl: "s3://bucket" } }),
+            /data-infra:github\.ci\.backendUrl: must be gs:\/\//,
+        ],
+        [
+            "ci lacks the preview service account",
+            "test",
+            github({ ci: { ...ci, previewServiceAccount: undefined } }),
+            /data-infra:github\.ci\.previewServiceAccount: required key is missing/,
+        ],
+    ];
+    for (const [what, stack, value, message] of failing) {
+        it(`fails when ${what}`, () => {
+            assert.throws(() => parse(stack, value), message);
+        });
+    }
+});

@@ -1,0 +1,340 @@
+import { strict as assert } from "node:assert";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { parse } from "yaml";
+import {
+    checkNames,
+    environmentVariables,
+    pulumiVersionFromLock,
+    renderWorkflows,
+    validateChannels,
+    type ChannelSpec,
+    type Job,
+    type Workflow,
+} from "../../components/github/workflows";
+import { protectionRules } from "../../components/github/governance";
+import { expectedWorkflows, readChannels, staleWorkflows, WORKFLOW_DIR } from "../../tools/workflows";
+import { REPO_ROOT } from "../harness";
+
+type WorkflowParser = typeof import("@actions/workflow-parser");
+// The parser ships as an ES module only: tsc (commonjs) would turn import() into require(), which it refuses. It
+// imports its JSON schema without `with {type: "json"}` (written for bundlers), so a loader hook adds the attribute.
+const importEsm = new Function("specifier", "return import(specifier)") as (
+    s: string,
+) => Promise<WorkflowParser>;
+const JSON_HOOK = `export async function load(url, context, next) {
+    if (!url.endsWith(".json")) return next(url, context);
+    return next(url, { ...context, importAttributes: { ...context.importAttributes, type: "json" } });
+}`;
+function loadWorkflowParser(): Promise<WorkflowParser> {
+    (require("node:module") as { register(url: string): void }).register(
+        `data:text/javascript,${encodeURIComponent(JSON_HOOK)}`,
+    );
+    return importEsm("@actions/workflow-parser");
+}
+
+const committed = expectedWorkflows();
+const wf = (file: string): Workflow => parse(committed[file]) as Workflow;
+const jobsOf = (file: string): [string, Job][] => Object.entries(wf(file).jobs);
+const lockVersion = pulumiVersionFromLock(fs.readFileSync(path.join(REPO_ROOT, "package-lock.json"), "utf8"));
+
+describe("workflows", () => {
+    it("renders exactly the committed .github/workflows files", () => {
+        // GIVEN the channel list and lock file WHEN the workflows are rendered THEN nothing differs on disk
+        assert.deepEqual(staleWorkflows(committed), [], "run: npm run workflows");
+        assert.deepEqual(Object.keys(committed).sort(), fs.readdirSync(WORKFLOW_DIR).sort());
+    });
+
+    it("renders the same text twice (deterministic)", () => {
+        assert.deepEqual(expectedWorkflows(), committed);
+    });
+
+    it("creates files GitHub's own parser accepts without errors", async () => {
+        const { parseWorkflow, NoOperationTraceWriter, convertWorkflowTemplate } = await loadWorkflowParser();
+        for (const [name, content] of Object.entries(committed)) {
+            const result = parseWorkflow({ name, content }, new NoOperationTraceWriter());
+            assert.deepEqual(
+                result.context.errors.getErrors().map((e) => e.message),
+                [],
+                name,
+            );
+            const template = await convertWorkflowTemplate(result.context, result.value!);
+            assert.deepEqual(template.errors ?? [], [], name);
+            assert.equal(template.jobs.length, Object.keys(wf(name).jobs).length, name);
+        }
+        // The parser is live: a permission GitHub does not know is an error.
+        const broken =
+            "on: push\njobs:\n  a:\n    runs-on: x\n    permissions: {bogus: write}\n    steps: [{run: x}]\n";
+        const result = parseWorkflow({ name: "broken.yml", content: broken }, new NoOperationTraceWriter());
+        assert.match(result.context.errors.getErrors()[0].message, /Unexpected value 'bogus'/);
+    });
+
+    it("creates one preview and one deploy job per channel of the stack files", () => {
+        const channels = readChannels().map((c) => c.name);
+        assert.deepEqual(channels, ["prod", "test"]);
+        assert.deepEqual(
+            jobsOf("preview.yml").map(([id, j]) => [id, j.name, j.if]),
+            channels.map((c) => [`preview-${c}`, `preview (${c})`, `github.base_ref == 'releases/${c}'`]),
+        );
+        assert.deepEqual(
+            jobsOf("deploy.yml").map(([id, j]) => [id, j.if, j.environment]),
+            channels.map((c) => [`deploy-${c}`, `github.ref_name == 'releases/${c}'`, c]),
+        );
+    });
+
+    it("creates triggers: test on all PRs and main, preview on PRs to release branches, deploy on their pushes", () => {
+        assert.deepEqual(wf("test.yml").on, { pull_request: {}, push: { branches: ["main"] } });
+        assert.deepEqual(wf("preview.yml").on, {
+            pull_request: { branches: ["releases/prod", "releases/test"] },
+        });
+        assert.deepEqual(wf("deploy.yml").on, {
+            push: { branches: ["releases/prod", "releases/test"] },
+            workflow_dispatch: {},
+        });
+        assert.deepEqual(wf("promote.yml").on, {
+            push: { branches: ["main"] },
+            workflow_run: { workflows: ["deploy"], types: ["completed"], branches: ["releases/test"] },
+            workflow_dispatch: {},
+        });
+        assert.deepEqual(wf("plan-pr.yml").on, { pull_request: {} });
+        assert.deepEqual(wf("plan-comment.yml").on, {
+            workflow_run: { workflows: ["plan-pr"], types: ["completed"] },
+        });
+    });
+
+    it("creates least-privilege permissions per job and none at workflow level", () => {
+        const expected: Record<string, Record<string, Record<string, string>>> = {
+            "test.yml": { test: { contents: "read" } },
+            "preview.yml": {
+                "preview-prod": { contents: "read", "pull-requests": "write", "id-token": "write" },
+                "preview-test": { contents: "read", "pull-requests": "write", "id-token": "write" },
+            },
+            "deploy.yml": {
+                "deploy-prod": { contents: "read", "id-token": "write" },
+                "deploy-test": { contents: "read", "id-token": "write" },
+            },
+            "promote.yml": { "promote-prod": { contents: "read" }, "promote-test": { contents: "read" } },
+            "plan-pr.yml": { plan: { contents: "read" } },
+            "plan-comment.yml": { comment: { actions: "read", "pull-requests": "write" } },
+        };
+        for (const [file, jobs] of Object.entries(expected)) {
+            assert.deepEqual(wf(file).permissions, {}, file);
+            assert.deepEqual(
+                Object.fromEntries(jobsOf(file).map(([id, j]) => [id, j.permissions])),
+                jobs,
+                file,
+            );
+        }
+    });
+
+    it("creates deploy concurrency per channel that never cancels a running deploy", () => {
+        for (const [id, job] of jobsOf("deploy.yml")) {
+            const channel = id.replace("deploy-", "");
+            assert.deepEqual(job.concurrency, { group: `deploy-${channel}`, "cancel-in-progress": false });
+            assert.equal(job["timeout-minutes"], 180, "covers Composer's long updates");
+        }
+        for (const [id, job] of jobsOf("preview.yml")) {
+            assert.deepEqual(job.concurrency, {
+                group: `${id}-\${{ github.event.pull_request.number }}`,
+                "cancel-in-progress": false,
+            });
+        }
+    });
+
+    it("creates jobs that all have a timeout", () => {
+        for (const file of Object.keys(committed)) {
+            for (const [id, job] of jobsOf(file)) assert.ok(job["timeout-minutes"] > 0, `${file} ${id}`);
+        }
+    });
+
+    it("derives the stack from github.base_ref on PRs and github.ref_name on push, never GITHUB_REF", () => {
+        for (const [id, job] of [...jobsOf("preview.yml"), ...jobsOf("deploy.yml")]) {
+            const channel = id.split("-")[1];
+            const pulumi = job.steps.find((s) => s.uses?.startsWith("pulumi/actions@"))!;
+            assert.equal(pulumi.with?.["stack-name"], channel);
+            assert.match(
+                job.if!,
+                id.startsWith("preview") ? /^github\.base_ref == / : /^github\.ref_name == /,
+            );
+        }
+        for (const text of Object.values(committed))
+            assert.doesNotMatch(text, /GITHUB_REF\b|github\.ref\b(?! })/);
+    });
+
+    it("creates previews that comment once per stack with the summary kept", () => {
+        for (const [, job] of jobsOf("preview.yml")) {
+            const step = job.steps.find((s) => s.uses?.startsWith("pulumi/actions@"))!;
+            assert.equal(step.with?.command, "preview");
+            assert.equal(step.with?.diff, true);
+            assert.equal(step.with?.["comment-on-pr"], true);
+            assert.equal(step.with?.["always-include-summary"], true);
+            assert.equal(
+                step.with?.["edit-pr-comment"],
+                undefined,
+                "default true: one sticky comment per stack",
+            );
+        }
+    });
+
+    it("pins the Pulumi CLI to the SDK version in package-lock.json and actions to a version", () => {
+        assert.match(lockVersion, /^3\.\d+\.\d+$/);
+        for (const [file, text] of Object.entries(committed)) {
+            for (const w of parse(text).jobs ? Object.values(wf(file).jobs) : []) {
+                for (const step of w.steps) {
+                    if (step.uses)
+                        assert.match(step.uses, /^[\w.-]+\/[\w.-]+@(v\d+|[0-9a-f]{40})$/, step.uses);
+                    if (step.uses?.startsWith("pulumi/actions@"))
+                        assert.equal(step.with?.["pulumi-version"], lockVersion);
+                }
+            }
+        }
+    });
+
+    it("creates deploy jobs that read the variables the governance component sets", () => {
+        for (const [, job] of jobsOf("deploy.yml")) {
+            const text = JSON.stringify(job);
+            for (const name of Object.values(environmentVariables))
+                assert.ok(text.includes(`vars.${name}`), name);
+            assert.doesNotMatch(text, /credentials_json|GOOGLE_CREDENTIALS/, "no long-lived keys");
+        }
+    });
+
+    it("never runs pull request code with secrets or write tokens", () => {
+        for (const [file, text] of Object.entries(committed)) {
+            assert.doesNotMatch(text, /pull_request_target/, file);
+            const w = wf(file);
+            if (!("pull_request" in w.on)) continue;
+            assert.doesNotMatch(text, /secrets\./, `${file} runs PR code: no secrets`);
+            for (const [id, job] of jobsOf(file)) {
+                const writes = Object.entries(job.permissions).filter(([, v]) => v === "write");
+                const allowed = file === "preview.yml" ? ["pull-requests", "id-token"] : [];
+                assert.deepEqual(
+                    writes.map(([k]) => k).filter((k) => !allowed.includes(k)),
+                    [],
+                    `${file} ${id}`,
+                );
+            }
+        }
+        // The commenter has a write token, so it must not check out (or run) anything from the pull request.
+        const steps = wf("plan-comment.yml").jobs.comment.steps;
+        assert.deepEqual(
+            steps.map((s) => [s.uses, s.run]),
+            [
+                ["actions/download-artifact@v4", undefined],
+                ["actions/github-script@v7", undefined],
+            ],
+        );
+    });
+
+    it("creates a plan job that writes one marked markdown file per targeted channel", () => {
+        const steps = wf("plan-pr.yml").jobs.plan.steps;
+        const plans = steps.filter((s) => s.name.startsWith("Plan "));
+        assert.deepEqual(
+            plans.map((s) => [s.if, s.run]),
+            ["prod", "test"].map((c) => [
+                `github.base_ref == 'releases/${c}' || !startsWith(github.base_ref, 'releases/')`,
+                `npm run --silent plan -- --stack ${c} --base "$BASE_SHA" --format markdown > plan-${c}.md`,
+            ]),
+        );
+        assert.equal(plans[0].env?.BASE_SHA, "${{ github.event.pull_request.base.sha }}");
+        const script = String(wf("plan-comment.yml").jobs.comment.steps[1].with?.script);
+        assert.ok(script.includes('"test":"<!-- data-infra-plan:test -->"'));
+        assert.ok(script.includes("pr.head.sha !== run.head_sha"), "the artifact's PR number is checked");
+    });
+
+    it("creates promotion jobs along promotedFrom, with the promotion check before the App token", () => {
+        const jobs = wf("promote.yml").jobs;
+        const env = (j: Job) => j.steps.find((s) => s.name.startsWith("Open or update"))!.env!;
+        assert.deepEqual(
+            [env(jobs["promote-test"]).HEAD, env(jobs["promote-test"]).BASE],
+            ["main", "releases/test"],
+        );
+        assert.deepEqual(
+            [env(jobs["promote-prod"]).HEAD, env(jobs["promote-prod"]).BASE],
+            ["releases/test", "releases/prod"],
+        );
+        assert.equal(env(jobs["promote-prod"]).GH_TOKEN, "${{ steps.app-token.outputs.token }}");
+        const names = jobs["promote-prod"].steps.map((s) => s.name);
+        assert.ok(names.indexOf("Promotion check test → prod") < names.indexOf("Create GitHub App token"));
+        assert.equal(
+            jobs["promote-prod"].steps.find((s) => s.name.startsWith("Promotion check"))!.run,
+            "npm run --silent plan -- --promotion test prod > promotion.md",
+        );
+    });
+
+    it("requires in branch protection exactly the check names the workflows report", () => {
+        const reported = new Set(Object.keys(committed).flatMap((f) => jobsOf(f).map(([, j]) => j.name)));
+        for (const c of readChannels()) {
+            const rules = protectionRules({
+                repository: "r",
+                channel: c.name,
+                manageDefaultBranch: c.managesDefaultBranch,
+            });
+            for (const r of rules)
+                for (const check of r.requiredChecks) assert.ok(reported.has(check), check);
+        }
+        assert.ok(reported.has(checkNames.test) && reported.has(checkNames.preview("prod")));
+    });
+
+    it("lists a stale file and a leftover generated file in --check", () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "workflows-"));
+        for (const [f, t] of Object.entries(committed)) fs.writeFileSync(path.join(dir, f), t);
+        fs.appendFileSync(path.join(dir, "deploy.yml"), "# edited\n");
+        fs.writeFileSync(path.join(dir, "old.yml"), "# Generated by `npm run workflows`\n");
+        fs.writeFileSync(path.join(dir, "hand-written.yml"), "on: push\n");
+        assert.deepEqual(staleWorkflows(committed, dir), ["deploy.yml", "old.yml"]);
+        fs.rmSync(dir, { recursive: true });
+    });
+});
+
+describe("validateChannels", () => {
+    const ch = (name: string, promotedFrom = "main", managesDefaultBranch = false): ChannelSpec => ({
+        name,
+        promotedFrom,
+        managesDefaultBranch,
+    });
+    const cases: [string, ChannelSpec[], RegExp][] = [
+        [
+            "an unknown upstream",
+            [ch("test", "main", true), ch("prod", "staging")],
+            /must be "main" or another/,
+        ],
+        ["a promotion cycle", [ch("a", "b", true), ch("b", "a")], /cycle/],
+        ["no owner of main", [ch("test"), ch("prod", "test")], /exactly one stack must own/],
+        [
+            "two owners of main",
+            [ch("test", "main", true), ch("prod", "test", true)],
+            /exactly one stack must own/,
+        ],
+        ["a name a branch cannot carry", [ch("Prod", "main", true)], /lowercase/],
+    ];
+    for (const [what, channels, message] of cases) {
+        it(`fails when the list has ${what}`, () => {
+            const problems = validateChannels(channels)
+                .list.map((p) => p.what)
+                .join("\n");
+            assert.match(problems, message);
+            assert.throws(() => renderWorkflows({ channels, pulumiVersion: "3.0.0" }), message);
+        });
+    }
+
+    it("accepts the shipped channel list (main owned by exactly one stack across Pulumi.*.yaml)", () => {
+        const channels = readChannels();
+        assert.deepEqual(validateChannels(channels).list, []);
+        assert.deepEqual(
+            channels.filter((c) => c.managesDefaultBranch).map((c) => c.name),
+            ["prod"],
+        );
+    });
+});
+
+describe("pulumiVersionFromLock", () => {
+    it("fails when the lock has no exact @pulumi/pulumi version", () => {
+        assert.throws(() => pulumiVersionFromLock('{"packages":{}}'), /no exact version of @pulumi\/pulumi/);
+        assert.equal(
+            pulumiVersionFromLock('{"packages":{"node_modules/@pulumi/pulumi":{"version":"3.1.2"}}}'),
+            "3.1.2",
+        );
+    });
+});

@@ -1,0 +1,170 @@
+import { strict as assert } from "node:assert";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { buildPlanDocument } from "../tools/plan/document";
+import { planStack } from "../tools/plan/plan-stack";
+import { renderText } from "../tools/plan/render-text";
+import { stableStringify } from "../tools/plan/stable-json";
+import { renderInputs, type RenderContext } from "../tools/plan/values";
+import { UNKNOWN } from "../runtime/wire";
+import { REPO_ROOT, plan } from "./harness";
+
+const SECRET_SIG = { "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270" };
+const ASSET_SIG = { "4dabf18193072939515e22adb298388d": "c44067f5952c0a294b673a41bacd8c17" };
+
+/** Runs the plan CLI the way `npm run plan --` does. */
+function cli(...args: string[]) {
+    const r = spawnSync(process.execPath, ["--import", "tsx", "tools/plan.ts", ...args], {
+        cwd: REPO_ROOT,
+        encoding: "utf8",
+    });
+    return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe("offline plan", () => {
+    describe("values", () => {
+        const ctx: RenderContext = { root: REPO_ROOT, fileHashes: new Map() };
+
+        it("renders nested secrets, unknowns and file assets per the JSON contract", () => {
+            const rendered = renderInputs(
+                {
+                    values: { user: "app", password: { ...SECRET_SIG, value: "hunter2" } },
+                    endpoint: UNKNOWN,
+                    source: { ...ASSET_SIG, path: path.join(REPO_ROOT, "Pulumi.yaml") },
+                },
+                ctx,
+            );
+            const sha = require("node:crypto")
+                .createHash("sha256")
+                .update(fs.readFileSync("Pulumi.yaml"))
+                .digest("hex");
+            assert.deepEqual(rendered.value, {
+                values: { user: "app", password: "[secret]" },
+                endpoint: "(computed)",
+                source: { asset: "file", path: "Pulumi.yaml", sha256: sha },
+            });
+            assert.deepEqual(rendered.secrets, {});
+            assert.ok(!JSON.stringify(rendered).includes("hunter2"));
+        });
+
+        it("fingerprints secrets only with a key, the same value alike and another value not", () => {
+            const key = Buffer.alloc(32, 7);
+            const fp = (v: string) =>
+                renderInputs({ a: { ...SECRET_SIG, value: v } }, { ...ctx, fingerprintKey: key }).secrets.a;
+            assert.match(fp("hunter2"), /^[0-9a-f]{12}$/);
+            assert.equal(fp("hunter2"), fp("hunter2"));
+            assert.notEqual(fp("hunter2"), fp("hunter3"));
+            const otherKey = renderInputs(
+                { a: { ...SECRET_SIG, value: "hunter2" } },
+                { ...ctx, fingerprintKey: Buffer.alloc(32, 8) },
+            );
+            assert.notEqual(otherKey.secrets.a, fp("hunter2"));
+        });
+    });
+
+    describe("document", () => {
+        it("is byte-identical for identical inputs and sorted by URN", async () => {
+            const a = stableStringify(await planStack({ projectDir: REPO_ROOT, stack: "test" }));
+            const b = stableStringify(await planStack({ projectDir: REPO_ROOT, stack: "test" }));
+            assert.equal(a, b);
+            const urns = (JSON.parse(a) as { resources: { urn: string }[] }).resources.map((r) => r.urn);
+            assert.deepEqual(urns, [...urns].sort());
+        });
+
+        it("groups many siblings of one type by name prefix in the text view", async () => {
+            const run = await plan("test");
+            const doc = buildPlanDocument(run, { root: REPO_ROOT });
+            const stackUrn = doc.resources.find((r) => r.parent === null)!.urn;
+            const many = Array.from({ length: 30 }, (_, i) => ({
+                urn: `${stackUrn}$x:y:Obj::${i < 20 ? "dags" : "plugins"}/f${i}.py`,
+                type: "x:y:Obj",
+                name: `${i < 20 ? "dags" : "plugins"}/f${i}.py`,
+                parent: stackUrn,
+                custom: true,
+                provider: null,
+                inputs: {},
+                options: {},
+            }));
+            const text = renderText({ ...doc, resources: [...doc.resources, ...many] });
+            assert.match(
+                text,
+                /x:y:Obj × 30 \(grouped; --format json lists each\)\n\s+dags\/: 20 {3}plugins\/: 10/,
+            );
+            assert.ok(!text.includes("f3.py"));
+        });
+    });
+
+    describe("command line", () => {
+        it("explains every option with --help", () => {
+            const r = cli("--help");
+            assert.equal(r.code, 0);
+            for (const option of ["--stack", "--format", "--project", "--verbose", "--help"]) {
+                assert.ok(r.stdout.includes(option), `help mentions ${option}`);
+            }
+        });
+
+        it("prints one valid JSON document with the contract's fields", () => {
+            const r = cli("--stack", "test", "--format", "json");
+            assert.equal(r.code, 0, r.stderr);
+            const doc = JSON.parse(r.stdout) as {
+                project: string;
+                stack: string;
+                resources: Record<string, unknown>[];
+            };
+            assert.equal(doc.project, "data-infra");
+            assert.equal(doc.stack, "test");
+            for (const res of doc.resources) {
+                for (const field of ["urn", "type", "name", "parent", "inputs"])
+                    assert.ok(field in res, `${field} in resource`);
+            }
+            assert.equal(doc.resources.filter((res) => res.parent === null).length, 1);
+        });
+
+        it("fails with every config mistake in one message and no stack trace", () => {
+            const file = path.join(REPO_ROOT, "Pulumi.broken-test.yaml");
+            fs.writeFileSync(
+                file,
+                "config:\n  data-infra:gcp:\n    project: Bad_Id\n    region: us-west2\n  data-infra:cluster:\n    name: apps\n  data-infra:clustr: {}\n",
+            );
+            try {
+                const r = cli("--stack", "broken-test");
+                assert.equal(r.code, 1);
+                for (const key of [
+                    "data-infra:gcp.project",
+                    "data-infra:cluster.location",
+                    "data-infra:clustr",
+                ]) {
+                    assert.ok(r.stderr.includes(key), `names ${key}:\n${r.stderr}`);
+                }
+                assert.ok(!/\n\s+at /.test(r.stderr), `no stack trace:\n${r.stderr}`);
+            } finally {
+                fs.rmSync(file);
+            }
+        });
+
+        const fixture = "test/fixtures/bad-program";
+        const mistakes: Array<[string, RegExp]> = [
+            [
+                "duplicate",
+                /duplicate URN urn:pulumi:duplicate::bad::pulumi:pulumi:Stack\$gcp:storage\/bucket:Bucket::same/,
+            ],
+            ["invoke", /provider function gcp:compute\/getNetwork:getNetwork has no offline answer/],
+            ["provider", /github:index\/repository:Repository::repo: no explicit provider/],
+        ];
+        for (const [stack, message] of mistakes) {
+            it(`fails on what the engine would reject: ${stack}`, async () => {
+                await assert.rejects(
+                    planStack({ projectDir: path.join(REPO_ROOT, fixture), stack }),
+                    message,
+                );
+            });
+        }
+
+        it("exits 2 on bad usage", () => {
+            const r = cli("--format", "yaml");
+            assert.equal(r.code, 2);
+            assert.match(r.stderr, /--format must be text or json/);
+        });
+    });
+});

@@ -1,0 +1,229 @@
+import { strict as assert } from "node:assert";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { formatProblem } from "../../config/problems";
+import type { HelmReleaseConfig, ReleaseConfig } from "../../config/sections/releases";
+import {
+    CHART_HASH_KEY,
+    helmInputs,
+    namespacesOf,
+    plannedSecrets,
+    validateReleases,
+} from "../../components/releases/plan";
+import { mergeValues, originOf, parseValues, validateAgainstSchema } from "../../components/releases/values";
+
+/** A throwaway project tree: `files` maps relative paths to contents. */
+function tree(files: Record<string, string>): string {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), "releases-"));
+    for (const [rel, text] of Object.entries(files)) {
+        fs.mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
+        fs.writeFileSync(path.join(root, rel), text);
+    }
+    return root;
+}
+
+const SCHEMA = JSON.stringify({
+    type: "object",
+    additionalProperties: false,
+    required: ["schedule"],
+    properties: {
+        schedule: { type: "string" },
+        replicas: { type: "integer", minimum: 1 },
+        image: { type: "string" },
+        backup: { type: "object", properties: { bucket: { type: "string" } }, required: ["bucket"] },
+        [CHART_HASH_KEY]: { type: "string" },
+    },
+});
+
+const helm = (over: Partial<HelmReleaseConfig> = {}): HelmReleaseConfig => ({
+    name: "app",
+    driver: "helm",
+    namespace: "apps",
+    helmName: "app",
+    chart: "charts/app",
+    valuesFiles: [],
+    values: {},
+    images: {},
+    atomic: true,
+    cleanupOnFail: true,
+    timeoutSeconds: 600,
+    secrets: [],
+    ...over,
+});
+
+describe("Helm values", () => {
+    it("merges layers like Helm: later wins, maps merge, null deletes, and remembers who set what", () => {
+        const merged = mergeValues([
+            { label: "chart", values: { a: 1, m: { x: 1, y: 2 }, gone: true } },
+            { label: "one.yaml", values: { m: { y: 3 }, gone: null } },
+            { label: "inline", values: { a: 2 } },
+        ]);
+        assert.deepEqual(merged.values, { a: 2, m: { x: 1, y: 3 } });
+        assert.equal(originOf(merged, "/a"), "inline");
+        assert.equal(originOf(merged, "/m/y"), "one.yaml");
+        assert.equal(originOf(merged, "/m/x"), "chart");
+    });
+
+    it("fails when a values file is not a YAML map", () => {
+        assert.deepEqual(parseValues(""), { values: {} });
+        assert.match(parseValues("- a\n- b\n").problem ?? "", /must be a YAML map of values, not a list/);
+        assert.match(parseValues("a: [").problem ?? "", /not valid YAML/);
+    });
+
+    it("reports schema violations with the layer and JSON path", () => {
+        const merged = mergeValues([
+            { label: "v.yaml", values: { schedule: 5, backup: {} } },
+            { label: "inline values", values: { replicas: 0, extra: 1 } },
+        ]);
+        const found = validateAgainstSchema(JSON.parse(SCHEMA), merged).map(
+            (v) => `${v.source}: ${v.path}: ${v.problem}`,
+        );
+        assert.deepEqual(found.sort(), [
+            "inline values: $.extra: unknown key (the chart's schema does not allow it)",
+            "inline values: $.replicas: must be >= 1 (got 0)",
+            "v.yaml: $.backup: missing required key bucket",
+            "v.yaml: $.schedule: must be string (got 5)",
+        ]);
+    });
+});
+
+describe("validateReleases", () => {
+    const root = tree({
+        "charts/app/Chart.yaml": "apiVersion: v2\nname: app\nversion: 0.1.0\n",
+        "charts/app/values.yaml": "schedule: '@daily'\nbackup:\n  bucket: b\n",
+        "charts/app/values.schema.json": SCHEMA,
+        "charts/app/templates/a.yaml": "kind: ConfigMap\n",
+        "charts/plain/Chart.yaml": "apiVersion: v2\nname: plain\nversion: 0.1.0\n",
+        "values/ok.yaml": "replicas: 2\n",
+        "values/bad-replicas.yaml": "replicas: 0\n",
+        "values/list.yaml": "- 1\n",
+        "values/tagged.yaml": "sidecar: us-docker.pkg.dev/p/r/backup:1.2.3\n",
+        "values/image.yaml": "image: anything\n",
+        "overlays/app/kustomization.yaml": "resources: []\n",
+    });
+    const ctx = { rootDir: root, managedImages: ["backup"] };
+    const problems = (releases: ReleaseConfig[]) => validateReleases(releases, ctx).list.map(formatProblem);
+
+    it("accepts valid releases", () => {
+        assert.deepEqual(
+            problems([
+                helm({ valuesFiles: ["values/ok.yaml"], images: { image: "backup" } }),
+                { name: "k", driver: "kustomize", kustomizeDir: "overlays/app", secrets: [] },
+            ]),
+            [],
+        );
+    });
+
+    const cases: Array<[string, ReleaseConfig, string[]]> = [
+        [
+            "the chart folder is missing",
+            helm({ chart: "charts/nope" }),
+            ["app: chart charts/nope: chart folder not found"],
+        ],
+        [
+            "a values file is missing",
+            helm({ valuesFiles: ["values/nope.yaml"] }),
+            ["app: values/nope.yaml: values file not found"],
+        ],
+        [
+            "a values file is not a map",
+            helm({ valuesFiles: ["values/list.yaml"] }),
+            ["app: values/list.yaml: must be a YAML map of values, not a list"],
+        ],
+        [
+            "a values file violates the chart's schema",
+            helm({ valuesFiles: ["values/ok.yaml", "values/bad-replicas.yaml"] }),
+            ["app: values/bad-replicas.yaml: $.replicas: must be >= 1 (got 0)"],
+        ],
+        [
+            "inline values violate the chart's schema",
+            helm({ values: { schedule: 1 } }),
+            ["app: inline values: $.schedule: must be string (got 1)"],
+        ],
+        [
+            "the kustomize folder is missing",
+            { name: "k", driver: "kustomize", kustomizeDir: "overlays/nope", secrets: [] },
+            ["k: kustomizeDir overlays/nope: folder not found"],
+        ],
+        [
+            "a release references an unknown image",
+            helm({ chart: "charts/plain", images: { image: "nope" } }),
+            ['app: images.image: unknown image; managed images: backup (got "nope")'],
+        ],
+        [
+            "a values file pins a managed image by hand at its wired path",
+            helm({ valuesFiles: ["values/image.yaml"], images: { image: "backup" } }),
+            [
+                "app: values/image.yaml: $.image: hand-written value for managed image backup; remove it, images.image wires the digest",
+            ],
+        ],
+        [
+            "a values file tags a managed image by hand",
+            helm({ chart: "charts/plain", valuesFiles: ["values/tagged.yaml"] }),
+            [
+                'app: values/tagged.yaml: $.sidecar: hand-written tag for managed image backup; reference it in the release\'s images instead (got "us-docker.pkg.dev/p/r/backup:1.2.3")',
+            ],
+        ],
+    ];
+    for (const [what, release, expected] of cases) {
+        it(`fails when ${what}`, () => assert.deepEqual(problems([release]), expected));
+    }
+
+    it("fails when two releases declare the same secret differently in one namespace", () => {
+        const a = helm({
+            chart: "charts/plain",
+            secrets: [{ secret: "s", format: "value", key: "k", name: "x" }],
+        });
+        const b = helm({ name: "b", chart: "charts/plain", secrets: [{ secret: "s", format: "manifest" }] });
+        assert.deepEqual(problems([a, b]), [
+            "b: secrets s: differs from the same secret of release app in namespace apps; declare it the same way",
+        ]);
+    });
+
+    it("shares one Secret and one Namespace between releases of a namespace", () => {
+        const ref = { secret: "s", format: "manifest" as const };
+        const releases = [
+            helm({ secrets: [ref] }),
+            helm({ name: "b", secrets: [ref] }),
+            helm({ name: "c", namespace: "other" }),
+        ];
+        assert.deepEqual(namespacesOf(releases), ["apps", "other"]);
+        assert.deepEqual(plannedSecrets(releases), [
+            { key: "apps-s", namespace: "apps", ref, releases: ["app", "b"] },
+        ]);
+    });
+});
+
+describe("helmInputs", () => {
+    it("hashes a local chart: changed by any chart file, unchanged by a .helmignored file", () => {
+        const root = tree({
+            "charts/app/Chart.yaml": "apiVersion: v2\nname: app\nversion: 0.1.0\n",
+            "charts/app/.helmignore": "*.bak\n",
+            "charts/app/templates/cm.yaml": "kind: ConfigMap\n",
+        });
+        const r = helm({ values: { a: 1 }, valuesFiles: ["v/one.yaml", "v/two.yaml"] });
+        const first = helmInputs(r, root);
+        assert.match(first.chartHash ?? "", /^sha256:[0-9a-f]{64}$/);
+        assert.deepEqual(first.values, { a: 1, [CHART_HASH_KEY]: first.chartHash });
+        assert.deepEqual(first.valuesFiles, [path.join(root, "v/one.yaml"), path.join(root, "v/two.yaml")]);
+        assert.equal(helmInputs(r, root).chartHash, first.chartHash, "stable across runs");
+
+        fs.writeFileSync(path.join(root, "charts/app/templates/old.bak"), "ignored");
+        assert.equal(helmInputs(r, root).chartHash, first.chartHash, "a .helmignored file does not count");
+
+        fs.writeFileSync(path.join(root, "charts/app/templates/cm.yaml"), "kind: ConfigMap\ndata: {}\n");
+        assert.notEqual(helmInputs(r, root).chartHash, first.chartHash, "a template edit changes the hash");
+    });
+
+    it("passes a remote chart with its pinned version and no hash", () => {
+        const r = helm({ chart: "metabase", repo: "https://charts.example.com", version: "2.1.0" });
+        assert.deepEqual(helmInputs(r, "/repo"), {
+            chart: "metabase",
+            version: "2.1.0",
+            repo: "https://charts.example.com",
+            valuesFiles: [],
+            values: {},
+        });
+    });
+});

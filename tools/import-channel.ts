@@ -1,0 +1,181 @@
+/**
+ * `npm run import-channel -- <legacy-channel.yaml> [--stack <name>]`: converts a legacy channel file
+ * (`calitp.releases[]` with `helm_name`, `helm_chart`, `helm_values`, `kustomize_dir`, `secrets`) into this
+ * program's `data-infra:releases` config, in the same order. Prints the YAML, or writes the key into
+ * `Pulumi.<name>.yaml`, keeping the rest of that file (comments included).
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { parseArgs } from "node:util";
+import { isMap as isMapNode, parse, parseDocument, stringify } from "yaml";
+import { Problems, ValidationError } from "../config/problems";
+import { keyPath } from "../config/section";
+
+const USAGE = `Usage: npm run import-channel -- <legacy-channel.yaml> [--stack <name>]
+
+Converts a legacy channel file (calitp.channel, calitp.releases[]) into the data-infra:releases config.
+  --stack <name>  write the key into Pulumi.<name>.yaml (keeping the rest of the file) instead of printing it
+  -h, --help      show this help`;
+
+const RELEASES_KEY = keyPath("releases");
+const LEGACY_RELEASE_KEYS = [
+    "name",
+    "driver",
+    "namespace",
+    "helm_name",
+    "helm_chart",
+    "helm_values",
+    "kustomize_dir",
+    "secrets",
+] as const;
+
+/** A legacy channel converted: its channel name and the `data-infra:releases` value. */
+export interface ImportedChannel {
+    readonly channel?: string;
+    readonly releases: Record<string, unknown>[];
+}
+
+type Entry = Record<string, unknown>;
+const isMap = (v: unknown): v is Entry => v !== null && typeof v === "object" && !Array.isArray(v);
+
+/**
+ * Converts a parsed legacy channel file. Throws one {@link ValidationError} naming every bad entry: unknown keys,
+ * unknown drivers, helm releases without a chart or namespace, kustomize releases without a folder.
+ */
+export function convertChannel(doc: unknown): ImportedChannel {
+    const problems = new Problems();
+    const root = isMap(doc) ? doc : {};
+    if (!isMap(root.calitp)) problems.add("calitp", "missing: a legacy channel file has calitp.releases");
+    for (const k of Object.keys(root)) if (k !== "calitp") problems.add(k, "unknown top-level key");
+    const calitp = isMap(root.calitp) ? root.calitp : {};
+    for (const k of Object.keys(calitp)) {
+        if (k !== "channel" && k !== "releases")
+            problems.add(`calitp.${k}`, "unknown key (known: channel, releases)");
+    }
+    if (!Array.isArray(calitp.releases)) problems.add("calitp.releases", "must be a list of releases");
+    const entries = Array.isArray(calitp.releases) ? (calitp.releases as unknown[]) : [];
+    const releases = entries.map((e, i) => convertRelease(e, `calitp.releases[${i}]`, problems));
+    problems.throwIfAny("legacy channel file");
+    return { channel: typeof calitp.channel === "string" ? calitp.channel : undefined, releases };
+}
+
+function convertRelease(raw: unknown, at: string, problems: Problems): Entry {
+    if (!isMap(raw)) {
+        problems.add(at, "must be a map");
+        return {};
+    }
+    const where = typeof raw.name === "string" ? `${at} (${raw.name})` : at;
+    for (const k of Object.keys(raw)) {
+        if (!(LEGACY_RELEASE_KEYS as readonly string[]).includes(k)) {
+            problems.add(`${where}.${k}`, `unknown key (known: ${LEGACY_RELEASE_KEYS.join(", ")})`);
+        }
+    }
+    if (typeof raw.name !== "string") problems.add(`${where}.name`, "required");
+    const out: Entry = { name: raw.name, driver: raw.driver };
+    const forbid = (keys: string[], driver: string) => {
+        for (const k of keys)
+            if (raw[k] !== undefined) problems.add(`${where}.${k}`, `not valid for driver ${driver}`);
+    };
+    if (raw.driver === "helm") {
+        forbid(["kustomize_dir"], "helm");
+        if (raw.namespace === undefined) problems.add(`${where}.namespace`, "required for a helm release");
+        if (raw.helm_chart === undefined) problems.add(`${where}.helm_chart`, "required for a helm release");
+        out.namespace = raw.namespace;
+        // helmName defaults to name: state it only where the legacy file used a different Helm name.
+        if (raw.helm_name !== undefined && raw.helm_name !== raw.name) out.helmName = raw.helm_name;
+        out.chart = raw.helm_chart;
+        const values = raw.helm_values === undefined ? [] : raw.helm_values;
+        if (!Array.isArray(values)) problems.add(`${where}.helm_values`, "must be a list of values files");
+        // Some legacy entries are `a.yaml:b.yaml` pairs: the legacy task passed each as its own --values.
+        const files = (Array.isArray(values) ? values : [])
+            .flatMap((v) => String(v).split(":"))
+            .filter(Boolean);
+        if (files.length) out.valuesFiles = files;
+    } else if (raw.driver === "kustomize") {
+        forbid(["helm_name", "helm_chart", "helm_values"], "kustomize");
+        if (raw.kustomize_dir === undefined)
+            problems.add(`${where}.kustomize_dir`, "required for a kustomize release");
+        if (raw.namespace !== undefined) out.namespace = raw.namespace;
+        out.kustomizeDir = raw.kustomize_dir;
+    } else {
+        problems.add(
+            `${where}.driver`,
+            `unknown driver (known: helm, kustomize) (got ${JSON.stringify(raw.driver)})`,
+        );
+    }
+    if (raw.secrets !== undefined) {
+        if (!Array.isArray(raw.secrets) || raw.secrets.some((s) => typeof s !== "string")) {
+            problems.add(`${where}.secrets`, "must be a list of Secret Manager secret names");
+        } else if (raw.secrets.length) {
+            // A bare secret id keeps the legacy meaning: the payload is a whole Secret manifest.
+            out.secrets = raw.secrets;
+        }
+    }
+    return out;
+}
+
+/** The `config:` snippet to paste into a stack file. */
+export function renderReleases(releases: readonly Entry[]): string {
+    return stringify({ config: { [RELEASES_KEY]: releases } }, { indent: 4 });
+}
+
+/** Sets `config.data-infra:releases` in a stack file's text, keeping every other key and comment. */
+export function withReleases(stackFileText: string, releases: readonly Entry[]): string {
+    const doc = parseDocument(stackFileText);
+    if (doc.errors.length) throw new Error(doc.errors[0].message);
+    if (!isMapNode(doc.contents)) doc.contents = doc.createNode({}) as unknown as typeof doc.contents;
+    doc.setIn(["config", RELEASES_KEY], doc.createNode(releases));
+    return doc.toString({ indent: 4 });
+}
+
+/** The CLI. Returns the exit code; `projectDir` holds the stack files. */
+export function main(
+    argv: string[],
+    io: { projectDir: string; out: (s: string) => void; err: (s: string) => void },
+): number {
+    let parsed;
+    try {
+        parsed = parseArgs({
+            args: argv,
+            allowPositionals: true,
+            options: { stack: { type: "string" }, help: { type: "boolean", short: "h" } },
+        });
+    } catch (e) {
+        io.err(`${(e as Error).message}\n\n${USAGE}`);
+        return 2;
+    }
+    if (parsed.values.help) {
+        io.out(USAGE);
+        return 0;
+    }
+    if (parsed.positionals.length !== 1) {
+        io.err(`expected one legacy channel file\n\n${USAGE}`);
+        return 2;
+    }
+    const file = parsed.positionals[0];
+    try {
+        const imported = convertChannel(parse(fs.readFileSync(file, "utf8")));
+        const stack = parsed.values.stack;
+        if (!stack) {
+            io.out(renderReleases(imported.releases));
+            return 0;
+        }
+        const stackFile = path.join(io.projectDir, `Pulumi.${stack}.yaml`);
+        const before = fs.existsSync(stackFile) ? fs.readFileSync(stackFile, "utf8") : "config: {}\n";
+        fs.writeFileSync(stackFile, withReleases(before, imported.releases));
+        const from = imported.channel ? ` (legacy channel ${imported.channel})` : "";
+        io.out(`wrote ${imported.releases.length} releases${from} to ${RELEASES_KEY} in ${stackFile}`);
+        return 0;
+    } catch (e) {
+        io.err(e instanceof ValidationError ? e.message : `${file}: ${(e as Error).message}`);
+        return 1;
+    }
+}
+
+if (require.main === module) {
+    process.exitCode = main(process.argv.slice(2), {
+        projectDir: path.resolve(__dirname, ".."),
+        out: (s) => process.stdout.write(s.endsWith("\n") ? s : `${s}\n`),
+        err: (s) => process.stderr.write(s.endsWith("\n") ? s : `${s}\n`),
+    });
+}
