@@ -129,7 +129,7 @@ export function listDagFiles(args: DagFileListArgs): DagFileList {
         const walk = (dir: string, relDir: string, seen: ReadonlySet<string>) => {
             const entries = fs
                 .readdirSync(dir, { withFileTypes: true })
-                .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+                .sort((a, b) => byCodeUnits(a.name, b.name));
             for (const entry of entries) {
                 const abs = path.join(dir, entry.name);
                 const rel = relDir ? `${relDir}/${entry.name}` : entry.name;
@@ -171,9 +171,12 @@ export function listDagFiles(args: DagFileListArgs): DagFileList {
         };
         walk(root, "", new Set([rootReal]));
     }
-    files.sort((a, b) => (a.objectName < b.objectName ? -1 : a.objectName > b.objectName ? 1 : 0));
+    files.sort((a, b) => byCodeUnits(a.objectName, b.objectName));
     return { files, problems };
 }
+
+/** Locale-independent order, so the file list is the same on every machine. */
+const byCodeUnits = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 // One read buffer for every file: the sync hashes thousands of small files, and allocation would dominate.
 const CHUNK = Buffer.allocUnsafe(1024 * 1024);
@@ -187,7 +190,11 @@ function hashFile(file: string, maxBytes: number): { size: number; md5?: string 
         if (size <= CHUNK.length) {
             // The common case (a DAG file): one read, one-shot hash without a Hash object.
             let n = 0;
-            for (let r = -1; n < size && r !== 0; n += r) r = fs.readSync(fd, CHUNK, n, size - n, null);
+            while (n < size) {
+                const read = fs.readSync(fd, CHUNK, n, size - n, null);
+                if (read === 0) break;
+                n += read;
+            }
             return { size, md5: hashOnce("md5", CHUNK.subarray(0, n), "base64") };
         }
         const hash = createHash("md5");

@@ -1,4 +1,5 @@
 import { strict as assert } from "node:assert";
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -336,5 +337,19 @@ describe("pulumiVersionFromLock", () => {
             pulumiVersionFromLock('{"packages":{"node_modules/@pulumi/pulumi":{"version":"3.1.2"}}}'),
             "3.1.2",
         );
+    });
+});
+
+describe("npm run workflows", () => {
+    it("exits 0 with --check on the committed tree and 2 on an unknown option", () => {
+        const run = (...args: string[]) =>
+            spawnSync(process.execPath, [require.resolve("tsx/cli"), "tools/workflows.ts", ...args], {
+                cwd: REPO_ROOT,
+                encoding: "utf8",
+            });
+        assert.equal(run("--check").status, 0);
+        const bad = run("--bogus");
+        assert.equal(bad.status, 2);
+        assert.match(bad.stderr, /Unknown option '--bogus'/);
     });
 });

@@ -1,22 +1,13 @@
 import type { ProgramRun } from "../../runtime/run-program";
-import type { RecordedOptions } from "../../runtime/recorder";
+import type { RecordedResource } from "../../runtime/recorder";
 import { renderInputs, type RenderContext } from "./values";
 
-/** One resource of the plan document. */
-export interface PlanResource {
-    readonly urn: string;
-    readonly type: string;
-    readonly name: string;
-    /** Parent URN, `null` for the stack. */
-    readonly parent: string | null;
-    /** `false` for components and the stack. */
-    readonly custom: boolean;
-    /** URN of the explicit provider, `null` for components and providers. */
-    readonly provider: string | null;
-    /** Inputs with secrets as `[secret]`, unknowns as `(computed)`, file assets as `{asset, path, sha256}`. */
+/**
+ * One resource of the plan document: what the recorder saw, with inputs rendered for people and JSON (secrets as
+ * `[secret]`, unknowns as `(computed)`, file assets as `{asset, path, sha256}`).
+ */
+export interface PlanResource extends Omit<RecordedResource, "inputs" | "read"> {
     readonly inputs: Record<string, unknown>;
-    /** Resource options that were set (protect, customTimeouts, ignoreChanges, dependsOn, …). */
-    readonly options: RecordedOptions;
     /** Keyed fingerprints of secret inputs by dotted path; only when a fingerprint key was given. */
     readonly secrets?: Record<string, string>;
 }
