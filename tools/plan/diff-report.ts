@@ -4,7 +4,8 @@ import { composerChanges, type ComposerChange } from "./diff-composer";
 import { dagChanges, removedDags, type PrefixChanges } from "./diff-dags";
 import { githubWeakenings, type Weakening } from "./diff-github";
 import { helmChanges, type HelmChange } from "./diff-helm";
-import type { InputChange, PlanDiff, ResourceDiff, SecretStatus } from "./diff-model";
+import { SECRET, type InputChange, type PlanDiff, type ResourceDiff, type SecretStatus } from "./diff-model";
+import { leaves } from "./diff-values";
 import { classifyRisks, highestTier, subjectOf, type RiskEntry, type Tier } from "./risk";
 
 /** Everything a reviewer is shown about one channel's change; rendered as text, JSON or a PR comment. */
@@ -93,11 +94,24 @@ export function resourceLines(r: ResourceDiff, max = 100): string[] {
     const lines = [
         ...r.changes.map((c) => describeChange(c, max)),
         ...r.optionChanges.map((c) => `(options) ${describeChange(c, max)}`),
+        ...declaredInputs(r, max),
     ];
     for (const s of r.secrets) {
         if (r.kind === "change" && s.status !== "unchanged") continue; // already listed as a change
         lines.push(describeSecret(s));
     }
+    return lines;
+}
+
+// Inputs shown for an added or removed resource; the JSON view has all of them.
+const DECLARED_LINES = 12;
+
+/** The inputs of an added or removed resource (secrets are listed separately), the first few. */
+function declaredInputs(r: ResourceDiff, max: number): string[] {
+    if (r.kind === "change") return [];
+    const inputs = leaves((r.head ?? r.base)?.inputs).filter(([, , v]) => v !== SECRET);
+    const lines = inputs.slice(0, DECLARED_LINES).map(([path, , v]) => `${path}: ${show(v, max)}`);
+    if (inputs.length > DECLARED_LINES) lines.push(`… ${inputs.length - DECLARED_LINES} more inputs`);
     return lines;
 }
 
