@@ -72,7 +72,7 @@ describe("Promotion check", () => {
             );
             assert.match(
                 renderPromotionText(result),
-                new RegExp(`1 artifact\\(s\\) in prod that test does not run:\\n  ${kind}: `),
+                new RegExp(`1 artifact\\(s\\) in prod that test does not run:\\n\\n- ${kind}: `),
             );
         });
     }

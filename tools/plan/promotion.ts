@@ -96,15 +96,16 @@ export function checkPromotion(from: DiffableDocument, to: DiffableDocument): Pr
     return { from: from.stack, to: to.stack, findings };
 }
 
+/** The result as text that also reads as markdown (the promote workflow uses it as the pull request body). */
 export function renderPromotionText(result: PromotionResult): string {
     if (!result.findings.length)
         return `Promotion ${result.from} → ${result.to}: OK — ${result.to} deploys nothing that ${result.from} does not run.`;
+    const short = (s: string) => (s.length > 160 ? `${s.slice(0, 159)}…` : s);
     return [
         `Promotion ${result.from} → ${result.to}: ${result.findings.length} artifact(s) in ${result.to} that ${result.from} does not run:`,
-        ...result.findings.map(
-            (f) =>
-                `  ${f.kind}: ${f.subject}: ${f.artifact.length > 160 ? `${f.artifact.slice(0, 159)}…` : f.artifact}`,
-        ),
+        "",
+        ...result.findings.map((f) => `- ${f.kind}: ${f.subject}: ${short(f.artifact)}`),
+        "",
         `Deploy them to ${result.from} first (or make ${result.to} use what ${result.from} runs).`,
     ].join("\n");
 }
