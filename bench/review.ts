@@ -181,9 +181,4 @@ if (require.main === module && process.argv[2] === "child") {
         console.error(e);
         process.exit(1);
     });
-} else if (require.main === module) {
-    benchReview().catch((e) => {
-        console.error(e instanceof Error ? e.message : e);
-        process.exit(1);
-    });
 }
