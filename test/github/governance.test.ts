@@ -56,7 +56,8 @@ describe("GithubGovernance", () => {
             pattern: "releases/prod",
             // Not strict: a promotion PR's long-lived head never contains earlier promotions' merge commits.
             requiredStatusChecks: [{ strict: false, contexts: ["preview (prod)"] }],
-            requiredPullRequestReviews: [{ requiredApprovingReviewCount: 0, dismissStaleReviews: true }],
+            // Pulumi.prod.yaml: a person approves every promotion into prod.
+            requiredPullRequestReviews: [{ requiredApprovingReviewCount: 1, dismissStaleReviews: true }],
             requireConversationResolution: true,
             allowsForcePushes: false,
             allowsDeletions: false,
