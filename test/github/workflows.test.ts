@@ -234,10 +234,14 @@ describe("workflows", () => {
         assert.deepEqual(
             plans.map((s) => [s.if, s.run]),
             ["prod", "test"].map((c) => [
-                `github.base_ref == 'releases/${c}' || !startsWith(github.base_ref, 'releases/')`,
+                `(success() || failure()) && (github.base_ref == 'releases/${c}' || !startsWith(github.base_ref, 'releases/'))`,
                 `npm run --silent plan -- --stack ${c} --base "$BASE_SHA" --format markdown > plan-${c}.md`,
             ]),
         );
+        // A failed plan (a mandatory policy violation) still gets its comment; a cancelled run does not.
+        for (const name of ["Record the pull request number", "Upload the plan"]) {
+            assert.equal(steps.find((s) => s.name === name)?.if, "success() || failure()", name);
+        }
         assert.equal(plans[0].env?.BASE_SHA, "${{ github.event.pull_request.base.sha }}");
         const script = String(wf("plan-comment.yml").jobs.comment.steps[1].with?.script);
         assert.ok(script.includes('"test":"<!-- data-infra-plan:test -->"'));
