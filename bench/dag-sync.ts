@@ -26,7 +26,7 @@ const FLOOR_PROGRAM = path.join(__dirname, "floor-program.ts");
 interface Sample {
     /** Wall time. */
     ms: number;
-    /** CPU time (user + system) of the measured part: on a shared machine, the figure that does not depend on load. */
+    /** CPU time (user + system) of the measured part: on a shared machine, far less sensitive to load than wall time. */
     cpuMs: number;
     maxRssMB: number;
     objects: number;
@@ -141,8 +141,7 @@ function coreutils(dir: string): { ms: number; cpuMs: number } {
     return { ms, cpuMs: (seconds[0] + seconds[1]) * 1000 };
 }
 
-const best = <T>(runs: number, f: () => T, key: (t: T) => number): T =>
-    Array.from({ length: runs }, f).reduce((a, b) => (key(b) < key(a) ? b : a));
+const fastest = <T extends { cpuMs: number }>(xs: T[]): T => xs.reduce((a, b) => (b.cpuMs < a.cpuMs ? b : a));
 
 const fmt = (n: number, digits = 1) => n.toFixed(digits);
 
@@ -160,21 +159,15 @@ export async function benchDagSync(): Promise<void> {
             const mb = bytes / 1024 / 1024;
             // Warm the page cache so (c) and our hashing read the same cached files.
             coreutils(dir);
-            const core = best(
-                5,
-                () => coreutils(dir),
-                (x) => x.cpuMs,
-            );
-            const cold = best(
-                5,
-                () => child("hash", dir),
-                (s) => s.cpuMs,
-            );
-            const hash = best(
-                5,
-                () => child("hash-warm", dir),
-                (s) => s.cpuMs,
-            );
+            // Interleaved, best of 5 each: on a shared machine, neighbours slow down whatever runs at the time.
+            const rounds = Array.from({ length: 5 }, () => ({
+                core: coreutils(dir),
+                cold: child("hash", dir),
+                hash: child("hash-warm", dir),
+            }));
+            const core = fastest(rounds.map((r) => r.core));
+            const cold = fastest(rounds.map((r) => r.cold));
+            const hash = fastest(rounds.map((r) => r.hash));
             const plan = child("plan", dir);
             const floor = child("floor", String(n));
             if (plan.objects !== n || floor.objects !== n || hash.objects !== n) {
