@@ -20,7 +20,8 @@ const runProgram: typeof RunProgram.runProgram = (opts) =>
     (require("../runtime/run-program") as typeof RunProgram).runProgram(opts);
 
 const REPO_ROOT = path.resolve(__dirname, "..");
-const SIZES = [1000, 5000];
+// BENCH_DAG_SIZES=200,1000 for a quick run; the figures in README use the default.
+const SIZES = (process.env.BENCH_DAG_SIZES ?? "1000,5000").split(",").map(Number);
 const FLOOR_PROGRAM = path.join(__dirname, "floor-program.ts");
 
 interface Sample {
@@ -199,7 +200,7 @@ export async function benchDagSync(): Promise<void> {
                     `first call ${pct(cold.ms, core.ms)}%`,
             );
         }
-        const [small, large] = SIZES;
+        const [small, large] = [SIZES[0], SIZES[SIZES.length - 1]];
         const scale = (x: Record<number, Sample>, k: keyof Sample) => fmt(x[large][k] / x[small][k], 2);
         console.log(
             `\na(${large})/a(${small}): wall ${scale(a, "ms")}, CPU ${scale(a, "cpuMs")} (target <= 5.5), ` +
