@@ -52,6 +52,7 @@ new DagSync(
 );
 export const airflowUri = composer.airflowUri;
 export const composerBucket = composer.bucket;
+
 // Container images: built here (source build) or promoted by digest from the building stack (source promote).
 let imageSet: Images | undefined;
 if (cfg.images) {
@@ -87,6 +88,7 @@ const releases = new Releases(
     { providers: [providers.k8s, providers.gcp] },
 );
 export const helmReleases = releases.helmReleases;
+
 // This channel's GitHub settings: protection of releases/<channel> (and main in the stack that owns it), its
 // deployment environment and the variables its workflows authenticate with.
 const governance = new GithubGovernance(

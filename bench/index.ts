@@ -3,9 +3,11 @@
  * and registers one entry here.
  */
 import { benchDagSync } from "./dag-sync";
+import { benchReview } from "./review";
 
 const benchmarks: Record<string, () => Promise<void>> = {
     "dag-sync": benchDagSync,
+    review: benchReview,
 };
 
 async function main(names: string[]): Promise<void> {

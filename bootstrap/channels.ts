@@ -1,48 +1,74 @@
 import { parseStackConfig } from "../config";
 import { Problems } from "../config/problems";
 import { listStacks, readEngineConfig } from "../runtime/stack-files";
+import { BOOTSTRAP_KEY } from "./state-backend";
 
-/** A channel stack of the main project, as the bootstrap project serves it. */
-export interface ServedChannel {
+/** A channel stack of the main project, as the bootstrap project sees it. */
+export interface ChannelInfo {
     /** Stack name, e.g. `test`. */
     readonly name: string;
+    /** Its GCP project (`data-infra:gcp.project`). */
+    readonly project: string;
     /** Its region (`data-infra:gcp.region`): Composer's bucket names start with it. */
     readonly region: string;
+    /** `main` or the channel it is promoted from, whose stack outputs it reads. */
+    readonly promotedFrom: string;
+    /** The service account its Composer environment runs as (`data-infra:composer.serviceAccount`), if named. */
+    readonly composerServiceAccount?: string;
 }
 
-/** The channels deploying into `project`, and the one GitHub repository (`owner/name`) they all govern. */
-export interface ServedChannels {
+/** Every channel of the main project and the one GitHub repository (`owner/name`) they govern. */
+export interface ChannelList {
     readonly repository: string;
-    readonly channels: readonly ServedChannel[];
+    readonly channels: readonly ChannelInfo[];
 }
 
 /**
- * Reads the main project's stack files (`Pulumi.<stack>.yaml` in `projectDir`) and returns the channels whose
- * `data-infra:gcp.project` is `project`, so the bootstrap never repeats the channel list by hand.
+ * Reads the main project's stack files (`Pulumi.<stack>.yaml` in `projectDir`), so the bootstrap never repeats the
+ * channel list by hand.
  */
-export function channelsInProject(projectDir: string, project: string): ServedChannels {
+export function readChannelList(projectDir: string): ChannelList {
     const problems = new Problems();
-    const channels: ServedChannel[] = [];
+    const channels: ChannelInfo[] = [];
     const repositories = new Set<string>();
     for (const stack of listStacks(projectDir)) {
         const engine = readEngineConfig(projectDir, stack);
         const cfg = parseStackConfig(stack, engine.config, engine.secretKeys);
-        if (cfg.gcp.project !== project) continue;
-        channels.push({ name: stack, region: cfg.gcp.region });
+        channels.push({
+            name: stack,
+            project: cfg.gcp.project,
+            region: cfg.gcp.region,
+            promotedFrom: cfg.github.promotedFrom,
+            ...(cfg.composer.serviceAccount ? { composerServiceAccount: cfg.composer.serviceAccount } : {}),
+        });
         repositories.add(`${cfg.github.owner}/${cfg.github.repository}`);
     }
-    if (channels.length === 0) {
+    if (channels.some((c) => c.name === BOOTSTRAP_KEY)) {
+        problems.add(
+            "stack bootstrap",
+            `"${BOOTSTRAP_KEY}" names the bootstrap stacks' secrets key; rename the stack`,
+        );
+    }
+    if (repositories.size !== 1) {
+        problems.add("data-infra:github", "every channel must govern the same one repository", [
+            ...repositories,
+        ]);
+    }
+    problems.throwIfAny("channel list");
+    return { repository: [...repositories][0], channels };
+}
+
+/** The channels deploying into `project`; fails when there are none. */
+export function channelsInProject(list: ChannelList, project: string): ChannelInfo[] {
+    const served = list.channels.filter((c) => c.project === project);
+    if (served.length === 0) {
+        const problems = new Problems();
         problems.add(
             "data-infra-bootstrap:project",
             "no channel stack (Pulumi.<stack>.yaml) deploys into it",
             project,
         );
+        problems.throwIfAny(`channels of project ${project}`);
     }
-    if (repositories.size > 1) {
-        problems.add("data-infra:github", "the channels of one project must govern the same repository", [
-            ...repositories,
-        ]);
-    }
-    problems.throwIfAny(`channels of project ${project}`);
-    return { repository: [...repositories][0], channels };
+    return served;
 }

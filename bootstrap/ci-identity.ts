@@ -4,10 +4,11 @@ import { Problems } from "../config/problems";
 import {
     ATTRIBUTE_MAPPING,
     attributeCondition,
+    composerActAsGrant,
     deployGrants,
     deployPrincipal,
     GITHUB_ISSUER,
-    keyGrant,
+    keyGrants,
     POOL_ID,
     PROVIDER_ID,
     previewGrants,
@@ -19,8 +20,7 @@ import {
     stateBucketGrants,
     type Grant,
 } from "./identity-rules";
-import type { ServedChannel } from "./channels";
-import { stateBucketName } from "./state-backend";
+import type { ChannelInfo } from "./channels";
 
 export interface CiIdentityArgs {
     /** Google Cloud project id. */
@@ -30,13 +30,13 @@ export interface CiIdentityArgs {
     /** The one GitHub repository (`owner/name`) whose workflows may authenticate. */
     readonly repository: string;
     /** Channels deploying into this project; each gets a deployer and a previewer. */
-    readonly channels: readonly ServedChannel[];
+    readonly channels: readonly ChannelInfo[];
     /** Channels whose deploys push images here. @default none */
     readonly buildChannels?: readonly string[];
-    /** The state bucket's name. */
-    readonly stateBucket: pulumi.Input<string>;
-    /** The secrets key's id. */
-    readonly keyId: pulumi.Input<string>;
+    /** Name of the shared state bucket. */
+    readonly stateBucket: string;
+    /** Secrets key ids by channel: every served channel's and its upstream's. */
+    readonly keyIds: Readonly<Record<string, pulumi.Input<string>>>;
 }
 
 /** The service accounts of one channel. */
@@ -57,14 +57,19 @@ export function validateCiIdentityArgs(args: CiIdentityArgs): Problems {
                 c.name,
             );
         }
+        for (const k of keyGrants("deploy", c.name, c.promotedFrom)) {
+            if (!(k.keyChannel in args.keyIds))
+                problems.add(`keyIds.${k.keyChannel}`, `missing: channel ${c.name} needs it`);
+        }
     }
     for (const b of args.buildChannels ?? []) {
-        if (!names.has(b))
+        if (!names.has(b)) {
             problems.add(
                 "data-infra-bootstrap:buildChannels",
                 `not a channel of this project (${[...names].join(", ")})`,
                 b,
             );
+        }
     }
     return problems;
 }
@@ -78,7 +83,7 @@ export class CiIdentity extends pulumi.ComponentResource {
     /** Full provider name for `google-github-actions/auth`. */
     public readonly workloadIdentityProvider: pulumi.Output<string>;
     /** Service account emails by channel. */
-    public readonly channels: pulumi.Output<Record<string, ChannelAccounts>>;
+    public readonly accounts: Record<string, ChannelAccounts>;
 
     constructor(name: string, args: CiIdentityArgs, opts?: pulumi.ComponentResourceOptions) {
         super("data-infra:bootstrap:CiIdentity", name, {}, opts);
@@ -104,9 +109,8 @@ export class CiIdentity extends pulumi.ComponentResource {
             { parent: this },
         );
 
-        const accounts: Record<string, ChannelAccounts> = {};
+        this.accounts = {};
         for (const c of args.channels) {
-            const builds = (args.buildChannels ?? []).includes(c.name);
             for (const kind of ["deploy", "preview"] as const) {
                 const accountName = `${name}-${kind}-${c.name}`;
                 const sa = new gcp.serviceaccount.Account(
@@ -122,8 +126,6 @@ export class CiIdentity extends pulumi.ComponentResource {
                     },
                     { parent: this },
                 );
-                const member = `serviceAccount:${serviceAccountEmail(kind, c.name, project)}`;
-                const child = { parent: this, dependsOn: [sa] };
                 new gcp.serviceaccount.IAMMember(
                     `${accountName}-wif`,
                     {
@@ -136,10 +138,30 @@ export class CiIdentity extends pulumi.ComponentResource {
                     },
                     { parent: this, dependsOn: [provider] },
                 );
+
+                const member = `serviceAccount:${serviceAccountEmail(kind, c.name, project)}`;
+                const child = { parent: this, dependsOn: [sa] };
                 const grants =
                     kind === "deploy"
-                        ? deployGrants({ channel: c.name, region: c.region, buildsImages: builds })
+                        ? deployGrants({
+                              channel: c.name,
+                              region: c.region,
+                              composerServiceAccount: c.composerServiceAccount,
+                              buildsImages: (args.buildChannels ?? []).includes(c.name),
+                          })
                         : previewGrants();
+                if (kind === "deploy" && c.composerServiceAccount) {
+                    // The Composer account must exist before the bootstrap (README "First deployment").
+                    new gcp.serviceaccount.IAMMember(
+                        `${accountName}-actas-composer`,
+                        {
+                            serviceAccountId: serviceAccountResource(c.composerServiceAccount),
+                            role: composerActAsGrant.role,
+                            member,
+                        },
+                        child,
+                    );
+                }
                 for (const g of grants) {
                     new gcp.projects.IAMMember(
                         `${accountName}-${roleKey(g.role)}`,
@@ -147,37 +169,44 @@ export class CiIdentity extends pulumi.ComponentResource {
                         child,
                     );
                 }
-                for (const g of stateBucketGrants(kind, stateBucketName(project))) {
+                for (const g of stateBucketGrants(kind, args.stateBucket)) {
                     new gcp.storage.BucketIAMMember(
                         `${accountName}-state-${roleKey(g.role)}`,
                         { bucket: args.stateBucket, role: g.role, member, condition: conditionOf(g) },
                         child,
                     );
                 }
-                const k = keyGrant(kind);
-                new gcp.kms.CryptoKeyIAMMember(
-                    `${accountName}-key`,
-                    { cryptoKeyId: args.keyId, role: k.role, member },
-                    child,
-                );
+                for (const k of keyGrants(kind, c.name, c.promotedFrom)) {
+                    new gcp.kms.CryptoKeyIAMMember(
+                        `${accountName}-key-${k.keyChannel}`,
+                        { cryptoKeyId: args.keyIds[k.keyChannel], role: k.role, member },
+                        child,
+                    );
+                }
             }
-            accounts[c.name] = {
+            this.accounts[c.name] = {
                 deployServiceAccount: serviceAccountEmail("deploy", c.name, project),
                 previewServiceAccount: serviceAccountEmail("preview", c.name, project),
             };
         }
 
+        // Derived from an output of the provider, so whoever reads it waits for the provider to exist.
         this.workloadIdentityProvider = provider.workloadIdentityPoolProviderId.apply(() =>
             providerName(args.projectNumber),
         );
-        this.channels = pulumi.output(accounts);
         this.registerOutputs({
             workloadIdentityProvider: this.workloadIdentityProvider,
-            channels: this.channels,
+            accounts: this.accounts,
         });
     }
 }
 
 function conditionOf(g: Grant): { title: string; expression: string; description: string } | undefined {
     return g.condition ? { ...g.condition, description: g.why } : undefined;
+}
+
+/** `projects/<project>/serviceAccounts/<email>`, the project read from the email's domain. */
+export function serviceAccountResource(email: string): string {
+    const project = email.split("@")[1]?.split(".")[0] ?? "-";
+    return `projects/${project}/serviceAccounts/${email}`;
 }

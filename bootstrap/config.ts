@@ -10,6 +10,12 @@ export interface BootstrapConfig {
     readonly location: string;
     readonly keepNoncurrentVersions: number;
     readonly buildChannels: readonly string[];
+    /**
+     * Project whose bootstrap stack holds the one state backend of all channels (bucket and keys); this stack
+     * creates it when it is its own project. One backend, because a channel reads its upstream channel's outputs
+     * with a StackReference, which only sees stacks of the same backend.
+     */
+    readonly stateProject: string;
 }
 
 /** Every key of the namespace; `bootstrap/Pulumi.yaml` declares exactly these (a test checks). */
@@ -19,6 +25,7 @@ export const BOOTSTRAP_KEYS = [
     "location",
     "keepNoncurrentVersions",
     "buildChannels",
+    "stateProject",
 ] as const;
 
 const key = (k: string) => `${BOOTSTRAP_NAMESPACE}:${k}`;
@@ -70,6 +77,10 @@ export function parseBootstrapConfig(
             engineConfig[key("buildChannels")],
         );
     }
+    const stateProject = engineConfig[key("stateProject")] ?? project;
+    if (!/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/.test(stateProject)) {
+        problems.add(key("stateProject"), "must be a Google Cloud project id", stateProject);
+    }
     problems.throwIfAny(`invalid config for bootstrap stack "${stack}"`);
-    return { project, projectNumber, location, keepNoncurrentVersions, buildChannels };
+    return { project, projectNumber, location, keepNoncurrentVersions, buildChannels, stateProject };
 }

@@ -66,6 +66,12 @@ export interface Grant {
 
 export interface GrantOptions {
     readonly channel: string;
+    /**
+     * The service account the channel's Composer environment runs as. When named, the deployer may act as that
+     * one only (a binding on it, see {@link composerActAsGrant}); otherwise Composer runs as the project's default
+     * compute account, and actAs is granted on the project.
+     */
+    readonly composerServiceAccount?: string;
     /** The channel's region; Composer names its bucket `<region>-<environment>-<hash>-bucket`. */
     readonly region: string;
     /** Whether the channel's deploys push images to Artifact Registry in this project. */
@@ -77,10 +83,6 @@ export function deployGrants(o: GrantOptions): Grant[] {
     const grants: Grant[] = [
         { role: "roles/composer.admin", why: "creates and updates the channel's Composer environment" },
         {
-            role: "roles/iam.serviceAccountUser",
-            why: "Composer runs as a service account, and attaching it to the environment needs actAs on it",
-        },
-        {
             role: "roles/storage.objectAdmin",
             why: "the DAG sync writes and deletes objects in the Composer bucket, and only there",
             condition: {
@@ -90,67 +92,109 @@ export function deployGrants(o: GrantOptions): Grant[] {
         },
         {
             role: "roles/container.developer",
-            why: "Helm and kustomize releases create and update Kubernetes objects in the channel's GKE cluster",
+            why: "Helm and kustomize releases create and update Kubernetes objects (no RBAC objects) in the GKE cluster",
         },
         {
             role: "roles/secretmanager.secretAccessor",
             why: "releases read the channel's secrets; this project holds only its channels' secrets",
         },
     ];
+    if (!o.composerServiceAccount) {
+        grants.push({
+            role: "roles/iam.serviceAccountUser",
+            why: "Composer runs as the default compute account, and attaching it needs actAs on the project",
+        });
+    }
     if (o.buildsImages) {
-        grants.push({ role: "roles/artifactregistry.writer", why: "pushes the images the channel builds" });
+        grants.push({
+            role: "roles/artifactregistry.admin",
+            // Writer cannot create repositories; the building stack owns its Artifact Registry repository.
+            why: "creates the image repository the stack owns and pushes the images the channel builds",
+        });
     }
     return grants;
 }
 
-/** Project roles of a channel's previewer (pull requests to `releases/<channel>`): read-only. */
+/** actAs on the named Composer service account: creating or updating the environment attaches it. */
+export const composerActAsGrant: Grant = {
+    role: "roles/iam.serviceAccountUser",
+    why: "creating or updating the Composer environment attaches its service account, which needs actAs on it",
+};
+
+/**
+ * Project roles of a channel's previewer (pull requests to `releases/<channel>`): read-only, plus the secret
+ * values the program reads while it plans (Kubernetes Secrets from Secret Manager).
+ */
 export function previewGrants(): Grant[] {
     return [
-        {
-            role: "roles/viewer",
-            why: "reads resource metadata for the diff; no object contents and no secret payloads",
-        },
+        { role: "roles/viewer", why: "reads resource metadata for the diff; no object contents" },
         {
             role: "roles/container.viewer",
             why: "reads the GKE cluster and its objects for the Kubernetes diff",
         },
+        {
+            role: "roles/secretmanager.secretAccessor",
+            why: "the program reads the releases' secret versions while it plans; they stay secret in the preview",
+        },
     ];
 }
 
-/** Roles on the state bucket: the deployer writes state; the previewer reads it and only takes the stack lock. */
+/**
+ * Roles on the shared state bucket. Both read every stack (a channel reads its upstream's outputs through a
+ * StackReference; secrets in them stay encrypted with that channel's key). The deployer writes only channel state
+ * (`.pulumi/`, never the bootstrap state under `bootstrap/`); the previewer writes only the stack lock.
+ */
 export function stateBucketGrants(kind: "deploy" | "preview", bucket: string): Grant[] {
-    if (kind === "deploy") {
-        return [
-            {
-                role: "roles/storage.objectAdmin",
-                why: "reads and writes the stack's state, history and locks",
-            },
-        ];
-    }
+    const prefix = kind === "deploy" ? ".pulumi/" : ".pulumi/locks/";
     return [
-        { role: "roles/storage.objectViewer", why: "reads the stack's state" },
+        { role: "roles/storage.objectViewer", why: "reads stack state, history and other channels' outputs" },
         {
             role: "roles/storage.objectUser",
-            why: "a preview takes the stack lock; it may write nothing else",
+            why:
+                kind === "deploy"
+                    ? "writes the channel stacks' state, history and locks, not the bootstrap state"
+                    : "a preview takes the stack lock; it may write nothing else",
             condition: {
-                title: "pulumi-locks",
-                expression: `resource.name.startsWith("projects/_/buckets/${bucket}/objects/.pulumi/locks/")`,
+                title: kind === "deploy" ? "channel-state" : "pulumi-locks",
+                expression: `resource.name.startsWith("projects/_/buckets/${bucket}/objects/${prefix}")`,
             },
         },
     ];
 }
 
-/** Role on the secrets key: the deployer encrypts new secrets, the previewer only decrypts config. */
-export function keyGrant(kind: "deploy" | "preview"): Grant {
-    return kind === "deploy"
-        ? {
-              role: "roles/cloudkms.cryptoKeyEncrypterDecrypter",
-              why: "encrypts and decrypts the stack's secrets",
-          }
-        : {
-              role: "roles/cloudkms.cryptoKeyDecrypter",
-              why: "decrypts the stack's secret config to run the program",
-          };
+/** One role on one channel's secrets key. */
+export interface KeyGrant extends Grant {
+    /** Whose key. */
+    readonly keyChannel: string;
+}
+
+/**
+ * Roles on secrets keys: the deployer encrypts and decrypts its own channel's secrets, the previewer only decrypts
+ * them; both may decrypt the upstream channel's (its stack outputs are read by StackReference). No channel can read
+ * a downstream channel's secrets: test never decrypts prod's.
+ */
+export function keyGrants(kind: "deploy" | "preview", channel: string, promotedFrom: string): KeyGrant[] {
+    const grants: KeyGrant[] = [
+        kind === "deploy"
+            ? {
+                  keyChannel: channel,
+                  role: "roles/cloudkms.cryptoKeyEncrypterDecrypter",
+                  why: "encrypts and decrypts the stack's secrets",
+              }
+            : {
+                  keyChannel: channel,
+                  role: "roles/cloudkms.cryptoKeyDecrypter",
+                  why: "decrypts the stack's secret config to run the program",
+              },
+    ];
+    if (promotedFrom !== "main") {
+        grants.push({
+            keyChannel: promotedFrom,
+            role: "roles/cloudkms.cryptoKeyDecrypter",
+            why: `reads the ${promotedFrom} stack's outputs (StackReference), which may hold secrets`,
+        });
+    }
+    return grants;
 }
 
 /** The last path segment of a role, for child names: `roles/storage.objectAdmin` → `storage.objectAdmin`. */

@@ -6,13 +6,22 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import * as gcp from "@pulumi/gcp";
 import { parseBootstrapConfig } from "./config";
-import { channelsInProject } from "./channels";
-import { StateBackend } from "./state-backend";
+import { channelsInProject, readChannelList } from "./channels";
+import {
+    backendUrl as stateBackendUrl,
+    BOOTSTRAP_KEY,
+    secretsKeyId,
+    secretsProviderUri,
+    StateBackend,
+    stateBucketName,
+} from "./state-backend";
 import { CiIdentity } from "./ci-identity";
 
 const cfg = parseBootstrapConfig(pulumi.getStack(), pulumi.runtime.allConfig());
 // The channel list is the main project's stack files, one directory up.
-const served = channelsInProject(path.resolve(__dirname, ".."), cfg.project);
+const list = readChannelList(path.resolve(__dirname, ".."));
+const served = channelsInProject(list, cfg.project);
+const stateAt = { project: cfg.stateProject, location: cfg.location };
 
 const provider = new gcp.Provider("gcp", {
     project: cfg.project,
@@ -20,27 +29,46 @@ const provider = new gcp.Provider("gcp", {
     defaultLabels: { "managed-by": "pulumi", "pulumi-project": "data-infra-bootstrap" },
 });
 
-const state = new StateBackend(
-    "state",
-    { project: cfg.project, location: cfg.location, keepNoncurrentVersions: cfg.keepNoncurrentVersions },
-    { provider },
+// The one backend of all channels lives in the state project; the other projects' stacks only name it.
+const state =
+    cfg.stateProject === cfg.project
+        ? new StateBackend(
+              "state",
+              {
+                  project: cfg.project,
+                  location: cfg.location,
+                  channels: list.channels.map((c) => c.name),
+                  keepNoncurrentVersions: cfg.keepNoncurrentVersions,
+              },
+              { provider },
+          )
+        : undefined;
+const keyIds = Object.fromEntries(
+    list.channels.map((c) => [c.name, state?.keyIds[c.name] ?? secretsKeyId(stateAt, c.name)]),
 );
+
 const identity = new CiIdentity(
     "ci",
     {
         project: cfg.project,
         projectNumber: cfg.projectNumber,
-        repository: served.repository,
-        channels: served.channels,
+        repository: list.repository,
+        channels: served,
         buildChannels: cfg.buildChannels,
-        stateBucket: state.bucket,
-        keyId: state.keyId,
+        stateBucket: stateBucketName(stateAt),
+        keyIds,
     },
-    { provider },
+    { provider, dependsOn: state ? [state] : [] },
 );
 
-export const backendUrl = state.backendUrl;
-export const secretsProvider = state.secretsProvider;
+export const backendUrl = stateBackendUrl(stateAt);
+/** Secrets provider of the bootstrap stacks themselves (their state lives under `<backendUrl>/bootstrap`). */
+export const bootstrapSecretsProvider = secretsProviderUri(stateAt, BOOTSTRAP_KEY);
 export const workloadIdentityProvider = identity.workloadIdentityProvider;
-/** Per channel: `{deployServiceAccount, previewServiceAccount}`. */
-export const channels = identity.channels;
+/** Per channel served here: `{deployServiceAccount, previewServiceAccount, secretsProvider}`. */
+export const channels = Object.fromEntries(
+    served.map((c) => [
+        c.name,
+        { ...identity.accounts[c.name], secretsProvider: secretsProviderUri(stateAt, c.name) },
+    ]),
+);

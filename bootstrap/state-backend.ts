@@ -2,10 +2,15 @@ import * as pulumi from "@pulumi/pulumi";
 import * as gcp from "@pulumi/gcp";
 
 export interface StateBackendArgs {
-    /** Google Cloud project id that holds the bucket and key. */
+    /** Google Cloud project id that holds the bucket and keys. */
     readonly project: string;
     /** Region of the bucket and key ring, e.g. `us-west2`. */
     readonly location: string;
+    /**
+     * Every channel; each gets its own secrets key, so no channel can decrypt another's secrets. The bootstrap
+     * stacks get one too (`pulumi-secrets-bootstrap`).
+     */
+    readonly channels: readonly string[];
     /**
      * Noncurrent versions kept of each state object; older ones are deleted.
      * @default 10
@@ -13,38 +18,45 @@ export interface StateBackendArgs {
     readonly keepNoncurrentVersions?: number;
 }
 
-/** Bucket name for a project's Pulumi state. */
-export const stateBucketName = (project: string): string => `${project}-pulumi-state`;
-export const KEY_RING = "pulumi";
-export const SECRETS_KEY = "pulumi-secrets";
-
-/** `gcpkms://…` secrets provider URI of a project's Pulumi key (what `pulumi stack init --secrets-provider` takes). */
-export function secretsProviderUri(project: string, location: string): string {
-    return `gcpkms://projects/${project}/locations/${location}/keyRings/${KEY_RING}/cryptoKeys/${SECRETS_KEY}`;
+/** Where the shared backend lives, by name: every bootstrap stack derives the same names. */
+export interface StateLocation {
+    readonly project: string;
+    readonly location: string;
 }
 
+export const KEY_RING = "pulumi";
+/** Bucket name of the shared Pulumi state. */
+export const stateBucketName = (s: StateLocation): string => `${s.project}-pulumi-state`;
+export const backendUrl = (s: StateLocation): string => `gs://${stateBucketName(s)}`;
+/** Full resource id of a channel's secrets key. */
+export const secretsKeyId = (s: StateLocation, channel: string): string =>
+    `projects/${s.project}/locations/${s.location}/keyRings/${KEY_RING}/cryptoKeys/pulumi-secrets-${channel}`;
+/** Key of the bootstrap stacks' own secrets; no CI identity may use it. */
+export const BOOTSTRAP_KEY = "bootstrap";
+/** `gcpkms://…` secrets provider of a channel (what `pulumi stack init --secrets-provider` takes). */
+export const secretsProviderUri = (s: StateLocation, channel: string): string =>
+    `gcpkms://${secretsKeyId(s, channel)}`;
+
 /**
- * Where the channel stacks keep their state: a private, versioned GCS bucket (the `gs://` backend) and a Cloud KMS
- * key for their secrets (the `gcpkms://` secrets provider). Both are protected: losing either loses every stack.
+ * Where every channel stack keeps its state: a private, versioned GCS bucket (the `gs://` backend) and one Cloud
+ * KMS key per channel for its secrets (the `gcpkms://` secrets provider). All protected: losing the bucket loses
+ * every stack, destroying a key makes that channel's secrets unreadable.
  */
 export class StateBackend extends pulumi.ComponentResource {
     public readonly bucket: pulumi.Output<string>;
-    /** `gs://<bucket>`, for `pulumi login`. */
-    public readonly backendUrl: pulumi.Output<string>;
-    /** Full resource id of the secrets key (`projects/…/cryptoKeys/…`). */
-    public readonly keyId: pulumi.Output<string>;
-    /** `gcpkms://…`, for `--secrets-provider`. */
-    public readonly secretsProvider: pulumi.Output<string>;
+    /** Key ids by channel. */
+    public readonly keyIds: Record<string, pulumi.Output<string>>;
 
     constructor(name: string, args: StateBackendArgs, opts?: pulumi.ComponentResourceOptions) {
         super("data-infra:bootstrap:StateBackend", name, {}, opts);
         const keep = args.keepNoncurrentVersions ?? 10;
+        const where = { project: args.project, location: args.location };
 
         const bucket = new gcp.storage.Bucket(
             `${name}-bucket`,
             {
                 project: args.project,
-                name: stateBucketName(args.project),
+                name: stateBucketName(where),
                 location: args.location.toUpperCase(),
                 // Every state write keeps the previous version: a bad update or a corrupt checkpoint is recoverable.
                 versioning: { enabled: true },
@@ -59,37 +71,32 @@ export class StateBackend extends pulumi.ComponentResource {
                 ],
                 forceDestroy: false,
             },
-            // Deleting the bucket deletes every channel's state.
             { parent: this, protect: true },
         );
         const ring = new gcp.kms.KeyRing(
             `${name}-keyring`,
             { project: args.project, name: KEY_RING, location: args.location },
-            // Key rings cannot be deleted in Cloud KMS; Pulumi would only forget it.
+            // Cloud KMS cannot delete key rings; Pulumi would only forget it.
             { parent: this, protect: true },
         );
-        const key = new gcp.kms.CryptoKey(
-            `${name}-key`,
-            {
-                name: SECRETS_KEY,
-                keyRing: ring.id,
-                purpose: "ENCRYPT_DECRYPT",
-                // Old versions keep decrypting; new secrets use the newest version.
-                rotationPeriod: `${90 * 24 * 3600}s`,
-            },
-            // Destroying the key makes every stack's secrets unreadable.
-            { parent: this, protect: true },
-        );
+        this.keyIds = {};
+        for (const channel of [...args.channels, BOOTSTRAP_KEY].sort()) {
+            const key = new gcp.kms.CryptoKey(
+                `${name}-key-${channel}`,
+                {
+                    name: `pulumi-secrets-${channel}`,
+                    keyRing: ring.id,
+                    purpose: "ENCRYPT_DECRYPT",
+                    // Old versions keep decrypting; new secrets use the newest version.
+                    rotationPeriod: `${90 * 24 * 3600}s`,
+                },
+                { parent: this, protect: true },
+            );
+            // The key's full id, known offline; derived from an output of the key so bindings wait for it.
+            this.keyIds[channel] = key.name.apply(() => secretsKeyId(where, channel));
+        }
 
         this.bucket = bucket.name;
-        this.backendUrl = pulumi.interpolate`gs://${bucket.name}`;
-        this.keyId = key.id;
-        this.secretsProvider = pulumi.output(secretsProviderUri(args.project, args.location));
-        this.registerOutputs({
-            bucket: this.bucket,
-            backendUrl: this.backendUrl,
-            keyId: this.keyId,
-            secretsProvider: this.secretsProvider,
-        });
+        this.registerOutputs({ bucket: this.bucket, keyIds: this.keyIds });
     }
 }

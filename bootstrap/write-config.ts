@@ -16,14 +16,17 @@ import { readEngineConfig } from "../runtime/stack-files";
 /** What `pulumi stack output --json` prints for a bootstrap stack. */
 export interface BootstrapOutputs {
     readonly backendUrl: string;
-    readonly secretsProvider: string;
+    readonly bootstrapSecretsProvider?: string;
     readonly workloadIdentityProvider: string;
-    readonly channels: Record<string, { deployServiceAccount: string; previewServiceAccount: string }>;
+    readonly channels: Record<
+        string,
+        { deployServiceAccount: string; previewServiceAccount: string; secretsProvider: string }
+    >;
 }
 
 export function parseBootstrapOutputs(text: string): BootstrapOutputs {
     const o = JSON.parse(text) as Partial<BootstrapOutputs>;
-    for (const k of ["backendUrl", "secretsProvider", "workloadIdentityProvider"] as const) {
+    for (const k of ["backendUrl", "workloadIdentityProvider"] as const) {
         if (typeof o[k] !== "string")
             throw new Error(`bootstrap outputs: ${k} is missing (got ${JSON.stringify(o[k])})`);
     }
@@ -85,7 +88,7 @@ function main(argv: string[]): void {
         console.log(`wrote data-infra:github.ci to Pulumi.${channel}.yaml`);
         console.log(
             `  create the stack once: pulumi login ${outputs.backendUrl} && ` +
-                `pulumi stack init ${channel} --secrets-provider ${outputs.secretsProvider}`,
+                `pulumi stack init ${channel} --secrets-provider ${outputs.channels[channel].secretsProvider}`,
         );
     }
 }

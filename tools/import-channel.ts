@@ -124,6 +124,7 @@ export function withReleases(stackFileText: string, releases: readonly Entry[]):
     const doc = parseDocument(stackFileText);
     if (doc.errors.length) throw new Error(doc.errors[0].message);
     if (!isMapNode(doc.contents)) doc.contents = doc.createNode({}) as unknown as typeof doc.contents;
+    if (!isMapNode(doc.get("config"))) doc.set("config", doc.createNode({}));
     doc.setIn(["config", RELEASES_KEY], doc.createNode(releases));
     return doc.toString({ indent: 4 });
 }

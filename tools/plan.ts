@@ -9,6 +9,8 @@ import type { PlanDocument } from "./plan/document";
 import { planStack } from "./plan/plan-stack";
 import { renderText } from "./plan/render-text";
 import { stableStringify } from "./plan/stable-json";
+import * as review from "./plan/diff-run";
+import { TIERS, isTier } from "./plan/risk";
 
 const REPO_ROOT = path.resolve(__dirname, "..");
 
@@ -25,6 +27,17 @@ Options:
                        parent, inputs, options}], outputs}, keys sorted (an array when several stacks).
   --project <dir>      Project directory (with Pulumi.yaml and index.ts), relative to the repository.
                        Default: the repository root (data-infra). Use "bootstrap" for the bootstrap project.
+  --base <git-ref>     Review a change: plan <git-ref> (in a temporary git worktree, with that revision's
+                       own plan tool) and the working tree, and print the desired-state diff: resources
+                       added/removed/changed with each changed input old → new, Composer/DAG/Helm/GitHub
+                       sections, risk tiers and policy violations. Secrets only as changed/unchanged
+                       with a keyed fingerprint. --format text|json|markdown (PR comment, ≤ 60,000 chars).
+  --compare <a> <b>    Diff two channels (what b declares that a does not, input differences), with
+                       each channel's name normalized. --format text|json|markdown.
+  --promotion <f> <t>  Promotion check: list chart versions, local chart hashes, image digests,
+                       requirements sets and DAG contents that <t> would deploy and <f> does not run.
+  --fail-on <tier>     With --base/--compare: exit 4 when a change is at this risk tier or above
+                       (${TIERS.join(" > ")}).
   --verbose            Show stack traces on failure.
   -h, --help           Show this help.
 
@@ -32,13 +45,20 @@ Environment:
   DATA_INFRA_PLAN_KEY  Hex key for secret fingerprints: with it, each resource in the JSON carries
                        "secrets": {"<input path>": "<keyed HMAC>"} (never a value).
 
+Every plan also runs the policy rules (policy/) with the channel's data-infra:policy enforcement and
+prints violations (rule, resource, input path, fix) to stderr.
+
 Exit codes: 0 planned; 1 the program or its config is invalid (the message lists every problem);
-2 bad command-line usage.
+2 bad command-line usage; 3 mandatory policy violations; 4 --fail-on tier reached; 5 the promotion
+check found artifacts the target channel would deploy untested.
 
 Examples:
   npm run plan                                   # every channel, text
   npm run plan -- --stack test --format json     # the test channel as JSON
-  npm run plan -- --project bootstrap --stack admin`;
+  npm run plan -- --project bootstrap --stack admin
+  npm run plan -- --stack test --base origin/main --format markdown > plan-test.md
+  npm run plan -- --compare test prod
+  npm run plan -- --promotion test prod`;
 
 /** An error in how the tool was called. */
 class UsageError extends Error {}
@@ -47,11 +67,15 @@ async function main(argv: string[]): Promise<number> {
     let args;
     try {
         args = parseArgs({
-            args: argv,
+            args: pairOptions(argv, ["--compare", "--promotion"]),
             options: {
                 stack: { type: "string", multiple: true },
                 format: { type: "string", default: "text" },
                 project: { type: "string", default: "." },
+                base: { type: "string" },
+                compare: { type: "string", multiple: true },
+                promotion: { type: "string", multiple: true },
+                "fail-on": { type: "string" },
                 verbose: { type: "boolean", default: false },
                 help: { type: "boolean", short: "h", default: false },
             },
@@ -65,11 +89,47 @@ async function main(argv: string[]): Promise<number> {
         console.log(HELP);
         return 0;
     }
-    if (!["text", "json"].includes(args.format!))
-        throw new UsageError(`--format must be text or json (got ${args.format})`);
+    const reviewing = args.base !== undefined || args.compare !== undefined || args.promotion !== undefined;
+    const formats = reviewing ? ["text", "json", "markdown"] : ["text", "json"];
+    if (!formats.includes(args.format!))
+        throw new UsageError(
+            `--format must be ${formats.slice(0, -1).join(", ")} or ${formats[formats.length - 1]} (got ${args.format})`,
+        );
+    const failOn = args["fail-on"];
+    if (failOn !== undefined && !isTier(failOn))
+        throw new UsageError(`--fail-on must be one of ${TIERS.join(", ")} (got ${failOn})`);
+    if (failOn !== undefined && args.base === undefined && args.compare === undefined)
+        throw new UsageError("--fail-on applies to --base or --compare");
+    for (const [flag, value] of [
+        ["--compare", args.compare],
+        ["--promotion", args.promotion],
+    ] as const) {
+        if (value && value.length !== 2)
+            throw new UsageError(`${flag} takes two stacks (got ${value.join(" ")})`);
+    }
     const projectDir = path.resolve(REPO_ROOT, args.project!);
     const stacks = args.stack ?? listStacks(projectDir);
     if (stacks.length === 0) throw new UsageError(`no Pulumi.<stack>.yaml in ${projectDir}`);
+    if (reviewing) {
+        const opts: review.ReviewOptions = {
+            repoRoot: REPO_ROOT,
+            projectDir,
+            stacks,
+            format: args.format as review.ReviewFormat,
+            failOn: failOn as review.ReviewOptions["failOn"],
+            print: (text) => console.log(text),
+        };
+        try {
+            if (args.compare) return await review.runCompare(args.compare, opts);
+            if (args.promotion) return await review.runPromotion(args.promotion, opts);
+            return await review.runBase(args.base!, opts);
+        } catch (e) {
+            if (e instanceof review.ReviewUsageError) throw new UsageError(e.message);
+            console.error(`review failed:\n${(e as Error).message}`);
+            if (args.verbose) console.error((e as Error).stack);
+            return 1;
+        }
+    }
 
     const fingerprintKey = process.env.DATA_INFRA_PLAN_KEY
         ? Buffer.from(process.env.DATA_INFRA_PLAN_KEY, "hex")
@@ -89,7 +149,23 @@ async function main(argv: string[]): Promise<number> {
     } else {
         console.log(docs.map((d) => renderText(d)).join("\n\n"));
     }
-    return 0;
+    return Math.max(
+        0,
+        ...docs.map((d) => review.reportViolations(review.policyViolations(d, projectDir), d.stack)),
+    );
+}
+
+/** `--compare a b` → `--compare a --compare b`, so the two-stack options read naturally. */
+function pairOptions(argv: string[], flags: readonly string[]): string[] {
+    const out: string[] = [];
+    for (let i = 0; i < argv.length; i++) {
+        out.push(argv[i]);
+        if (flags.includes(argv[i]) && i + 2 < argv.length && !argv[i + 2].startsWith("-")) {
+            out.push(argv[i + 1], argv[i], argv[i + 2]);
+            i += 2;
+        }
+    }
+    return out;
 }
 
 main(process.argv.slice(2)).then(

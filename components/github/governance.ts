@@ -52,6 +52,8 @@ export interface ProtectionRule {
     readonly pattern: string;
     readonly requiredChecks: readonly string[];
     readonly requiredReviews: number;
+    /** Whether the head must contain the base's latest commit before merging. */
+    readonly strict: boolean;
 }
 
 /** The protection rules one channel's stack owns: its release branch, and `main` if it manages it. */
@@ -62,6 +64,10 @@ export function protectionRules(args: GithubGovernanceArgs): ProtectionRule[] {
             pattern: releaseBranch(args.channel),
             requiredChecks: [checkNames.preview(args.channel)],
             requiredReviews: args.releaseRequiredReviews ?? 0,
+            // Not "up to date": release branches only take promotion PRs from a long-lived upstream (main,
+            // releases/test), which never contains the merge commits of earlier promotions, so the rule could
+            // never be met without merging release branches back upstream. The preview reruns on every new head.
+            strict: false,
         },
     ];
     if (args.manageDefaultBranch) {
@@ -70,6 +76,7 @@ export function protectionRules(args: GithubGovernanceArgs): ProtectionRule[] {
             pattern: DEFAULT_BRANCH,
             requiredChecks: [checkNames.test],
             requiredReviews: args.mainRequiredReviews ?? 1,
+            strict: true,
         });
     }
     return rules;
@@ -132,7 +139,7 @@ export class GithubGovernance extends pulumi.ComponentResource {
                 {
                     repositoryId: repository,
                     pattern: rule.pattern,
-                    requiredStatusChecks: [{ strict: true, contexts: [...rule.requiredChecks] }],
+                    requiredStatusChecks: [{ strict: rule.strict, contexts: [...rule.requiredChecks] }],
                     requiredPullRequestReviews: [
                         { requiredApprovingReviewCount: rule.requiredReviews, dismissStaleReviews: true },
                     ],

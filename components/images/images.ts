@@ -6,6 +6,7 @@ import * as gcp from "@pulumi/gcp";
 import * as docker from "@pulumi/docker";
 import { Problems } from "../../config/problems";
 import type { ImageConfig } from "../../config/sections/images";
+import { projectPath } from "../releases/plan";
 import { hashTree } from "../releases/tree-hash";
 
 /** What the channel's images need. */
@@ -85,14 +86,14 @@ export class Images extends pulumi.ComponentResource {
         );
         const built: Record<string, pulumi.Output<string>> = {};
         for (const img of args.images) {
-            const context = path.resolve(args.rootDir, img.context);
+            const context = projectPath(args.rootDir, img.context);
             const image = new docker.Image(
                 `${name}-${img.name}`,
                 {
-                    imageName: `${this.registry}/${img.name}:${contextTag(context, img)}`,
+                    imageName: `${this.registry}/${img.name}:${contextTag(path.resolve(args.rootDir, img.context), img)}`,
                     build: {
                         context,
-                        dockerfile: path.join(context, img.dockerfile),
+                        dockerfile: `${context}/${img.dockerfile}`,
                         args: img.buildArgs,
                         target: img.target,
                         // GKE nodes run amd64, whatever machine builds.

@@ -32,7 +32,7 @@ const PLACEHOLDER_DIGEST = `sha256:${"0".repeat(64)}`;
 
 /** What a Helm release needs besides image digests, all known at plan time. */
 export interface HelmInputs {
-    /** Absolute local chart folder, or the chart name in `repo`. */
+    /** Local chart folder as a project path (`./charts/x`), or the chart name in `repo`. */
     readonly chart: string;
     readonly version?: string;
     readonly repo?: string;
@@ -42,13 +42,25 @@ export interface HelmInputs {
     readonly values: Values;
     /** `sha256:<hex>` of a local chart folder (honouring `.helmignore`). */
     readonly chartHash?: string;
+    /** A local chart declares `dependencies`: fetch them before installing, as the legacy task did. */
+    readonly dependencyUpdate?: boolean;
 }
 
 const isRemoteKustomization = (dir: string) => /^(https?:\/\/|git@|github\.com\/)/.test(dir);
 
-/** The kustomization to render: a remote one as given, a local one as an absolute folder. */
+/**
+ * A path as providers receive it: `./<path>` relative to the project folder, where Pulumi runs the program and its
+ * providers. Relative, so state and plans do not change with the checkout's location (a laptop vs CI); a path
+ * outside the project stays absolute.
+ */
+export function projectPath(rootDir: string, p: string): string {
+    const rel = path.relative(rootDir, path.resolve(rootDir, p)).split(path.sep).join("/");
+    return rel.startsWith("../") || path.isAbsolute(rel) ? path.resolve(rootDir, p) : `./${rel}`;
+}
+
+/** The kustomization to render: a remote one as given, a local one as a project path. */
 export function kustomizeDirectory(dir: string, rootDir: string): string {
-    return isRemoteKustomization(dir) ? dir : path.resolve(rootDir, dir);
+    return isRemoteKustomization(dir) ? dir : projectPath(rootDir, dir);
 }
 
 export function helmInputs(r: HelmReleaseConfig, rootDir: string): HelmInputs {
@@ -56,9 +68,22 @@ export function helmInputs(r: HelmReleaseConfig, rootDir: string): HelmInputs {
     if (r.repo !== undefined) {
         return { chart: r.chart, version: r.version, repo: r.repo, valuesFiles, values: r.values };
     }
-    const chart = path.resolve(rootDir, r.chart);
-    const chartHash = `sha256:${hashTree(chart, { ignoreFile: ".helmignore" }).sha256}`;
-    return { chart, valuesFiles, chartHash, values: { ...r.values, [CHART_HASH_KEY]: chartHash } };
+    const dir = path.resolve(rootDir, r.chart);
+    const chartHash = `sha256:${hashTree(dir, { ignoreFile: ".helmignore" }).sha256}`;
+    return {
+        chart: projectPath(rootDir, r.chart),
+        valuesFiles,
+        chartHash,
+        values: { ...r.values, [CHART_HASH_KEY]: chartHash },
+        ...(hasDependencies(dir) ? { dependencyUpdate: true } : {}),
+    };
+}
+
+function hasDependencies(chartDir: string): boolean {
+    const file = path.join(chartDir, "Chart.yaml");
+    if (!fs.existsSync(file)) return false;
+    const chart = parseValues(fs.readFileSync(file, "utf8")).values;
+    return Array.isArray(chart?.dependencies) && chart.dependencies.length > 0;
 }
 
 /** The Kubernetes namespaces releases use, each once, sorted. */

@@ -72,24 +72,29 @@ export class Releases extends pulumi.ComponentResource {
         }
 
         const helmNames: Record<string, string> = {};
+        const declared = new Map<string, pulumi.Resource>();
         for (const r of args.releases) {
             const dependsOn = [
+                ...r.dependsOn.map((d) => declared.get(d)!),
                 ...(r.namespace ? [namespaces.get(r.namespace)!] : []),
                 ...(secretsOf.get(r.name) ?? []),
             ];
             if (r.driver === "kustomize") {
-                new k8s.kustomize.v2.Directory(
+                const dir = new k8s.kustomize.v2.Directory(
                     `${name}-${r.name}`,
                     { directory: kustomizeDirectory(r.kustomizeDir, args.rootDir), namespace: r.namespace },
                     { parent: this, dependsOn },
                 );
+                declared.set(r.name, dir);
                 continue;
             }
             helmNames[r.name] = r.helmName;
-            new k8s.helm.v3.Release(`${name}-${r.name}`, helmReleaseArgs(r, args.rootDir, args.imageRefs), {
-                parent: this,
-                dependsOn,
-            });
+            const release = new k8s.helm.v3.Release(
+                `${name}-${r.name}`,
+                helmReleaseArgs(r, args.rootDir, args.imageRefs),
+                { parent: this, dependsOn },
+            );
+            declared.set(r.name, release);
         }
         this.helmReleases = pulumi.output(helmNames);
         this.registerOutputs({ helmReleases: this.helmReleases, namespaces: this.namespaces });
@@ -121,6 +126,7 @@ export function helmReleaseArgs(
         namespace: r.namespace,
         chart: inputs.chart,
         version: inputs.version,
+        dependencyUpdate: inputs.dependencyUpdate,
         repositoryOpts: inputs.repo ? { repo: inputs.repo } : undefined,
         valueYamlFiles: inputs.valuesFiles.map((f) => new pulumi.asset.FileAsset(f)),
         values,

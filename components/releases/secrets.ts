@@ -76,7 +76,8 @@ export function secretArgs(
             namespace: namespace ?? plain((c) => c.namespace ?? "default"),
         },
         type: ref.format === "manifest" ? plain((c) => c.type) : (ref.type ?? "Opaque"),
-        data: content.apply((c) => c.data),
+        // Only a manifest carries base64 `data`; the other forms write `stringData`.
+        data: ref.format === "manifest" ? content.apply((c) => c.data) : undefined,
         stringData: content.apply((c) => c.stringData),
     };
 }

@@ -5,6 +5,7 @@ import { gcpSection } from "./gcp";
 import { githubSection } from "./github";
 import { imagesSection } from "./images";
 import { releasesSection } from "./releases";
+import { policySection } from "../../policy/config";
 
 /**
  * Every top-level config key, by name (`data-infra:<name>`). Adding a capability adds one line here and one
@@ -18,4 +19,5 @@ export const sections = {
     dags: dagsSection,
     releases: releasesSection,
     images: imagesSection,
+    policy: policySection,
 } as const;

@@ -28,6 +28,8 @@ interface ReleaseBase {
     readonly name: string;
     /** Kubernetes Secrets created before the release, from Secret Manager. */
     readonly secrets: readonly SecretRef[];
+    /** Earlier releases that must be deployed first (e.g. a chart that installs CRDs). */
+    readonly dependsOn: readonly string[];
 }
 
 /** A Helm release (`helm upgrade --install`) of a local or remote chart. */
@@ -142,6 +144,7 @@ export const releasesSection: ConfigSection<readonly ReleaseConfig[]> = {
                 timeoutSeconds: { type: "integer", minimum: 1, maximum: 86400 },
                 kustomizeDir: { type: "string", minLength: 1 },
                 secrets: { type: "array", items: secretSchema },
+                dependsOn: { type: "array", items: { type: "string", minLength: 1 } },
             },
         },
     },
@@ -158,6 +161,13 @@ export const releasesSection: ConfigSection<readonly ReleaseConfig[]> = {
                     name,
                 );
             }
+            const dependsOn = (raw.dependsOn ?? []) as string[];
+            dependsOn.forEach((d, j) => {
+                // Only earlier releases: keeps the list's order meaningful and rules out cycles.
+                if (!seen.has(d)) {
+                    problems.add(at("dependsOn", j), "must name a release listed earlier", d);
+                }
+            });
             seen.set(name, i);
             const secrets = ((raw.secrets ?? []) as unknown[]).map((s, j) =>
                 resolveSecret(s, problems, (...p) => at("secrets", j, ...p)),
@@ -178,6 +188,7 @@ export const releasesSection: ConfigSection<readonly ReleaseConfig[]> = {
                     namespace: raw.namespace as string | undefined,
                     kustomizeDir: raw.kustomizeDir as string,
                     secrets,
+                    dependsOn,
                 } satisfies KustomizeReleaseConfig;
             }
             if (raw.kustomizeDir !== undefined)
@@ -213,6 +224,7 @@ export const releasesSection: ConfigSection<readonly ReleaseConfig[]> = {
                 cleanupOnFail: (raw.cleanupOnFail as boolean | undefined) ?? HELM_DEFAULTS.cleanupOnFail,
                 timeoutSeconds: (raw.timeoutSeconds as number | undefined) ?? HELM_DEFAULTS.timeoutSeconds,
                 secrets,
+                dependsOn,
             } satisfies HelmReleaseConfig;
         });
     },

@@ -3,8 +3,9 @@ import * as path from "node:path";
 import { parse } from "yaml";
 import { BOOTSTRAP_KEYS, parseBootstrapConfig } from "../../bootstrap/config";
 import * as fs from "node:fs";
-import { channelsInProject } from "../../bootstrap/channels";
+import { channelsInProject, readChannelList } from "../../bootstrap/channels";
 import { CiIdentity } from "../../bootstrap/ci-identity";
+import { deployGrants } from "../../bootstrap/identity-rules";
 import { ciConfigFor, parseBootstrapOutputs, withCiConfig } from "../../bootstrap/write-config";
 import { parseStackConfig } from "../../config";
 import { runProgram, type ProgramRun } from "../../runtime/run-program";
@@ -21,6 +22,10 @@ const WIF = "gcp:serviceaccount/iAMMember:IAMMember";
 const PROJECT_IAM = "gcp:projects/iAMMember:IAMMember";
 const BUCKET_IAM = "gcp:storage/bucketIAMMember:BucketIAMMember";
 const KEY_IAM = "gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember";
+const KEY = (channel: string) =>
+    `projects/transit-data-prod/locations/us-west2/keyRings/pulumi/cryptoKeys/pulumi-secrets-${channel}`;
+const DEPLOY_PROD = "serviceAccount:deploy-prod@transit-data-prod.iam.gserviceaccount.com";
+const PREVIEW_PROD = "serviceAccount:preview-prod@transit-data-prod.iam.gserviceaccount.com";
 
 /** `role → condition title or ""` of every grant to `member` of this type. */
 function rolesOf(run: ProgramRun, type: string, member: string): Record<string, string> {
@@ -40,15 +45,16 @@ describe("bootstrap project", () => {
         prod = await planBootstrap("transit-data-prod");
     });
 
-    it("creates a protected, versioned, private state bucket keeping a bounded history", () => {
-        const b = test.recorder.get("gcp:storage/bucket:Bucket", "state-bucket");
+    it("creates one protected, versioned, private state bucket keeping a bounded history, in the state project", () => {
+        assert.deepEqual(test.recorder.ofType("gcp:storage/bucket:Bucket"), [], "test's stack only names it");
+        const b = prod.recorder.get("gcp:storage/bucket:Bucket", "state-bucket");
         assert.equal(
             b.parent,
-            "urn:pulumi:transit-data-test::data-infra-bootstrap::pulumi:pulumi:Stack$data-infra:bootstrap:StateBackend::state",
+            "urn:pulumi:transit-data-prod::data-infra-bootstrap::pulumi:pulumi:Stack$data-infra:bootstrap:StateBackend::state",
         );
         assert.deepEqual(b.inputs, {
-            project: "transit-data-test",
-            name: "transit-data-test-pulumi-state",
+            project: "transit-data-prod",
+            name: "transit-data-prod-pulumi-state",
             location: "US-WEST2",
             versioning: { enabled: true },
             uniformBucketLevelAccess: true,
@@ -61,17 +67,24 @@ describe("bootstrap project", () => {
         assert.equal(b.options.protect, true);
         assert.equal(
             b.provider,
-            "urn:pulumi:transit-data-test::data-infra-bootstrap::pulumi:pulumi:Stack$pulumi:providers:gcp::gcp",
+            "urn:pulumi:transit-data-prod::data-infra-bootstrap::pulumi:pulumi:Stack$pulumi:providers:gcp::gcp",
         );
     });
 
-    it("creates a protected KMS key ring and key for Pulumi secrets", () => {
-        const ring = test.recorder.get("gcp:kms/keyRing:KeyRing", "state-keyring");
-        const key = test.recorder.get("gcp:kms/cryptoKey:CryptoKey", "state-key");
-        assert.deepEqual(ring.inputs, { project: "transit-data-test", name: "pulumi", location: "us-west2" });
-        assert.equal(key.inputs.name, "pulumi-secrets");
-        assert.equal(key.inputs.purpose, "ENCRYPT_DECRYPT");
-        assert.equal(ring.options.protect && key.options.protect, true);
+    it("creates a protected KMS key ring with one protected key per channel", () => {
+        const ring = prod.recorder.get("gcp:kms/keyRing:KeyRing", "state-keyring");
+        assert.deepEqual(ring.inputs, { project: "transit-data-prod", name: "pulumi", location: "us-west2" });
+        const keys = prod.recorder.ofType("gcp:kms/cryptoKey:CryptoKey");
+        assert.deepEqual(
+            keys.map((k) => [k.name, k.inputs.name, k.inputs.purpose, k.options.protect]),
+            [
+                ["state-key-bootstrap", "pulumi-secrets-bootstrap", "ENCRYPT_DECRYPT", true],
+                ["state-key-prod", "pulumi-secrets-prod", "ENCRYPT_DECRYPT", true],
+                ["state-key-test", "pulumi-secrets-test", "ENCRYPT_DECRYPT", true],
+            ],
+        );
+        assert.equal(ring.options.protect, true);
+        assert.deepEqual(test.recorder.ofType("gcp:kms/cryptoKey:CryptoKey"), []);
     });
 
     it("creates a GitHub OIDC provider that accepts only this repository and no pull_request_target", () => {
@@ -104,7 +117,10 @@ describe("bootstrap project", () => {
             );
             // Exactly two workload identity bindings in the project: nothing else may impersonate.
             assert.deepEqual(
-                run.recorder.ofType(WIF).map((r) => [r.name, r.inputs.role, r.inputs.member]),
+                run.recorder
+                    .ofType(WIF)
+                    .filter((r) => r.inputs.role === "roles/iam.workloadIdentityUser")
+                    .map((r) => [r.name, r.inputs.role, r.inputs.member]),
                 [
                     [
                         `ci-deploy-${channel}-wif`,
@@ -135,18 +151,31 @@ describe("bootstrap project", () => {
         const deployTest = "serviceAccount:deploy-test@transit-data-test.iam.gserviceaccount.com";
         assert.deepEqual(rolesOf(test, PROJECT_IAM, deployTest), {
             "roles/composer.admin": "",
-            "roles/iam.serviceAccountUser": "",
             "roles/storage.objectAdmin": "composer-buckets",
             "roles/container.developer": "",
             "roles/secretmanager.secretAccessor": "",
-            "roles/artifactregistry.writer": "",
+            "roles/artifactregistry.admin": "",
+        });
+        // actAs only on the Composer account the channel names, not on every account of the project.
+        const actAs = test.recorder.get(WIF, "ci-deploy-test-actas-composer");
+        assert.deepEqual(actAs.inputs, {
+            serviceAccountId:
+                "projects/transit-data-test/serviceAccounts/composer@transit-data-test.iam.gserviceaccount.com",
+            role: "roles/iam.serviceAccountUser",
+            member: deployTest,
         });
         const deployProd = "serviceAccount:deploy-prod@transit-data-prod.iam.gserviceaccount.com";
-        assert.ok(!("roles/artifactregistry.writer" in rolesOf(prod, PROJECT_IAM, deployProd)));
-        assert.deepEqual(rolesOf(test, BUCKET_IAM, deployTest), { "roles/storage.objectAdmin": "" });
-        assert.deepEqual(rolesOf(test, KEY_IAM, deployTest), {
-            "roles/cloudkms.cryptoKeyEncrypterDecrypter": "",
+        assert.ok(!("roles/artifactregistry.admin" in rolesOf(prod, PROJECT_IAM, deployProd)));
+        assert.deepEqual(rolesOf(test, BUCKET_IAM, deployTest), {
+            "roles/storage.objectViewer": "",
+            "roles/storage.objectUser": "channel-state",
         });
+        const state = test.recorder.get(BUCKET_IAM, "ci-deploy-test-state-storage.objectUser");
+        assert.equal(state.inputs.bucket, "transit-data-prod-pulumi-state");
+        assert.equal(
+            (state.inputs.condition as { expression: string }).expression,
+            'resource.name.startsWith("projects/_/buckets/transit-data-prod-pulumi-state/objects/.pulumi/")',
+        );
         const composer = test.recorder.get(PROJECT_IAM, "ci-deploy-test-storage.objectAdmin");
         assert.equal(
             (composer.inputs.condition as { expression: string }).expression,
@@ -159,24 +188,53 @@ describe("bootstrap project", () => {
         assert.deepEqual(rolesOf(test, PROJECT_IAM, preview), {
             "roles/viewer": "",
             "roles/container.viewer": "",
+            "roles/secretmanager.secretAccessor": "",
         });
         assert.deepEqual(rolesOf(test, BUCKET_IAM, preview), {
             "roles/storage.objectViewer": "",
             "roles/storage.objectUser": "pulumi-locks",
         });
-        assert.deepEqual(rolesOf(test, KEY_IAM, preview), { "roles/cloudkms.cryptoKeyDecrypter": "" });
+        assert.deepEqual(
+            test.recorder.ofType(KEY_IAM).map((r) => [r.name, r.inputs.role, r.inputs.cryptoKeyId]),
+            [
+                ["ci-deploy-test-key-test", "roles/cloudkms.cryptoKeyEncrypterDecrypter", KEY("test")],
+                ["ci-preview-test-key-test", "roles/cloudkms.cryptoKeyDecrypter", KEY("test")],
+            ],
+        );
+    });
+
+    it("lets each channel decrypt only its own secrets and its upstream's, so test never reads prod's", () => {
+        assert.deepEqual(
+            prod.recorder
+                .ofType(KEY_IAM)
+                .map((r) => [r.name, r.inputs.role, r.inputs.cryptoKeyId, r.inputs.member]),
+            [
+                [
+                    "ci-deploy-prod-key-prod",
+                    "roles/cloudkms.cryptoKeyEncrypterDecrypter",
+                    KEY("prod"),
+                    DEPLOY_PROD,
+                ],
+                ["ci-deploy-prod-key-test", "roles/cloudkms.cryptoKeyDecrypter", KEY("test"), DEPLOY_PROD],
+                ["ci-preview-prod-key-prod", "roles/cloudkms.cryptoKeyDecrypter", KEY("prod"), PREVIEW_PROD],
+                ["ci-preview-prod-key-test", "roles/cloudkms.cryptoKeyDecrypter", KEY("test"), PREVIEW_PROD],
+            ],
+        );
+        const everyKeyGrant = [...test.recorder.ofType(KEY_IAM), ...prod.recorder.ofType(KEY_IAM)];
+        assert.ok(!test.recorder.ofType(KEY_IAM).some((r) => r.inputs.cryptoKeyId === KEY("prod")));
+        assert.ok(!everyKeyGrant.some((r) => r.inputs.cryptoKeyId === KEY("bootstrap")), "no CI identity");
     });
 
     it("exports what the channel stacks consume", () => {
-        assert.deepEqual(prod.outputs, {
+        assert.deepEqual(test.outputs, {
             backendUrl: "gs://transit-data-prod-pulumi-state",
-            secretsProvider:
-                "gcpkms://projects/transit-data-prod/locations/us-west2/keyRings/pulumi/cryptoKeys/pulumi-secrets",
-            workloadIdentityProvider: `${POOL("210987654321")}/providers/github`,
+            bootstrapSecretsProvider: `gcpkms://${KEY("bootstrap")}`,
+            workloadIdentityProvider: `${POOL("123456789012")}/providers/github`,
             channels: {
-                prod: {
-                    deployServiceAccount: "deploy-prod@transit-data-prod.iam.gserviceaccount.com",
-                    previewServiceAccount: "preview-prod@transit-data-prod.iam.gserviceaccount.com",
+                test: {
+                    deployServiceAccount: "deploy-test@transit-data-test.iam.gserviceaccount.com",
+                    previewServiceAccount: "preview-test@transit-data-test.iam.gserviceaccount.com",
+                    secretsProvider: `gcpkms://${KEY("test")}`,
                 },
             },
         });
@@ -201,10 +259,26 @@ describe("bootstrap project", () => {
             workloadIdentityProvider: `${POOL("123456789012")}/providers/github`,
             deployServiceAccount: "deploy-test@transit-data-test.iam.gserviceaccount.com",
             previewServiceAccount: "preview-test@transit-data-test.iam.gserviceaccount.com",
-            backendUrl: "gs://transit-data-test-pulumi-state",
+            backendUrl: "gs://transit-data-prod-pulumi-state",
         });
         assert.equal(github.owner, "transit-data");
         assert.throws(() => ciConfigFor(outputs, "prod"), /no channel prod/);
+    });
+});
+
+describe("deployGrants", () => {
+    it("grants actAs on the project only when the channel names no Composer service account", () => {
+        const roles = (composerServiceAccount?: string) =>
+            deployGrants({
+                channel: "c",
+                region: "us-west2",
+                buildsImages: false,
+                composerServiceAccount,
+            }).map((g) => g.role);
+        assert.ok(roles().includes("roles/iam.serviceAccountUser"));
+        assert.ok(
+            !roles("composer@p-roject.iam.gserviceaccount.com").includes("roles/iam.serviceAccountUser"),
+        );
     });
 });
 
@@ -259,11 +333,18 @@ describe("bootstrap config and channels", () => {
     });
 
     it("finds the channels deploying into a project from the stack files", () => {
-        assert.deepEqual(channelsInProject(REPO_ROOT, "transit-data-prod"), {
-            repository: "transit-data/data-infra",
-            channels: [{ name: "prod", region: "us-west2" }],
-        });
-        assert.throws(() => channelsInProject(REPO_ROOT, "elsewhere"), /no channel stack/);
+        const list = readChannelList(REPO_ROOT);
+        assert.equal(list.repository, "transit-data/data-infra");
+        assert.deepEqual(channelsInProject(list, "transit-data-prod"), [
+            {
+                name: "prod",
+                project: "transit-data-prod",
+                region: "us-west2",
+                promotedFrom: "test",
+                composerServiceAccount: "composer@transit-data-prod.iam.gserviceaccount.com",
+            },
+        ]);
+        assert.throws(() => channelsInProject(list, "elsewhere"), /no channel stack/);
     });
 
     it("fails when a build channel is not served by the project", () => {
@@ -273,12 +354,16 @@ describe("bootstrap config and channels", () => {
                     project: "p-roject",
                     projectNumber: "1234567",
                     repository: "o/r",
-                    channels: [{ name: "prod", region: "us-west2" }],
+                    channels: [
+                        { name: "prod", project: "p-roject", region: "us-west2", promotedFrom: "test" },
+                    ],
                     buildChannels: ["test"],
                     stateBucket: "b",
-                    keyId: "k",
+                    keyIds: { prod: "k" },
                 }),
-            /buildChannels: not a channel of this project/,
+            (e: unknown) =>
+                /buildChannels: not a channel of this project/.test(String(e)) &&
+                /keyIds\.test: missing: channel prod needs it/.test(String(e)),
         );
     });
 });

@@ -41,7 +41,7 @@ describe("GithubGovernance", () => {
         ]);
     });
 
-    it("creates release protection requiring the channel's preview check, strict, with no force push or deletion", () => {
+    it("creates release protection requiring the channel's preview check, with no force push or deletion", () => {
         const r = prod.recorder.get(
             "github:index/branchProtection:BranchProtection",
             "github-protect-release",
@@ -54,8 +54,10 @@ describe("GithubGovernance", () => {
         assert.deepEqual(r.inputs, {
             repositoryId: "data-infra",
             pattern: "releases/prod",
-            requiredStatusChecks: [{ strict: true, contexts: ["preview (prod)"] }],
-            requiredPullRequestReviews: [{ requiredApprovingReviewCount: 0, dismissStaleReviews: true }],
+            // Not strict: a promotion PR's long-lived head never contains earlier promotions' merge commits.
+            requiredStatusChecks: [{ strict: false, contexts: ["preview (prod)"] }],
+            // Pulumi.prod.yaml: a person approves every promotion into prod.
+            requiredPullRequestReviews: [{ requiredApprovingReviewCount: 1, dismissStaleReviews: true }],
             requireConversationResolution: true,
             allowsForcePushes: false,
             allowsDeletions: false,
@@ -150,6 +152,7 @@ describe("protectionRules / workflowVariables", () => {
                 pattern: "releases/test",
                 requiredChecks: ["preview (test)"],
                 requiredReviews: 2,
+                strict: false,
             },
         ]);
         assert.deepEqual(
@@ -159,7 +162,7 @@ describe("protectionRules / workflowVariables", () => {
                 manageDefaultBranch: true,
                 mainRequiredReviews: 3,
             })[1],
-            { key: "main", pattern: "main", requiredChecks: ["test"], requiredReviews: 3 },
+            { key: "main", pattern: "main", requiredChecks: ["test"], requiredReviews: 3, strict: true },
         );
     });
 

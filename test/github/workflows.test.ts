@@ -1,4 +1,5 @@
 import { strict as assert } from "node:assert";
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -233,10 +234,14 @@ describe("workflows", () => {
         assert.deepEqual(
             plans.map((s) => [s.if, s.run]),
             ["prod", "test"].map((c) => [
-                `github.base_ref == 'releases/${c}' || !startsWith(github.base_ref, 'releases/')`,
+                `(success() || failure()) && (github.base_ref == 'releases/${c}' || !startsWith(github.base_ref, 'releases/'))`,
                 `npm run --silent plan -- --stack ${c} --base "$BASE_SHA" --format markdown > plan-${c}.md`,
             ]),
         );
+        // A failed plan (a mandatory policy violation) still gets its comment; a cancelled run does not.
+        for (const name of ["Record the pull request number", "Upload the plan"]) {
+            assert.equal(steps.find((s) => s.name === name)?.if, "success() || failure()", name);
+        }
         assert.equal(plans[0].env?.BASE_SHA, "${{ github.event.pull_request.base.sha }}");
         const script = String(wf("plan-comment.yml").jobs.comment.steps[1].with?.script);
         assert.ok(script.includes('"test":"<!-- data-infra-plan:test -->"'));
@@ -336,5 +341,19 @@ describe("pulumiVersionFromLock", () => {
             pulumiVersionFromLock('{"packages":{"node_modules/@pulumi/pulumi":{"version":"3.1.2"}}}'),
             "3.1.2",
         );
+    });
+});
+
+describe("npm run workflows", () => {
+    it("exits 0 with --check on the committed tree and 2 on an unknown option", () => {
+        const run = (...args: string[]) =>
+            spawnSync(process.execPath, [require.resolve("tsx/cli"), "tools/workflows.ts", ...args], {
+                cwd: REPO_ROOT,
+                encoding: "utf8",
+            });
+        assert.equal(run("--check").status, 0);
+        const bad = run("--bogus");
+        assert.equal(bad.status, 2);
+        assert.match(bad.stderr, /Unknown option '--bogus'/);
     });
 });

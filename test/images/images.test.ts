@@ -1,12 +1,12 @@
 import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { contextTag, validateImages } from "../../components/images/images";
 import { formatProblem } from "../../config/problems";
 import type { ProgramRun } from "../../runtime/run-program";
 import { isSecret, isUnknown } from "../../runtime/wire";
 import { plan, REPO_ROOT } from "../harness";
+import { tempTree } from "../releases/temp-tree";
 
 const IMAGE = "docker:index/image:Image";
 const RELEASE = "kubernetes:helm.sh/v3:Release";
@@ -14,19 +14,11 @@ const REGISTRY = "us-west2-docker.pkg.dev/transit-data-test/data-infra";
 const DIGEST = `${REGISTRY}/postgresql-backup@sha256:${"ab".repeat(32)}`;
 const defaults = { dockerfile: "Dockerfile", buildArgs: {} };
 
-function context(files: Record<string, string>): string {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "image-"));
-    for (const [rel, text] of Object.entries(files)) {
-        fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
-        fs.writeFileSync(path.join(dir, rel), text);
-    }
-    return dir;
-}
 
 describe("Images", () => {
     describe("contextTag", () => {
         it("is stable, changed by a file change, unchanged by a .dockerignored file", () => {
-            const dir = context({
+            const dir = tempTree({
                 Dockerfile: "FROM scratch\nCOPY app /app\n",
                 ".dockerignore": "*.md\nnotes/\n",
                 app: "v1",
@@ -51,7 +43,7 @@ describe("Images", () => {
         });
 
         it("counts the Dockerfile even when .dockerignore excludes it", () => {
-            const dir = context({ Dockerfile: "FROM scratch\n", ".dockerignore": "Dockerfile\n" });
+            const dir = tempTree({ Dockerfile: "FROM scratch\n", ".dockerignore": "Dockerfile\n" });
             const tag = contextTag(dir, defaults);
             fs.writeFileSync(path.join(dir, "Dockerfile"), "FROM busybox\n");
             assert.notEqual(contextTag(dir, defaults), tag);
@@ -102,11 +94,11 @@ describe("Images", () => {
                 ["data-infra", "DOCKER", "us-west2", "transit-data-test", true],
             );
             const image = test.recorder.get(IMAGE, "images-postgresql-backup");
-            const context = path.join(REPO_ROOT, "images/postgresql-backup");
+            const context = "./images/postgresql-backup";
             const { registry, ...inputs } = image.inputs as { registry: Record<string, unknown> };
             assert.deepEqual(inputs, {
-                imageName: `${REGISTRY}/postgresql-backup:${contextTag(context, defaults)}`,
-                build: { context, dockerfile: path.join(context, "Dockerfile"), args: {}, platform: "linux/amd64" },
+                imageName: `${REGISTRY}/postgresql-backup:${contextTag(path.join(REPO_ROOT, context), defaults)}`,
+                build: { context, dockerfile: `${context}/Dockerfile`, args: {}, platform: "linux/amd64" },
                 buildOnPreview: false,
                 skipPush: false,
             });

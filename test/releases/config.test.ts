@@ -54,6 +54,7 @@ describe("config releases", () => {
                 { secret: "db", name: "db", key: "password", format: "value" },
                 { secret: "m", name: "m", format: "map" },
             ],
+            dependsOn: [],
         });
         assert.deepEqual(cfg.releases[1], {
             name: "k",
@@ -61,6 +62,7 @@ describe("config releases", () => {
             namespace: undefined,
             kustomizeDir: "kubernetes/overlays/k",
             secrets: [],
+            dependsOn: [],
         });
     });
 

@@ -1,6 +1,5 @@
 import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { formatProblem } from "../../config/problems";
 import type { HelmReleaseConfig, ReleaseConfig } from "../../config/sections/releases";
@@ -12,16 +11,7 @@ import {
     validateReleases,
 } from "../../components/releases/plan";
 import { mergeValues, originOf, parseValues, validateAgainstSchema } from "../../components/releases/values";
-
-/** A throwaway project tree: `files` maps relative paths to contents. */
-function tree(files: Record<string, string>): string {
-    const root = fs.mkdtempSync(path.join(os.tmpdir(), "releases-"));
-    for (const [rel, text] of Object.entries(files)) {
-        fs.mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
-        fs.writeFileSync(path.join(root, rel), text);
-    }
-    return root;
-}
+import { tempTree } from "./temp-tree";
 
 const SCHEMA = JSON.stringify({
     type: "object",
@@ -49,6 +39,7 @@ const helm = (over: Partial<HelmReleaseConfig> = {}): HelmReleaseConfig => ({
     cleanupOnFail: true,
     timeoutSeconds: 600,
     secrets: [],
+    dependsOn: [],
     ...over,
 });
 
@@ -89,7 +80,7 @@ describe("Helm values", () => {
 });
 
 describe("validateReleases", () => {
-    const root = tree({
+    const root = tempTree({
         "charts/app/Chart.yaml": "apiVersion: v2\nname: app\nversion: 0.1.0\n",
         "charts/app/values.yaml": "schedule: '@daily'\nbackup:\n  bucket: b\n",
         "charts/app/values.schema.json": SCHEMA,
@@ -109,7 +100,7 @@ describe("validateReleases", () => {
         assert.deepEqual(
             problems([
                 helm({ valuesFiles: ["values/ok.yaml"], images: { image: "backup" } }),
-                { name: "k", driver: "kustomize", kustomizeDir: "overlays/app", secrets: [] },
+                { name: "k", driver: "kustomize", kustomizeDir: "overlays/app", secrets: [], dependsOn: [] },
             ]),
             [],
         );
@@ -143,7 +134,7 @@ describe("validateReleases", () => {
         ],
         [
             "the kustomize folder is missing",
-            { name: "k", driver: "kustomize", kustomizeDir: "overlays/nope", secrets: [] },
+            { name: "k", driver: "kustomize", kustomizeDir: "overlays/nope", secrets: [], dependsOn: [] },
             ["k: kustomizeDir overlays/nope: folder not found"],
         ],
         [
@@ -197,7 +188,7 @@ describe("validateReleases", () => {
 
 describe("helmInputs", () => {
     it("hashes a local chart: changed by any chart file, unchanged by a .helmignored file", () => {
-        const root = tree({
+        const root = tempTree({
             "charts/app/Chart.yaml": "apiVersion: v2\nname: app\nversion: 0.1.0\n",
             "charts/app/.helmignore": "*.bak\n",
             "charts/app/templates/cm.yaml": "kind: ConfigMap\n",
@@ -214,6 +205,14 @@ describe("helmInputs", () => {
 
         fs.writeFileSync(path.join(root, "charts/app/templates/cm.yaml"), "kind: ConfigMap\ndata: {}\n");
         assert.notEqual(helmInputs(r, root).chartHash, first.chartHash, "a template edit changes the hash");
+    });
+
+    it("updates dependencies of a local chart that declares them", () => {
+        const root = tempTree({
+            "charts/app/Chart.yaml":
+                "apiVersion: v2\nname: app\nversion: 0.1.0\ndependencies:\n  - name: redis\n",
+        });
+        assert.equal(helmInputs(helm(), root).dependencyUpdate, true);
     });
 
     it("passes a remote chart with its pinned version and no hash", () => {

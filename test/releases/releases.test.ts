@@ -49,7 +49,7 @@ describe("Releases", () => {
         assert.deepEqual(inputs, {
             name: "postgresql-backup",
             namespace: "metabase",
-            chart: path.join(REPO_ROOT, "charts/postgresql-backup"),
+            chart: "./charts/postgresql-backup",
             values: { dataInfraChartHash: chartHash, image: UNKNOWN },
             atomic: true,
             cleanupOnFail: true,
@@ -103,10 +103,8 @@ describe("Releases", () => {
         const s = test.recorder.get(SECRET, "releases-secret-metabase-metabase-database-password");
         assert.deepEqual(s.inputs.metadata, { name: "metabase-database", namespace: "metabase" });
         assert.equal(s.inputs.type, "Opaque");
-        assert.ok(
-            isSecret(s.inputs.data) && isSecret(s.inputs.stringData),
-            "data stays secret even when unknown",
-        );
+        assert.ok(isSecret(s.inputs.stringData), "data stays secret even when unknown");
+        assert.equal(s.inputs.data, undefined, "a single value is written as stringData only");
         assert.deepEqual(
             test.recorder.invokes.filter((i) => i.token.startsWith("gcp:secretmanager")),
             [
@@ -115,6 +113,29 @@ describe("Releases", () => {
                     inputs: { secret: "metabase-database-password" },
                 },
             ],
+        );
+    });
+
+    it("deploys a release after the earlier releases it depends on", async () => {
+        const releases = [
+            {
+                name: "first",
+                driver: "helm",
+                namespace: "a",
+                chart: "charts/web-service",
+                values: { image: "x:1.0" },
+            },
+            {
+                name: "second",
+                driver: "kustomize",
+                dependsOn: ["first"],
+                kustomizeDir: "test/fixtures/legacy-channel/kubernetes/apps/base/gtfs-rt-archiver-v3",
+            },
+        ];
+        const run = await plan("test", { releases });
+        assert.deepEqual(
+            run.recorder.get("kubernetes:kustomize/v2:Directory", "releases-second").options.dependsOn,
+            [urn("test", "releases-first")],
         );
     });
 

@@ -17,6 +17,9 @@ import {
 /** File the plan workflow writes the pull request number to; the commenter checks it against the run. */
 export const PR_NUMBER_FILE = "pr-number";
 
+/** Runs after failed steps too, but not when the run was cancelled (unlike `always()`). */
+const AFTER_FAILURE = "success() || failure()";
+
 /** The markdown file of one channel's plan inside the artifact. */
 export const planFile = (channel: string): string => `plan-${channel}.md`;
 
@@ -28,7 +31,9 @@ export const planFile = (channel: string): string => `plan-${channel}.md`;
 export function planPrWorkflow(channels: readonly ChannelSpec[]): Workflow {
     const planSteps: Step[] = channels.map((c) => ({
         name: `Plan ${c.name}`,
-        if: `github.base_ref == ${lit(releaseBranch(c.name))} || !startsWith(github.base_ref, 'releases/')`,
+        // Every channel is planned and commented even when an earlier one failed (a mandatory policy violation
+        // exits non-zero): the comment is most useful exactly then, and the job still fails.
+        if: `(${AFTER_FAILURE}) && (github.base_ref == ${lit(releaseBranch(c.name))} || !startsWith(github.base_ref, 'releases/'))`,
         env: { BASE_SHA: expr("github.event.pull_request.base.sha") },
         // --silent keeps npm's banner out of the markdown, whose first line must be the comment marker.
         run: `npm run --silent plan -- --stack ${c.name} --base "$BASE_SHA" --format markdown > ${planFile(c.name)}`,
@@ -54,11 +59,13 @@ export function planPrWorkflow(channels: readonly ChannelSpec[]): Workflow {
                     ...planSteps,
                     {
                         name: "Record the pull request number",
+                        if: AFTER_FAILURE,
                         env: { PR_NUMBER: expr("github.event.pull_request.number") },
                         run: `printf '%s\\n' "$PR_NUMBER" > ${PR_NUMBER_FILE}`,
                     },
                     {
                         name: "Upload the plan",
+                        if: AFTER_FAILURE,
                         uses: actions.uploadArtifact,
                         with: {
                             name: PLAN_ARTIFACT,

@@ -1,0 +1,113 @@
+import {
+    bucketObjectPrefix,
+    chartPinned,
+    composerNoReplace,
+    composerProtected,
+    imageDigest,
+    secretDataIsSecret,
+} from "./rules-platform";
+import { noPlaintextCredentials, prodBranchProtection, prodEnvironmentReviewers } from "./rules-governance";
+import type { EnforcementLevel, PolicyContext, PolicyResource, Rule, Violation } from "./rules";
+import type { PolicyConfig } from "./config";
+import type { DiffableDocument, PlanDiff } from "../tools/plan/diff-model";
+import { COMPOSER_TYPE } from "../tools/plan/diff-composer";
+import { replaceCauses } from "../tools/plan/risk";
+
+/** Every rule, in the order violations are reported. */
+export const RULES: readonly Rule[] = [
+    composerProtected,
+    composerNoReplace,
+    chartPinned,
+    imageDigest,
+    bucketObjectPrefix,
+    secretDataIsSecret,
+    prodBranchProtection,
+    prodEnvironmentReviewers,
+    noPlaintextCredentials,
+];
+
+export const RULE_NAMES: readonly string[] = RULES.map((r) => r.name);
+
+/** How strictly a channel enforces each rule. */
+export interface Enforcement {
+    /** Level of every rule not listed in `rules`. */
+    readonly enforcement: Exclude<EnforcementLevel, "disabled">;
+    /** Per-rule levels by rule name. */
+    readonly rules: Readonly<Record<string, EnforcementLevel>>;
+}
+
+export function levelOf(rule: string, e: Enforcement): EnforcementLevel {
+    return e.rules[rule] ?? e.enforcement;
+}
+
+/** Runs every enabled rule over the resources; violations in resource order, then rule order. */
+export function evaluatePolicies(
+    resources: readonly PolicyResource[],
+    ctx: PolicyContext,
+    enforcement: Enforcement,
+): Violation[] {
+    const out: Violation[] = [];
+    for (const r of resources) {
+        for (const rule of RULES) {
+            const level = levelOf(rule.name, enforcement);
+            if (level === "disabled") continue;
+            for (const f of rule.check(r, ctx))
+                out.push({ ...f, rule: rule.name, level, urn: r.urn, type: r.type, name: r.name });
+        }
+    }
+    return out;
+}
+
+/** `mandatory: helm-chart-pinned: Release metabase (version): … Fix: …` */
+export function formatViolation(v: Violation): string {
+    return `${v.level}: ${v.rule}: ${v.type.split(":").pop()} ${v.name} (${v.path}): ${v.message}. Fix: ${v.fix}`;
+}
+
+/** The plan document's resources as the rules see them. */
+export function policyResources(doc: DiffableDocument): PolicyResource[] {
+    return doc.resources
+        .filter((r) => r.type !== "pulumi:pulumi:Stack")
+        .map((r) => {
+            const o = r.options ?? {};
+            return {
+                urn: r.urn,
+                type: r.type,
+                name: r.name,
+                inputs: r.inputs,
+                options: {
+                    protect: o.protect,
+                    deleteBeforeReplace: o.deleteBeforeReplace,
+                    replaceOnChanges: o.replaceOnChanges,
+                },
+            };
+        });
+}
+
+/** Every rule over a plan document, with the channel's enforcement. */
+export function evaluateDocument(doc: DiffableDocument, cfg: PolicyConfig): Violation[] {
+    return evaluatePolicies(policyResources(doc), { channel: doc.stack, ...cfg }, cfg);
+}
+
+/**
+ * The part of `composer-no-replace` only a diff can see: a Composer environment deleted, or one whose change
+ * forces a replacement (its name, project, region or bucket changed).
+ */
+export function evaluateDiff(diff: PlanDiff, cfg: PolicyConfig): Violation[] {
+    const level = levelOf(composerNoReplace.name, cfg);
+    if (level === "disabled") return [];
+    return diff.resources
+        .filter((r) => r.type === COMPOSER_TYPE && (r.kind === "remove" || replaceCauses(r).length))
+        .map((r) => ({
+            rule: composerNoReplace.name,
+            level,
+            urn: r.urn,
+            type: r.type,
+            name: r.name,
+            path: r.kind === "remove" ? "(resource)" : replaceCauses(r).join(", "),
+            message:
+                r.kind === "remove"
+                    ? "the Composer environment would be deleted"
+                    : "the change replaces the Composer environment (delete + create) instead of updating it",
+            fix: "keep the environment's name, project, region and bucket; to move an environment, create a new one next to it and migrate",
+        }));
+}

@@ -1,0 +1,250 @@
+import { strict as assert } from "node:assert";
+import { RULES, evaluatePolicies, formatViolation } from "../../policy/catalog";
+import { isCredentialKey } from "../../policy/rules-governance";
+import type { PolicyContext, PolicyResource } from "../../policy/rules";
+
+const COMPOSER = "gcp:composer/environment:Environment";
+const RELEASE = "kubernetes:helm.sh/v3:Release";
+const OBJECT = "gcp:storage/bucketObject:BucketObject";
+const SECRET = "kubernetes:core/v1:Secret";
+const PROTECTION = "github:index/branchProtection:BranchProtection";
+const ENVIRONMENT = "github:index/repositoryEnvironment:RepositoryEnvironment";
+const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
+
+const prod: PolicyContext = { channel: "prod", production: true, managedPrefixes: ["dags/", "plugins/"] };
+const test: PolicyContext = { ...prod, channel: "test", production: false };
+const digest = `sha256:${"a".repeat(64)}`;
+
+function r(
+    type: string,
+    inputs: Record<string, unknown>,
+    options: PolicyResource["options"] = {},
+): PolicyResource {
+    return { urn: `urn:pulumi:prod::data-infra::${type}::x`, type, name: "x", inputs, options };
+}
+
+/** Per rule: resources that pass and resources that fail (with the input path named), in a channel. */
+const table: Record<
+    string,
+    { pass: Array<[PolicyResource, PolicyContext]>; fail: Array<[PolicyResource, PolicyContext, string]> }
+> = {
+    "composer-prod-protected": {
+        pass: [
+            [r(COMPOSER, {}, { protect: true }), prod],
+            [r(COMPOSER, {}), test],
+        ],
+        fail: [[r(COMPOSER, {}), prod, "(options).protect"]],
+    },
+    "composer-no-replace": {
+        pass: [[r(COMPOSER, {}, { protect: true }), prod]],
+        fail: [
+            [
+                r(COMPOSER, {}, { protect: true, replaceOnChanges: ["config"] }),
+                prod,
+                "(options).replaceOnChanges",
+            ],
+            [
+                r(COMPOSER, {}, { protect: true, deleteBeforeReplace: true }),
+                test,
+                "(options).deleteBeforeReplace",
+            ],
+        ],
+    },
+    "helm-chart-pinned": {
+        pass: [
+            [
+                r(RELEASE, { chart: "metabase", version: "2.10.4", repositoryOpts: { repo: "https://c" } }),
+                prod,
+            ],
+            [r(RELEASE, { chart: "oci://r/c", version: "1.0.0-rc.1" }), prod],
+            [r(RELEASE, { chart: "/repo/charts/backup", values: { chartHash: "abc" } }), prod],
+        ],
+        fail: [
+            [
+                r(RELEASE, { chart: "metabase", version: "^2.10", repositoryOpts: { repo: "https://c" } }),
+                prod,
+                "version",
+            ],
+            [r(RELEASE, { chart: "metabase", repositoryOpts: { repo: "https://c" } }), test, "version"],
+            [r(RELEASE, { chart: "/repo/charts/backup", values: {} }), prod, "values"],
+        ],
+    },
+    "image-digest": {
+        pass: [
+            [r(RELEASE, { values: { image: { repository: "r/app", tag: "1", digest } } }), prod],
+            [r(DEPLOYMENT, { spec: { containers: [{ image: `r/app@${digest}` }] } }), prod],
+            [r(RELEASE, { values: { image: { repository: "r/app", tag: "1" } } }), test],
+        ],
+        fail: [
+            [
+                r(RELEASE, { values: { image: { repository: "r/app", tag: "1" } } }),
+                prod,
+                "values.image.digest",
+            ],
+            [
+                r(DEPLOYMENT, { spec: { containers: [{ image: "r/app:1.2" }] } }),
+                prod,
+                "spec.containers[0].image",
+            ],
+        ],
+    },
+    "bucket-object-prefix": {
+        pass: [
+            [r(OBJECT, { name: "dags/a.py" }), prod],
+            [r(OBJECT, { name: "plugins/p/x.py" }), test],
+        ],
+        fail: [[r(OBJECT, { name: "data/x.csv" }), prod, "name"]],
+    },
+    "kubernetes-secret-data-secret": {
+        pass: [
+            [r(SECRET, { data: "[secret]" }), prod],
+            [r(SECRET, { stringData: { a: "[secret]" } }), prod],
+        ],
+        fail: [[r(SECRET, { stringData: { password: "hunter2" } }), test, "stringData.password"]],
+    },
+    "prod-branch-protection": {
+        pass: [
+            [
+                r(PROTECTION, {
+                    pattern: "releases/prod",
+                    requiredPullRequestReviews: [{ requiredApprovingReviewCount: 1 }],
+                    requiredStatusChecks: [{ contexts: ["preview (prod)"] }],
+                }),
+                prod,
+            ],
+            [r(PROTECTION, { pattern: "releases/test" }), test],
+        ],
+        fail: [
+            [
+                r(PROTECTION, {
+                    pattern: "releases/prod",
+                    requiredStatusChecks: [{ contexts: ["preview (prod)"] }],
+                }),
+                prod,
+                "requiredPullRequestReviews[0].requiredApprovingReviewCount",
+            ],
+            [
+                r(PROTECTION, {
+                    pattern: "releases/prod",
+                    requiredPullRequestReviews: [{ requiredApprovingReviewCount: 1 }],
+                    requiredStatusChecks: [{ contexts: ["test"] }],
+                }),
+                prod,
+                "requiredStatusChecks[0].contexts",
+            ],
+        ],
+    },
+    "prod-environment-reviewers": {
+        pass: [
+            [r(ENVIRONMENT, { environment: "prod", reviewers: [{ teams: [12] }] }), prod],
+            [r(ENVIRONMENT, { environment: "test" }), test],
+        ],
+        fail: [[r(ENVIRONMENT, { environment: "prod", reviewers: [] }), prod, "reviewers"]],
+    },
+    "no-plaintext-credentials": {
+        pass: [
+            [
+                r(RELEASE, {
+                    values: {
+                        db: { password: "[secret]", existingSecret: "db", host: "h" },
+                        tolerations: [{ key: "dedicated" }],
+                    },
+                }),
+                prod,
+            ],
+            [
+                r(COMPOSER, {
+                    config: { softwareConfig: { envVariables: { API_URL: "https://x", SECRET_NAME: "s" } } },
+                }),
+                prod,
+            ],
+        ],
+        fail: [
+            [r(RELEASE, { values: { db: { password: "hunter2" } } }), prod, "values.db.password"],
+            [
+                r(COMPOSER, { config: { softwareConfig: { envVariables: { GTFS_API_KEY: "k-123" } } } }),
+                test,
+                "config.softwareConfig.envVariables.GTFS_API_KEY",
+            ],
+            [
+                r(COMPOSER, {
+                    config: {
+                        softwareConfig: {
+                            airflowConfigOverrides: {
+                                "secrets-backend_kwargs": '{"type": "service_account", "private_key": "x"}',
+                            },
+                        },
+                    },
+                }),
+                prod,
+                "config.softwareConfig.airflowConfigOverrides.secrets-backend_kwargs",
+            ],
+            [r(RELEASE, { values: { cert: "-----BEGIN RSA PRIVATE KEY-----\nabc" } }), prod, "values.cert"],
+        ],
+    },
+};
+
+describe("Policy rules", () => {
+    it("has a passing and a failing case for every rule", () => {
+        assert.deepEqual(Object.keys(table).sort(), RULES.map((x) => x.name).sort());
+    });
+    for (const rule of RULES) {
+        const cases = table[rule.name];
+        cases.pass.forEach(([resource, ctx], i) =>
+            it(`${rule.name}: passes case ${i + 1} (${ctx.channel})`, () =>
+                assert.deepEqual(rule.check(resource, ctx), [])),
+        );
+        cases.fail.forEach(([resource, ctx, path], i) =>
+            it(`${rule.name}: fails case ${i + 1} naming ${path}`, () => {
+                const found = rule.check(resource, ctx);
+                assert.deepEqual(
+                    found.map((f) => f.path),
+                    [path],
+                );
+                assert.ok(found[0].message && found[0].fix);
+            }),
+        );
+    }
+
+    it("recognizes credential-like keys", () => {
+        for (const k of [
+            "password",
+            "dbPassword",
+            "API_TOKEN",
+            "fernet_key",
+            "serviceAccountKey",
+            "secret",
+            "client-secret",
+        ])
+            assert.equal(isCredentialKey(k), true, k);
+        for (const k of ["key", "secretName", "existingSecret", "tokenTtl", "keyFile", "passwordSecretRef"])
+            assert.equal(isCredentialKey(k), false, k);
+    });
+
+    it("applies the channel's enforcement levels and disabled rules", () => {
+        const bad = r(OBJECT, { name: "data/x" });
+        const enforced = evaluatePolicies([bad], prod, { enforcement: "mandatory", rules: {} });
+        assert.deepEqual(
+            enforced.map((v) => [v.rule, v.level]),
+            [["bucket-object-prefix", "mandatory"]],
+        );
+        assert.equal(
+            formatViolation(enforced[0]),
+            "mandatory: bucket-object-prefix: BucketObject x (name): object data/x is outside the managed prefixes (dags/, plugins/). Fix: write it under a managed prefix, or add the prefix to data-infra:policy.managedPrefixes",
+        );
+        assert.deepEqual(
+            evaluatePolicies([bad], prod, {
+                enforcement: "mandatory",
+                rules: { "bucket-object-prefix": "advisory" },
+            })[0].level,
+            "advisory",
+        );
+        assert.deepEqual(
+            evaluatePolicies([bad], prod, {
+                enforcement: "mandatory",
+                rules: { "bucket-object-prefix": "disabled" },
+            }),
+            [],
+        );
+    });
+});

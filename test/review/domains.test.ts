@@ -1,0 +1,220 @@
+import { strict as assert } from "node:assert";
+import { diffPlans } from "../../tools/plan/diff";
+import { buildReport } from "../../tools/plan/diff-report";
+import { ENVIRONMENT, PROTECTION, composer, dagObject, doc, release, res } from "./fixtures";
+
+const labels = { base: "main", head: "HEAD" };
+const report = (base: Parameters<typeof doc>[1], head: Parameters<typeof doc>[1]) =>
+    buildReport(diffPlans(doc("test", base), doc("test", head), labels));
+
+describe("Review sections", () => {
+    describe("Composer", () => {
+        it("tables PyPI pins old → new, added and removed, and lists env and override keys", () => {
+            const r = report(
+                [
+                    composer("test", {
+                        imageVersion: "composer-3-airflow-2.10.5-build.36",
+                        pypiPackages: { requests: "==2.31.0", pandas: "==2.2.0" },
+                        envVariables: { A: "1", B: "2" },
+                        airflowConfigOverrides: { "core-x": "1" },
+                    }),
+                ],
+                [
+                    composer("test", {
+                        imageVersion: "composer-3-airflow-2.10.5-build.36",
+                        pypiPackages: { requests: "==2.32.3", "dbt-core": "" },
+                        envVariables: { A: "1", C: "3" },
+                        airflowConfigOverrides: { "core-x": "2" },
+                    }),
+                ],
+            );
+            const [c] = r.composer;
+            assert.deepEqual(c.pypi, [
+                { package: "dbt-core", kind: "added", new: "" },
+                { package: "pandas", kind: "removed", old: "==2.2.0" },
+                { package: "requests", kind: "changed", old: "==2.31.0", new: "==2.32.3" },
+            ]);
+            assert.equal(c.imageVersion, undefined);
+            assert.equal(c.imageAndPypiTogether, false);
+            assert.deepEqual(c.envVariables, [
+                { key: "B", kind: "removed" },
+                { key: "C", kind: "added" },
+            ]);
+            assert.deepEqual(c.airflowConfigOverrides, [{ key: "core-x", kind: "changed" }]);
+            assert.deepEqual(
+                r.risks.map((e) => [e.tier, e.reason]),
+                [["high", "Composer PyPI packages changed (3)"]],
+            );
+        });
+
+        it("warns loudly when imageVersion and pypiPackages change together", () => {
+            const r = report(
+                [
+                    composer("test", {
+                        imageVersion: "composer-3-airflow-2.10.5-build.36",
+                        pypiPackages: { requests: "==2.31.0" },
+                    }),
+                ],
+                [
+                    composer("test", {
+                        imageVersion: "composer-3-airflow-2.10.5-build.40",
+                        pypiPackages: { requests: "==2.32.3" },
+                    }),
+                ],
+            );
+            assert.equal(r.composer[0].imageAndPypiTogether, true);
+            assert.deepEqual(r.composer[0].imageVersion, {
+                old: "composer-3-airflow-2.10.5-build.36",
+                new: "composer-3-airflow-2.10.5-build.40",
+            });
+        });
+    });
+
+    describe("DAGs", () => {
+        it("lists files added, changed and removed per prefix and calls out removed DAGs", () => {
+            const r = report(
+                [
+                    dagObject("test", "dags/a.py", "1"),
+                    dagObject("test", "dags/b.py", "2"),
+                    dagObject("test", "plugins/p.py", "3"),
+                ],
+                [
+                    dagObject("test", "dags/a.py", "9"),
+                    dagObject("test", "dags/c.py", "4"),
+                    dagObject("test", "plugins/p.py", "3"),
+                    dagObject("test", "plugins/q.py", "5"),
+                ],
+            );
+            assert.deepEqual(r.dags, [
+                { prefix: "dags/", added: ["dags/c.py"], changed: ["dags/a.py"], removed: ["dags/b.py"] },
+                { prefix: "plugins/", added: ["plugins/q.py"], changed: [], removed: [] },
+            ]);
+            assert.deepEqual(r.removedDags, ["dags/b.py"]);
+            assert.deepEqual(
+                r.risks.filter((e) => e.tier === "medium").map((e) => e.reason),
+                ["DAG file dags/b.py deleted"],
+            );
+        });
+    });
+
+    describe("Helm", () => {
+        it("shows per release the chart version change, content hash change and changed values keys", () => {
+            const remote = {
+                chart: "metabase",
+                version: "2.10.0",
+                repositoryOpts: { repo: "https://charts.example" },
+            };
+            const r = report(
+                [
+                    release("test", "metabase", { ...remote, values: { replicas: 1, db: { host: "a" } } }),
+                    release("test", "backup", {
+                        chart: "charts/postgresql-backup",
+                        values: { chartHash: "h1", schedule: "0 1 * * *" },
+                        valueYamlFiles: [
+                            { asset: "file", path: "kubernetes/values/backup.yaml", sha256: "f1" },
+                        ],
+                    }),
+                ],
+                [
+                    release("test", "metabase", {
+                        ...remote,
+                        version: "3.0.1",
+                        values: { replicas: 2, db: { host: "a" } },
+                    }),
+                    release("test", "backup", {
+                        chart: "charts/postgresql-backup",
+                        values: { chartHash: "h2", schedule: "0 1 * * *" },
+                        valueYamlFiles: [
+                            { asset: "file", path: "kubernetes/values/backup.yaml", sha256: "f2" },
+                        ],
+                    }),
+                ],
+            );
+            const byName = Object.fromEntries(r.helm.map((h) => [h.release, h]));
+            assert.deepEqual(byName["metabase/metabase"].chart, {
+                old: "https://charts.example metabase@2.10.0",
+                new: "https://charts.example metabase@3.0.1",
+            });
+            assert.equal(byName["metabase/metabase"].majorBump, true);
+            assert.deepEqual(byName["metabase/metabase"].values, [{ key: "replicas", kind: "changed" }]);
+            assert.equal(byName["backup/backup"].contentHashChanged, true);
+            assert.deepEqual(byName["backup/backup"].valuesFiles, ["kubernetes/values/backup.yaml"]);
+            assert.deepEqual(
+                r.risks.filter((e) => e.tier === "medium").map((e) => e.subject),
+                ["Release metabase"],
+            );
+        });
+    });
+
+    describe("GitHub", () => {
+        it("flags every weakening of branch and environment protection", () => {
+            const strong = {
+                pattern: "releases/prod",
+                allowsForcePushes: false,
+                allowsDeletions: false,
+                requiredStatusChecks: [{ strict: true, contexts: ["preview (prod)", "test"] }],
+                requiredPullRequestReviews: [{ requiredApprovingReviewCount: 2 }],
+            };
+            const weak = {
+                ...strong,
+                allowsForcePushes: true,
+                allowsDeletions: true,
+                requiredStatusChecks: [{ strict: true, contexts: ["test"] }],
+                requiredPullRequestReviews: [{ requiredApprovingReviewCount: 1 }],
+            };
+            const env = {
+                environment: "prod",
+                reviewers: [{ users: [1, 2], teams: [7] }],
+                preventSelfReview: true,
+            };
+            const r = report(
+                [
+                    res("prod", PROTECTION, "releases-prod", strong),
+                    res("prod", ENVIRONMENT, "prod", env),
+                    res("prod", PROTECTION, "main", { pattern: "main" }),
+                ],
+                [
+                    res("prod", PROTECTION, "releases-prod", weak),
+                    res("prod", ENVIRONMENT, "prod", {
+                        ...env,
+                        reviewers: [{ users: [1] }],
+                        preventSelfReview: false,
+                    }),
+                ],
+            );
+            assert.deepEqual(
+                r.weakenings.map((w) => `${w.subject}: ${w.what}`),
+                [
+                    "branch main: branch protection removed",
+                    "branch releases/prod: force pushes allowed",
+                    "branch releases/prod: branch deletion allowed",
+                    "branch releases/prod: required checks removed: preview (prod)",
+                    "branch releases/prod: required reviews 2 → 1",
+                    "environment prod: reviewers removed (users: 2)",
+                    "environment prod: reviewers removed (teams: 7)",
+                    "environment prod: self-review no longer prevented",
+                ],
+            );
+            assert.ok(r.risks.filter((e) => e.tier === "high").length >= 8);
+        });
+
+        it("does not flag a strengthening", () => {
+            const r = report(
+                [
+                    res("prod", PROTECTION, "p", {
+                        pattern: "releases/prod",
+                        requiredPullRequestReviews: [{ requiredApprovingReviewCount: 1 }],
+                    }),
+                ],
+                [
+                    res("prod", PROTECTION, "p", {
+                        pattern: "releases/prod",
+                        requiredPullRequestReviews: [{ requiredApprovingReviewCount: 2 }],
+                        requireConversationResolution: true,
+                    }),
+                ],
+            );
+            assert.deepEqual(r.weakenings, []);
+        });
+    });
+});

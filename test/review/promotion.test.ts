@@ -1,0 +1,79 @@
+import { strict as assert } from "node:assert";
+import { checkPromotion, renderPromotionText } from "../../tools/plan/promotion";
+import { composer, dagObject, doc, release } from "./fixtures";
+import type { DiffableResource } from "../../tools/plan/diff-model";
+
+const digest = (c: string) => `sha256:${c.repeat(64)}`;
+
+/** A channel as the program declares it; channel parameters (names, sizes, replicas) differ per channel. */
+function channel(
+    stack: string,
+    over: {
+        chartVersion?: string;
+        chartHash?: string;
+        image?: string;
+        pypi?: Record<string, string>;
+        dag?: string;
+    } = {},
+): DiffableResource[] {
+    const size =
+        stack === "prod"
+            ? { environmentSize: "ENVIRONMENT_SIZE_MEDIUM", replicas: 3 }
+            : { environmentSize: "ENVIRONMENT_SIZE_SMALL", replicas: 1 };
+    return [
+        composer(
+            stack,
+            {
+                imageVersion: "composer-3-airflow-2.10.5-build.36",
+                pypiPackages: over.pypi ?? { requests: "==2.32.3" },
+            },
+            { environmentSize: size.environmentSize },
+        ),
+        dagObject(stack, "dags/gtfs.py", over.dag ?? "1".repeat(64)),
+        release(stack, `metabase-${stack}`, {
+            chart: "metabase",
+            version: over.chartVersion ?? "2.10.4",
+            repositoryOpts: { repo: "https://charts.example" },
+            values: {
+                replicaCount: size.replicas,
+                image: { repository: "r/metabase", digest: over.image ?? digest("a") },
+            },
+        }),
+        release(stack, "backup", {
+            chart: "/repo/charts/postgresql-backup",
+            values: {
+                chartHash: over.chartHash ?? "h1",
+                schedule: stack === "prod" ? "0 2 * * *" : "0 3 * * *",
+            },
+        }),
+    ];
+}
+
+describe("Promotion check", () => {
+    it("passes when the target differs only by channel parameters", () => {
+        const result = checkPromotion(doc("test", channel("test")), doc("prod", channel("prod")));
+        assert.deepEqual(result.findings, []);
+        assert.match(renderPromotionText(result), /^Promotion test → prod: OK/);
+    });
+
+    const cases: Array<[string, Parameters<typeof channel>[1], string]> = [
+        ["an untested chart version", { chartVersion: "2.11.0" }, "chart version"],
+        ["an untested local chart content", { chartHash: "h2" }, "chart content"],
+        ["an untested image digest", { image: digest("b") }, "image digest"],
+        ["an untested requirements set", { pypi: { requests: "==2.33.0" } }, "requirements"],
+        ["an untested DAG file content", { dag: "2".repeat(64) }, "dag content"],
+    ];
+    for (const [what, over, kind] of cases) {
+        it(`fails when the target carries ${what}`, () => {
+            const result = checkPromotion(doc("test", channel("test")), doc("prod", channel("prod", over)));
+            assert.deepEqual(
+                result.findings.map((f) => f.kind),
+                [kind],
+            );
+            assert.match(
+                renderPromotionText(result),
+                new RegExp(`1 artifact\\(s\\) in prod that test does not run:\\n\\n- ${kind}: `),
+            );
+        });
+    }
+});

@@ -1,0 +1,96 @@
+import { TYPES } from "./diff-values";
+import { valueAt } from "./diff";
+import type { InputChange, PlanDiff, ResourceDiff } from "./diff-model";
+
+export const RELEASE_TYPE = TYPES.release;
+
+export interface HelmChange {
+    readonly urn: string;
+    /** `<namespace>/<release name>` as Helm knows it. */
+    readonly release: string;
+    readonly kind: ResourceDiff["kind"];
+    /** Chart reference or version change (`chart`, `version`, `repositoryOpts.repo`). */
+    readonly chart?: { readonly old?: string; readonly new?: string };
+    /** Whether the major version of a remote chart went up (`1.4.0` → `2.0.0`). */
+    readonly majorBump: boolean;
+    /** A content hash of a local chart changed (the chart's files changed without a version bump). */
+    readonly contentHashChanged: boolean;
+    /** Values keys that changed (dotted, below `values`), with their change kind. */
+    readonly values: ReadonlyArray<{ readonly key: string; readonly kind: string }>;
+    /** Values files (repo-relative) whose content changed, were added or removed. */
+    readonly valuesFiles: readonly string[];
+}
+
+// A key named like this carries a content hash (of a local chart, of rendered config): its change is a chart change.
+const HASH_KEY = /(hash|checksum)$/i;
+
+/** Per Helm release: chart (version or content) change and the values keys that changed. */
+export function helmChanges(diff: PlanDiff): HelmChange[] {
+    return diff.resources.filter((r) => r.type === RELEASE_TYPE).map(helmChange);
+}
+
+function helmChange(r: ResourceDiff): HelmChange {
+    const inputs = r.head?.inputs ?? r.base?.inputs;
+    const release = `${String(valueAt(inputs, "namespace") ?? "default")}/${String(valueAt(inputs, "name") ?? r.name)}`;
+    const oldChart = chartRef(r.base?.inputs);
+    const newChart = chartRef(r.head?.inputs);
+    const values: Array<{ key: string; kind: string }> = [];
+    const files = new Set<string>();
+    let contentHashChanged = false;
+    for (const c of r.changes) {
+        const last =
+            c.path
+                .split(/[.[\]]/)
+                .filter(Boolean)
+                .pop() ?? "";
+        if (c.path.startsWith("valueYamlFiles")) {
+            const index = /^valueYamlFiles\[(\d+)\]/.exec(c.path)?.[1];
+            const file = index !== undefined ? valuesFilePath(r, Number(index), c) : undefined;
+            files.add(file ?? c.path);
+        } else if (HASH_KEY.test(last)) {
+            contentHashChanged = true;
+        } else if (c.path.startsWith("values.")) {
+            values.push({
+                key: c.path.slice("values.".length),
+                kind: c.kind === "secret" ? `secret ${c.secret}` : c.kind,
+            });
+        }
+    }
+    return {
+        urn: r.urn,
+        release,
+        kind: r.kind,
+        ...(r.kind === "change" && oldChart !== newChart ? { chart: { old: oldChart, new: newChart } } : {}),
+        majorBump:
+            r.kind === "change" &&
+            isMajorBump(valueAt(r.base?.inputs, "version"), valueAt(r.head?.inputs, "version")),
+        contentHashChanged,
+        values,
+        valuesFiles: [...files].sort(),
+    };
+}
+
+function valuesFilePath(r: ResourceDiff, index: number, c: InputChange): string | undefined {
+    const side = c.kind === "removed" ? r.base : r.head;
+    const p = valueAt(side?.inputs, "valueYamlFiles");
+    const entry = Array.isArray(p) ? (p[index] as { path?: unknown } | undefined) : undefined;
+    return typeof entry?.path === "string" ? entry.path : undefined;
+}
+
+/** `repo chart@version` (remote) or the chart path (local). */
+export function chartRef(inputs: Record<string, unknown> | undefined): string | undefined {
+    if (!inputs) return undefined;
+    const chart = valueAt(inputs, "chart");
+    const version = valueAt(inputs, "version");
+    const repo = valueAt(inputs, "repositoryOpts.repo");
+    if (chart === undefined) return undefined;
+    return `${repo ? `${String(repo)} ` : ""}${String(chart)}${version !== undefined ? `@${String(version)}` : ""}`;
+}
+
+/** Whether `after`'s semver major is greater than `before`'s (`v` prefixes allowed). */
+export function isMajorBump(before: unknown, after: unknown): boolean {
+    const major = (v: unknown) => (typeof v === "string" ? /^v?(\d+)\./.exec(v)?.[1] : undefined);
+    const a = major(before);
+    const b = major(after);
+    return a !== undefined && b !== undefined && Number(b) > Number(a);
+}

@@ -1,0 +1,77 @@
+import { formatViolation } from "../../policy/catalog";
+import { KIND_MARK, KIND_WORD, describeSecret, resourceLines, type ReviewReport } from "./diff-report";
+import { TIERS } from "./risk";
+
+/** The review report as plain text for a terminal: everything, no size budget. */
+export function renderDiffText(report: ReviewReport): string {
+    const d = report.diff;
+    const out = [
+        `Offline plan diff for stack ${d.stack}: ${d.baseLabel} → ${d.headLabel}`,
+        "  Desired state computed offline; not a diff against the cloud.",
+        "",
+    ];
+    if (d.resources.length === 0) out.push(`No changes (${d.unchanged} resources unchanged).`);
+    else {
+        out.push(`Highest risk: ${report.highestTier}`);
+        for (const tier of TIERS) {
+            const entries = report.risks.filter((e) => e.tier === tier);
+            if (entries.length && tier !== "low")
+                out.push(`  ${tier}:`, ...entries.map((e) => `    ${e.subject}: ${e.reason}`));
+        }
+        out.push("", "Summary (added / changed / removed):");
+        for (const r of report.summary) out.push(`  ${r.group}: +${r.add} ~${r.change} -${r.remove}`);
+        out.push(`  ${d.unchanged} unchanged`);
+    }
+    if (report.violations.length)
+        out.push("", "Policy violations:", ...report.violations.map((v) => `  ${formatViolation(v)}`));
+    for (const c of report.composer) {
+        out.push("", `Composer ${c.name} (${KIND_WORD[c.kind]}):`);
+        if (c.imageAndPypiTogether)
+            out.push(
+                "  WARNING: imageVersion and pypiPackages change together; Composer builds the new image with the old packages first. Split into two releases.",
+            );
+        if (c.imageVersion)
+            out.push(`  image: ${c.imageVersion.old ?? "(none)"} → ${c.imageVersion.new ?? "(none)"}`);
+        for (const p of c.pypi)
+            out.push(`  pypi ${p.package}: ${p.old ?? "(added)"} → ${p.new ?? "(removed)"}`);
+        for (const k of c.envVariables) out.push(`  env ${k.key}: ${k.kind}`);
+        for (const k of c.airflowConfigOverrides) out.push(`  override ${k.key}: ${k.kind}`);
+    }
+    for (const p of report.dags) {
+        out.push(
+            "",
+            `Bucket objects under ${p.prefix}: +${p.added.length} ~${p.changed.length} -${p.removed.length}`,
+        );
+        for (const k of ["added", "changed", "removed"] as const)
+            for (const f of p[k]) out.push(`  ${k}: ${f}`);
+    }
+    if (report.removedDags.length)
+        out.push("", `Removed DAGs (Airflow stops scheduling them): ${report.removedDags.join(", ")}`);
+    for (const h of report.helm) {
+        out.push("", `Helm release ${h.release} (${KIND_WORD[h.kind]}):`);
+        if (h.chart) out.push(`  chart: ${h.chart.old} → ${h.chart.new}${h.majorBump ? " (major)" : ""}`);
+        if (h.contentHashChanged) out.push("  chart content changed");
+        for (const v of h.values) out.push(`  values ${v.key}: ${v.kind}`);
+        for (const f of h.valuesFiles) out.push(`  values file ${f} changed`);
+    }
+    if (report.weakenings.length)
+        out.push(
+            "",
+            "GitHub protection weakened:",
+            ...report.weakenings.map((w) => `  ${w.subject}: ${w.what}`),
+        );
+    if (report.secretChanges.length)
+        out.push(
+            "",
+            "Secrets (values never shown):",
+            ...report.secretChanges.map((s) => `  ${s.subject} ${describeSecret(s)}`),
+        );
+    if (d.resources.length) {
+        out.push("", "Resources:");
+        for (const r of d.resources) {
+            out.push(`  ${KIND_MARK[r.kind]} ${r.type} ${r.name}`);
+            for (const line of resourceLines(r)) out.push(`      ${line}`);
+        }
+    }
+    return out.join("\n");
+}

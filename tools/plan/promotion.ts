@@ -1,0 +1,111 @@
+import { COMPOSER_TYPE } from "./diff-composer";
+import { BUCKET_OBJECT_TYPE } from "./diff-dags";
+import { RELEASE_TYPE, chartRef } from "./diff-helm";
+import { valueAt } from "./diff";
+import type { DiffableDocument, DiffableResource } from "./diff-model";
+import { leaves } from "../../policy/rules";
+import { isRemoteChart } from "../../policy/rules-platform";
+
+export type ArtifactKind =
+    "chart version" | "chart content" | "image digest" | "requirements" | "composer image" | "dag content";
+
+/** An artifact the target channel would deploy that the source channel does not run. */
+export interface PromotionFinding {
+    readonly kind: ArtifactKind;
+    /** Where the target declares it (`Release postgresql-backup`, `dags/gtfs.py`). */
+    readonly subject: string;
+    readonly artifact: string;
+}
+
+export interface PromotionResult {
+    readonly from: string;
+    readonly to: string;
+    readonly findings: readonly PromotionFinding[];
+}
+
+const HASH_KEY = /(hash|checksum)$/i;
+const DIGEST = /sha256:[0-9a-f]{64}/g;
+
+/** Each artifact a channel deploys, by kind, with the resource that declares it. */
+export function artifacts(
+    doc: DiffableDocument,
+): Array<{ kind: ArtifactKind; artifact: string; subject: string }> {
+    const out: Array<{ kind: ArtifactKind; artifact: string; subject: string }> = [];
+    for (const r of doc.resources) {
+        const subject = `${r.type.split(":").pop()} ${r.name}`;
+        if (r.type === RELEASE_TYPE) {
+            if (isRemoteChart(r.inputs))
+                out.push({ kind: "chart version", artifact: chartRef(r.inputs) ?? "?", subject });
+            for (const [, key, v] of leaves(r.inputs))
+                if (HASH_KEY.test(key) && typeof v === "string")
+                    out.push({
+                        kind: "chart content",
+                        artifact: `${String(valueAt(r.inputs, "chart"))} ${v}`,
+                        subject,
+                    });
+        }
+        if (r.type === COMPOSER_TYPE) {
+            const pypi = valueAt(r.inputs, "config.softwareConfig.pypiPackages");
+            out.push({ kind: "requirements", artifact: JSON.stringify(sorted(pypi ?? {})), subject });
+            const image = valueAt(r.inputs, "config.softwareConfig.imageVersion");
+            if (typeof image === "string") out.push({ kind: "composer image", artifact: image, subject });
+        }
+        if (r.type === BUCKET_OBJECT_TYPE)
+            out.push({ kind: "dag content", artifact: objectContent(r), subject });
+        for (const [, , v] of leaves(r.inputs))
+            if (typeof v === "string")
+                for (const m of v.match(DIGEST) ?? [])
+                    out.push({ kind: "image digest", artifact: m, subject });
+    }
+    return out;
+}
+
+function sorted(v: unknown): unknown {
+    return v !== null && typeof v === "object" && !Array.isArray(v)
+        ? Object.fromEntries(
+              Object.keys(v)
+                  .sort()
+                  .map((k) => [k, (v as Record<string, unknown>)[k]]),
+          )
+        : v;
+}
+
+/** `dags/etl.py sha256:<hex>`: the object name with its content hash. */
+function objectContent(r: DiffableResource): string {
+    const name = valueAt(r.inputs, "name") ?? r.name;
+    const hashes = leaves(r.inputs)
+        .filter(([, key]) => /^(sha256|md5hash|sourceMd5hash|detectMd5hash|content.*hash)$/i.test(key))
+        .map(([, , v]) => String(v));
+    return `${String(name)} ${hashes.join(",") || JSON.stringify(valueAt(r.inputs, "content") ?? null)}`;
+}
+
+/**
+ * The promotion check (`--promotion <from> <to>`): every chart version, local chart content hash, image digest,
+ * requirements set, Composer image and DAG file content that `to` would deploy and `from` does not run. Channel
+ * parameters (names, namespaces, sizes, replicas) are not artifacts, so they never count. Empty = safe to promote.
+ */
+export function checkPromotion(from: DiffableDocument, to: DiffableDocument): PromotionResult {
+    const tested = new Set(artifacts(from).map((a) => `${a.kind}\0${a.artifact}`));
+    const seen = new Set<string>();
+    const findings = artifacts(to).filter((a) => {
+        const key = `${a.kind}\0${a.artifact}\0${a.subject}`;
+        if (tested.has(`${a.kind}\0${a.artifact}`) || seen.has(key)) return false;
+        seen.add(key);
+        return true;
+    });
+    return { from: from.stack, to: to.stack, findings };
+}
+
+/** The result as text that also reads as markdown (the promote workflow uses it as the pull request body). */
+export function renderPromotionText(result: PromotionResult): string {
+    if (!result.findings.length)
+        return `Promotion ${result.from} → ${result.to}: OK — ${result.to} deploys nothing that ${result.from} does not run.`;
+    const short = (s: string) => (s.length > 160 ? `${s.slice(0, 159)}…` : s);
+    return [
+        `Promotion ${result.from} → ${result.to}: ${result.findings.length} artifact(s) in ${result.to} that ${result.from} does not run:`,
+        "",
+        ...result.findings.map((f) => `- ${f.kind}: ${f.subject}: ${short(f.artifact)}`),
+        "",
+        `Deploy them to ${result.from} first (or make ${result.to} use what ${result.from} runs).`,
+    ].join("\n");
+}
