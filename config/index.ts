@@ -35,23 +35,34 @@ export function parseStackConfig(
 ): StackConfig {
     const problems = new Problems();
     const values: Record<string, unknown> = {};
+    const present = new Set<string>();
     for (const [fullKey, text] of Object.entries(engineConfig).sort(([a], [b]) => a.localeCompare(b))) {
         if (!fullKey.startsWith(`${NAMESPACE}:`)) continue;
         const key = fullKey.slice(NAMESPACE.length + 1);
-        const shown = secretKeys.has(fullKey) ? "[secret]" : decode(text);
+        if (secretKeys.has(fullKey)) {
+            present.add(key);
+            // The typed config is plain data: a secret here would reach resource inputs (and state) as plaintext.
+            problems.add(
+                fullKey,
+                "secret values are not supported in data-infra keys (they would reach resources unencrypted); " +
+                    "keep secrets in Secret Manager and reference them from releases[].secrets",
+                "[secret]",
+            );
+            continue;
+        }
         if (!(key in sections)) {
             const hint = closest(key, sectionKeys);
             problems.add(
                 fullKey,
                 `unknown config key${hint ? `; did you mean ${keyPath(hint)}?` : ""}`,
-                shown,
+                decode(text),
             );
             continue;
         }
         values[key] = decode(text);
     }
     for (const key of sectionKeys) {
-        if (sections[key].required && values[key] === undefined) {
+        if (sections[key].required && !present.has(key) && values[key] === undefined) {
             problems.add(
                 keyPath(key),
                 `required key is missing: set it in Pulumi.${stack}.yaml or Pulumi.yaml`,

@@ -59,6 +59,14 @@ function stringMap(m: Record<string, unknown>): Record<string, string> {
     );
 }
 
+/** Annotation on every Secret naming its Secret Manager secret and version. */
+export const SECRET_SOURCE_ANNOTATION = "data-infra/secret-source";
+
+/** `<secret>@<version>`, `latest` when the version is not pinned. */
+export function secretSource(ref: Pick<SecretRef, "secret" | "version">): string {
+    return `${ref.secret}@${ref.version ?? "latest"}`;
+}
+
 /**
  * The Secret's args from a payload output. Data stays secret end to end; only name, namespace and type are
  * unsecreted (they are names, and the plan must show them). Config-stated name and namespace are known at plan time.
@@ -74,6 +82,9 @@ export function secretArgs(
         metadata: {
             name: ref.name ?? plain((c) => c.name as string),
             namespace: namespace ?? plain((c) => c.namespace ?? "default"),
+            // Where the data comes from, in the clear: the payload is unknown offline, so a changed version pin
+            // is what the plan diff can show (and `kubectl describe` tells operators where to rotate it).
+            annotations: { [SECRET_SOURCE_ANNOTATION]: secretSource(ref) },
         },
         type: ref.format === "manifest" ? plain((c) => c.type) : (ref.type ?? "Opaque"),
         // Only a manifest carries base64 `data`; the other forms write `stringData`.

@@ -180,15 +180,27 @@ describe("import-channel", () => {
             [
                 [
                     "releases-secret-archiver-gtfs-rt-v3_gtfs-feed-secrets",
-                    { name: "gtfs-rt-v3-gtfs-feed-secrets", namespace: "default" },
+                    {
+                        name: "gtfs-rt-v3-gtfs-feed-secrets",
+                        namespace: "default",
+                        annotations: { "data-infra/secret-source": "gtfs-rt-v3_gtfs-feed-secrets@latest" },
+                    },
                 ],
                 [
                     "releases-secret-metabase-metabase_service_account_key",
-                    { name: "metabase-service-account-key", namespace: "metabase" },
+                    {
+                        name: "metabase-service-account-key",
+                        namespace: "metabase",
+                        annotations: { "data-infra/secret-source": "metabase_service_account_key@latest" },
+                    },
                 ],
                 [
                     "releases-secret-metabase-metabase_database-backup",
-                    { name: "metabase-database-backup", namespace: "metabase" },
+                    {
+                        name: "metabase-database-backup",
+                        namespace: "metabase",
+                        annotations: { "data-infra/secret-source": "metabase_database-backup@latest" },
+                    },
                 ],
             ],
         );

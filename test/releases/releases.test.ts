@@ -101,7 +101,12 @@ describe("Releases", () => {
 
     it("creates Secrets from Secret Manager with a known name and secret data", () => {
         const s = test.recorder.get(SECRET, "releases-secret-metabase-metabase-database-password");
-        assert.deepEqual(s.inputs.metadata, { name: "metabase-database", namespace: "metabase" });
+        assert.deepEqual(s.inputs.metadata, {
+            name: "metabase-database",
+            namespace: "metabase",
+            // The payload is unknown offline; its source (and a changed version pin) is what a plan diff shows.
+            annotations: { "data-infra/secret-source": "metabase-database-password@latest" },
+        });
         assert.equal(s.inputs.type, "Opaque");
         assert.ok(isSecret(s.inputs.stringData), "data stays secret even when unknown");
         assert.equal(s.inputs.data, undefined, "a single value is written as stringData only");

@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import * as pulumi from "@pulumi/pulumi";
-import { secretArgs, secretContent } from "../../components/releases/secrets";
+import { secretArgs, secretContent, secretSource } from "../../components/releases/secrets";
 import type { SecretRef } from "../../config/sections/releases";
 
 const MANIFEST = `apiVersion: v1
@@ -93,5 +93,12 @@ describe("Secret Manager secrets", () => {
         assert.equal(await value(meta.name), "gtfs-feed-secrets");
         assert.equal(meta.namespace, "metabase", "the release namespace wins over the manifest's");
         assert.deepEqual(await value(data), { password: "aHVudGVyMg==" });
+    });
+});
+
+describe("secretSource", () => {
+    it("names the Secret Manager secret and its pinned version, or latest", () => {
+        assert.equal(secretSource({ secret: "metabase-db", version: "7" }), "metabase-db@7");
+        assert.equal(secretSource({ secret: "metabase-db" }), "metabase-db@latest");
     });
 });
