@@ -92,7 +92,8 @@ export function gcsObjectNameProblem(name: string): string | undefined {
  * out of the folder, oversized file, bad object name, two files for one object) instead of stopping.
  */
 export function listDagFiles(args: DagFileListArgs): DagFileList {
-    const include = picomatch([...(args.include ?? ["**"])], { dot: true });
+    const includeAll = !args.include || args.include.includes("**");
+    const include = includeAll ? () => true : picomatch([...args.include!], { dot: true });
     const exclude = args.exclude?.length ? picomatch([...args.exclude], { dot: true }) : () => false;
     const maxBytes = args.maxFileSizeBytes ?? DEFAULT_MAX_FILE_SIZE_BYTES;
     const display = (p: string) => path.relative(args.projectDir, p).split(path.sep).join("/") || ".";
@@ -107,10 +108,12 @@ export function listDagFiles(args: DagFileListArgs): DagFileList {
             continue;
         }
         const rootReal = fs.realpathSync(root);
+        // A concatenation per file: path.relative() per file showed up in profiles of large trees.
+        const displayRoot = display(root);
         const inside = (real: string) => real === rootReal || real.startsWith(rootReal + path.sep);
         const addFile = (abs: string, rel: string): void => {
             const objectName = folder.prefix + rel;
-            const where = display(abs);
+            const where = displayRoot === "." ? rel : `${displayRoot}/${rel}`;
             const bad = gcsObjectNameProblem(objectName);
             const owner = owners.get(objectName);
             if (bad) return void problems.push({ where, what: bad, got: objectName });
