@@ -1,3 +1,4 @@
+import { compareComposerSoftware, composerSoftwareOfInputs } from "../../components/airflow/software";
 import { TYPES } from "./diff-values";
 import { valueAt } from "./diff";
 import { SECRET, type PlanDiff, type ResourceDiff } from "./diff-model";
@@ -37,6 +38,16 @@ export interface ComposerChange {
 
 const SOFTWARE = "config.softwareConfig";
 
+/** The Composer component's own rule (issue 3), applied to both sides of an updated environment. */
+function imageAndPackagesTogether(
+    before: Record<string, unknown> | undefined,
+    after: Record<string, unknown> | undefined,
+): boolean {
+    const base = before && composerSoftwareOfInputs(before);
+    const head = after && composerSoftwareOfInputs(after);
+    return Boolean(base && head && compareComposerSoftware(base, head).imageAndPackagesTogether);
+}
+
 /** What changed in each Composer environment: image version, PyPI pins, env variable and override keys. */
 export function composerChanges(diff: PlanDiff): ComposerChange[] {
     return diff.resources
@@ -65,7 +76,7 @@ export function composerChanges(diff: PlanDiff): ComposerChange[] {
                     valueAt(before, `${SOFTWARE}.airflowConfigOverrides`),
                     valueAt(after, `${SOFTWARE}.airflowConfigOverrides`),
                 ).map(({ key, kind }) => ({ key, kind })),
-                imageAndPypiTogether: r.kind === "change" && imageChanged && pypi.length > 0,
+                imageAndPypiTogether: imageAndPackagesTogether(before, after),
             };
         })
         .filter(
