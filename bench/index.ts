@@ -10,7 +10,21 @@ const benchmarks: Record<string, () => Promise<void>> = {
     review: benchReview,
 };
 
+const HELP = `Usage: npm run bench [-- <name>...]
+
+Runs benchmarks and prints times, peak memory and ratios against a baseline measured in the same run.
+Benchmarks: ${Object.keys(benchmarks).join(", ")} (default: all).
+  dag-sync   planning synthetic 1,000/5,000-file DAG trees vs the SDK floor and md5sum
+             (BENCH_DAG_SIZES=200,1000 for a quicker run)
+  review     the offline PR diff of two 1,000-file DAG trees and 13 Helm releases vs planning the head alone
+
+Example: npm run bench -- dag-sync`;
+
 async function main(names: string[]): Promise<void> {
+    if (names.includes("--help") || names.includes("-h")) {
+        console.log(HELP);
+        return;
+    }
     const unknown = names.filter((n) => !(n in benchmarks));
     if (unknown.length) {
         throw new Error(
