@@ -55,7 +55,7 @@ check found artifacts the target channel would deploy untested.
 Examples:
   npm run plan                                   # every channel, text
   npm run plan -- --stack test --format json     # the test channel as JSON
-  npm run plan -- --project bootstrap --stack admin
+  npm run plan -- --project bootstrap --stack transit-data-test
   npm run plan -- --stack test --base origin/main --format markdown > plan-test.md
   npm run plan -- --compare test prod
   npm run plan -- --promotion test prod`;
