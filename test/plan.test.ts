@@ -48,6 +48,14 @@ describe("offline plan", () => {
             assert.ok(!JSON.stringify(rendered).includes("hunter2"));
         });
 
+        it("claims no fingerprint for a secret only the cloud knows", () => {
+            const rendered = renderInputs(
+                { data: { ...SECRET_SIG, value: { password: UNKNOWN } } },
+                { ...ctx, fingerprintKey: Buffer.alloc(32, 7) },
+            );
+            assert.deepEqual(rendered, { value: { data: "[secret]" }, secrets: { data: "(computed)" } });
+        });
+
         it("fingerprints secrets only with a key, the same value alike and another value not", () => {
             const key = Buffer.alloc(32, 7);
             const fp = (v: string) =>

@@ -31,6 +31,37 @@ describe("Plan diff", () => {
         assert.equal(diff.unchanged, 0);
     });
 
+    it("counts a secret only the cloud knows as changed exactly when the resource's known inputs change", () => {
+        // GIVEN a Kubernetes Secret whose data is a Secret Manager payload (unknown offline)
+        const secret = (source: string) =>
+            res(
+                "test",
+                SECRET_TYPE,
+                "db",
+                { metadata: { annotations: { "data-infra/secret-source": source } }, stringData: "[secret]" },
+                { secrets: { stringData: "(computed)" } },
+            );
+        // WHEN the version pin changes THEN the secret is reported changed, with no fingerprint claimed
+        const pinned = diffPlans(doc("test", [secret("db@latest")]), doc("test", [secret("db@4")]), labels);
+        assert.deepEqual(pinned.resources[0].secrets, [
+            {
+                path: "stringData",
+                status: "changed",
+                oldFingerprint: "(computed)",
+                newFingerprint: "(computed)",
+            },
+        ]);
+        const text = renderDiffText(buildReport(pinned, []));
+        assert.match(
+            text,
+            /stringData: secret changed \(read at deploy from changed inputs; unknown offline\)/,
+        );
+        // AND nothing changed means no change at all
+        const same = diffPlans(doc("test", [secret("db@4")]), doc("test", [secret("db@4")]), labels);
+        assert.deepEqual(same.resources, []);
+        assert.equal(same.unchanged, 1);
+    });
+
     it("treats a missing base (new channel) as everything added", () => {
         const diff = diffPlans(undefined, doc("test", [dagObject("test", "dags/a.py", "1")]), labels);
         assert.deepEqual(

@@ -7,7 +7,7 @@
 import type { RecordedOptions } from "../../runtime/recorder";
 
 /** How the plan document renders a secret value, and a value only the cloud knows. */
-export { SECRET, COMPUTED } from "./values";
+export { SECRET, COMPUTED, COMPUTED_FINGERPRINT } from "./values";
 
 /** One resource of a plan document (the fields the diff reads). */
 export interface DiffableResource {

@@ -4,7 +4,14 @@ import { composerChanges, type ComposerChange } from "./diff-composer";
 import { dagChanges, removedDags, type PrefixChanges } from "./diff-dags";
 import { githubWeakenings, type Weakening } from "./diff-github";
 import { helmChanges, type HelmChange } from "./diff-helm";
-import { SECRET, type InputChange, type PlanDiff, type ResourceDiff, type SecretStatus } from "./diff-model";
+import {
+    COMPUTED_FINGERPRINT,
+    SECRET,
+    type InputChange,
+    type PlanDiff,
+    type ResourceDiff,
+    type SecretStatus,
+} from "./diff-model";
 import { leaves } from "./diff-values";
 import { classifyRisks, highestTier, subjectOf, type RiskEntry, type Tier } from "./risk";
 
@@ -70,6 +77,11 @@ const fingerprint = (f?: string) => (f ? ` (fingerprint ${f})` : "");
 
 /** `data: secret changed (fingerprint a → b)` — a secret's status, never its value. */
 export function describeSecret(s: SecretStatus): string {
+    if (s.oldFingerprint === COMPUTED_FINGERPRINT && s.newFingerprint === COMPUTED_FINGERPRINT) {
+        return s.status === "changed"
+            ? `${s.path}: secret changed (read at deploy from changed inputs; unknown offline)`
+            : `${s.path}: secret unchanged inputs (read at deploy; unknown offline)`;
+    }
     if (s.status === "changed" && s.oldFingerprint && s.newFingerprint)
         return `${s.path}: secret changed (fingerprint ${s.oldFingerprint} → ${s.newFingerprint})`;
     return `${s.path}: secret ${s.status.replace(/-/g, " ")}${fingerprint(s.newFingerprint ?? s.oldFingerprint)}`;

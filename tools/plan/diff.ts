@@ -1,4 +1,5 @@
 import {
+    COMPUTED_FINGERPRINT,
     SECRET,
     type DiffableDocument,
     type DiffableResource,
@@ -37,7 +38,9 @@ export function diffPlans(
         const b = before.get(urn);
         const h = after.get(urn);
         if (b && h) {
-            const changes = compareValues(b.inputs, h.inputs, b.secrets ?? {}, h.secrets ?? {});
+            const changes = computedSecretsFollowInputs(
+                compareValues(b.inputs, h.inputs, b.secrets ?? {}, h.secrets ?? {}),
+            );
             const optionChanges = compareValues(b.options ?? {}, h.options ?? {}, {}, {});
             const inputChanges = changes.filter((c) => !(c.kind === "secret" && c.secret === "unchanged"));
             if (inputChanges.length === 0 && optionChanges.length === 0) {
@@ -86,6 +89,22 @@ export function diffPlans(
         resources,
         unchanged,
     };
+}
+
+/**
+ * A secret only the cloud knows (a Secret Manager payload) has no fingerprint offline; it is read at deploy time
+ * from the resource's known inputs (e.g. a version pin in `data-infra/secret-source`), so it counts as changed
+ * exactly when some of those changed.
+ */
+function computedSecretsFollowInputs(changes: InputChange[]): InputChange[] {
+    const inputsChanged = changes.some((c) => c.kind !== "secret");
+    return changes.map((c) =>
+        c.kind === "secret" &&
+        c.oldFingerprint === COMPUTED_FINGERPRINT &&
+        c.newFingerprint === COMPUTED_FINGERPRINT
+            ? { ...c, secret: inputsChanged ? "changed" : "unchanged" }
+            : c,
+    );
 }
 
 /** Components and the stack carry no inputs; their children carry every change. */

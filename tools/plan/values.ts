@@ -14,6 +14,16 @@ import { stableStringify } from "./stable-json";
 
 export const SECRET = "[secret]";
 export const COMPUTED = "(computed)";
+/** The "fingerprint" of a secret whose value is not known offline. */
+export const COMPUTED_FINGERPRINT = COMPUTED;
+
+function containsUnknown(v: Wire): boolean {
+    if (isUnknown(v)) return true;
+    if (isSecret(v)) return containsUnknown(secretValue(v));
+    if (Array.isArray(v)) return v.some(containsUnknown);
+    if (v !== null && typeof v === "object") return Object.values(v).some(containsUnknown);
+    return false;
+}
 
 /** How wire values become plan values. */
 export interface RenderContext {
@@ -47,7 +57,10 @@ export function renderInputs(inputs: Record<string, Wire>, ctx: RenderContext): 
 function render(v: Wire, at: string, ctx: RenderContext, secrets: Record<string, string>): unknown {
     if (isUnknown(v)) return COMPUTED;
     if (isSecret(v)) {
-        if (ctx.fingerprintKey) {
+        if (ctx.fingerprintKey && containsUnknown(secretValue(v))) {
+            // Only the cloud knows this value (a Secret Manager payload): a fingerprint would claim sameness.
+            secrets[at] = COMPUTED_FINGERPRINT;
+        } else if (ctx.fingerprintKey) {
             secrets[at] = createHmac("sha256", ctx.fingerprintKey)
                 .update(stableStringify(secretValue(v), 0))
                 .digest("hex")
