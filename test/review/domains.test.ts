@@ -146,6 +146,37 @@ describe("Review sections", () => {
         });
     });
 
+    describe("Helm values files", () => {
+        it("names each key a values file changed, old → new, when both versions can be read", () => {
+            // GIVEN a values file whose image tag changed and whose replicas key was added
+            const backup = (sha: string) =>
+                release("test", "web", {
+                    chart: "charts/web-service",
+                    valueYamlFiles: [{ asset: "file", path: "kubernetes/values/web.yaml", sha256: sha }],
+                });
+            const texts = {
+                base: "image: nginx:1.27.3\nport: 8080\n",
+                head: "image: nginx:1.27.4\nport: 8080\nreplicas: 2\n",
+            };
+            const diff = diffPlans(doc("test", [backup("a")]), doc("test", [backup("b")]), {
+                base: "main",
+                head: "working tree",
+            });
+            // WHEN the report reads both versions
+            const report = buildReport(diff, [], (side, file) =>
+                file === "kubernetes/values/web.yaml" ? texts[side] : undefined,
+            );
+            // THEN the keys that changed are listed with their values and file
+            assert.deepEqual(report.helm[0].values, [
+                { key: "image", kind: '"nginx:1.27.3" → "nginx:1.27.4" in kubernetes/values/web.yaml' },
+                { key: "replicas", kind: "added 2 in kubernetes/values/web.yaml" },
+            ]);
+            assert.deepEqual(report.helm[0].valuesFiles, ["kubernetes/values/web.yaml"]);
+            // AND without a reader only the file is named
+            assert.deepEqual(buildReport(diff).helm[0].values, []);
+        });
+    });
+
     describe("GitHub", () => {
         it("flags every weakening of branch and environment protection", () => {
             const strong = {

@@ -1,4 +1,5 @@
-import { TYPES } from "./diff-values";
+import { parse } from "yaml";
+import { flatten, TYPES } from "./diff-values";
 import { valueAt } from "./diff";
 import type { InputChange, PlanDiff, ResourceDiff } from "./diff-model";
 
@@ -24,12 +25,52 @@ export interface HelmChange {
 // A key named like this carries a content hash (of a local chart, of rendered config): its change is a chart change.
 const HASH_KEY = /(hash|checksum)$/i;
 
+/**
+ * Reads a values file (project-relative path) as it is on one side of the diff; `undefined` when unreadable. The
+ * plan document only carries a values file's hash, so naming the keys that changed needs both texts.
+ */
+export type ValuesFileReader = (side: "base" | "head", file: string) => string | undefined;
+
 /** Per Helm release: chart (version or content) change and the values keys that changed. */
-export function helmChanges(diff: PlanDiff): HelmChange[] {
-    return diff.resources.filter((r) => r.type === RELEASE_TYPE).map(helmChange);
+export function helmChanges(diff: PlanDiff, readValuesFile?: ValuesFileReader): HelmChange[] {
+    return diff.resources.filter((r) => r.type === RELEASE_TYPE).map((r) => helmChange(r, readValuesFile));
 }
 
-function helmChange(r: ResourceDiff): HelmChange {
+/**
+ * The keys that differ between two versions of a values file, each as `old → new`. Values files are plain
+ * repository files (secrets never go there), so showing their values hides nothing.
+ */
+export function valuesFileKeyChanges(
+    file: string,
+    before: string,
+    after: string,
+): Array<{ key: string; kind: string }> {
+    let a: Map<string, unknown>;
+    let b: Map<string, unknown>;
+    try {
+        a = flatten(parse(before) ?? {});
+        b = flatten(parse(after) ?? {});
+    } catch {
+        return [];
+    }
+    const show = (v: unknown) => {
+        const t = JSON.stringify(v) ?? String(v);
+        return t.length > 60 ? `${t.slice(0, 59)}…` : t;
+    };
+    return [...new Set([...a.keys(), ...b.keys()])]
+        .sort()
+        .filter((k) => a.get(k) !== b.get(k))
+        .map((k) => ({
+            key: k,
+            kind: !a.has(k)
+                ? `added ${show(b.get(k))} in ${file}`
+                : !b.has(k)
+                  ? `removed from ${file}`
+                  : `${show(a.get(k))} → ${show(b.get(k))} in ${file}`,
+        }));
+}
+
+function helmChange(r: ResourceDiff, readValuesFile?: ValuesFileReader): HelmChange {
     const inputs = r.head?.inputs ?? r.base?.inputs;
     const release = `${String(valueAt(inputs, "namespace") ?? "default")}/${String(valueAt(inputs, "name") ?? r.name)}`;
     const oldChart = chartRef(r.base?.inputs);
@@ -46,6 +87,12 @@ function helmChange(r: ResourceDiff): HelmChange {
         if (c.path.startsWith("valueYamlFiles")) {
             const index = /^valueYamlFiles\[(\d+)\]/.exec(c.path)?.[1];
             const file = index !== undefined ? valuesFilePath(r, Number(index), c) : undefined;
+            if (file && c.kind === "changed" && c.path.endsWith(".sha256") && readValuesFile) {
+                const before = readValuesFile("base", file);
+                const after = readValuesFile("head", file);
+                if (before !== undefined && after !== undefined)
+                    values.push(...valuesFileKeyChanges(file, before, after));
+            }
             files.add(file ?? c.path);
         } else if (HASH_KEY.test(last)) {
             contentHashChanged = true;

@@ -3,7 +3,7 @@ import { summarize } from "./diff";
 import { composerChanges, type ComposerChange } from "./diff-composer";
 import { dagChanges, removedDags, type PrefixChanges } from "./diff-dags";
 import { githubWeakenings, type Weakening } from "./diff-github";
-import { helmChanges, type HelmChange } from "./diff-helm";
+import { helmChanges, type HelmChange, type ValuesFileReader } from "./diff-helm";
 import {
     COMPUTED_FINGERPRINT,
     SECRET,
@@ -35,10 +35,14 @@ export interface ReviewReport {
 }
 
 /** Builds the review report of a diff: domain sections, risk tiers and the head's policy violations. */
-export function buildReport(diff: PlanDiff, violations: readonly Violation[] = []): ReviewReport {
+export function buildReport(
+    diff: PlanDiff,
+    violations: readonly Violation[] = [],
+    readValuesFile?: ValuesFileReader,
+): ReviewReport {
     const composer = composerChanges(diff);
     const dags = dagChanges(diff);
-    const helm = helmChanges(diff);
+    const helm = helmChanges(diff, readValuesFile);
     const weakenings = githubWeakenings(diff);
     const risks = classifyRisks({ diff, composer, helm, weakenings });
     return {

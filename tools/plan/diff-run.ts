@@ -15,6 +15,7 @@ import { readEngineConfig } from "../../runtime/stack-files";
 import { diffPlans } from "./diff";
 import { compareChannels, relativeTo } from "./diff-compare";
 import type { DiffableDocument, PlanDiff } from "./diff-model";
+import type { ValuesFileReader } from "./diff-helm";
 import { buildReport, reportJson } from "./diff-report";
 import { renderDiffText } from "./diff-text";
 import type { PlanDocument } from "./document";
@@ -63,8 +64,14 @@ export function reportViolations(violations: readonly Violation[], stack: string
     return violations.some((v) => v.level === "mandatory") ? EXIT.policy : 0;
 }
 
-function render(diff: PlanDiff, violations: readonly Violation[], opts: ReviewOptions, fullCommand: string) {
-    const report = buildReport(diff, violations);
+function render(
+    diff: PlanDiff,
+    violations: readonly Violation[],
+    opts: ReviewOptions,
+    fullCommand: string,
+    readValuesFile?: ValuesFileReader,
+) {
+    const report = buildReport(diff, violations, readValuesFile);
     const text =
         opts.format === "json"
             ? stableStringify(reportJson(report))
@@ -88,9 +95,22 @@ export async function runBase(ref: string, opts: ReviewOptions): Promise<number>
         const violations = policyViolations(head, opts.projectDir, diff);
         const project = path.relative(opts.repoRoot, opts.projectDir);
         const full = `npm run plan -- ${project ? `--project ${project} ` : ""}--stack ${stack} --base ${ref} --format json`;
-        code = Math.max(code, render(diff, violations, opts, full));
+        code = Math.max(code, render(diff, violations, opts, full, valuesFileReader(ref, opts)));
     }
     return code;
+}
+
+/** Values files of the base from git (`git show <ref>:<path>`), of the head from the working tree. */
+function valuesFileReader(ref: string, opts: ReviewOptions): ValuesFileReader {
+    return (side, file) => {
+        const abs = path.resolve(opts.projectDir, file);
+        if (side === "head") return fs.existsSync(abs) ? fs.readFileSync(abs, "utf8") : undefined;
+        const inRepo = path.relative(opts.repoRoot, abs).split(path.sep).join("/");
+        const shown = spawnSync("git", ["-C", opts.repoRoot, "show", `${ref}:${inRepo}`], {
+            encoding: "utf8",
+        });
+        return shown.status === 0 ? shown.stdout : undefined;
+    };
 }
 
 /**
