@@ -36,8 +36,14 @@ export interface Enforcement {
     readonly rules: Readonly<Record<string, EnforcementLevel>>;
 }
 
+/**
+ * Rules that block in every channel unless a stack says otherwise: an unpinned chart deploys whatever the
+ * repository serves that day, so even test would stop testing what prod later runs.
+ */
+const MANDATORY_EVERYWHERE: ReadonlySet<string> = new Set([chartPinned.name]);
+
 export function levelOf(rule: string, e: Enforcement): EnforcementLevel {
-    return e.rules[rule] ?? e.enforcement;
+    return e.rules[rule] ?? (MANDATORY_EVERYWHERE.has(rule) ? "mandatory" : e.enforcement);
 }
 
 /** Runs every enabled rule over the resources; violations in resource order, then rule order. */

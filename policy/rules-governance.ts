@@ -124,7 +124,7 @@ export const noPlaintextCredentials: Rule = {
                 .map(([path]) => ({
                     path,
                     message: "plaintext value looks like a credential",
-                    fix: "move it to Secret Manager and reference a Kubernetes Secret, or pass it with pulumi.secret() / a secure config value",
+                    fix: "move it to Secret Manager and reference it from the release's secrets (a Kubernetes Secret the chart reads), or wrap it in pulumi.secret() in code",
                 })),
         ),
 };

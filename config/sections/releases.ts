@@ -127,11 +127,9 @@ export const releasesSection: ConfigSection<readonly ReleaseConfig[]> = {
                 helmName: { type: "string", pattern: DNS_LABEL, maxLength: 53 },
                 chart: { type: "string", minLength: 1 },
                 repo: { type: "string", pattern: "^(https?|oci)://" },
-                version: {
-                    type: "string",
-                    pattern: "^v?[0-9]+\\.[0-9]+\\.[0-9]+(-[0-9A-Za-z.-]+)?(\\+[0-9A-Za-z.-]+)?$",
-                    description: "an exact chart version such as 1.2.3 (no ranges)",
-                },
+                // Whether it is exact (no range) is the policy rule helm-chart-pinned's call, mandatory in every
+                // channel: the plan then reports it together with every other violation, in one run.
+                version: { type: "string", minLength: 1 },
                 valuesFiles: { type: "array", items: { type: "string", minLength: 1 } },
                 values: { type: "object" },
                 images: {

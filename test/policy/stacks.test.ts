@@ -66,7 +66,38 @@ describe("Policy on the shipped stacks", () => {
         );
     });
 
-    it("rejects an unpinned remote chart already in the config, naming the release's key", async () => {
+    it("fails prod with two violations for an unpinned remote chart and a plaintext password", async () => {
+        // GIVEN prod gains a remote chart pinned only to a range, with a plaintext password in its inline values
+        const edited = await planDoc("prod", {
+            releases: [
+                ...prodReleases(),
+                remoteRelease({ version: "^2.20.0", values: { database: { password: "hunter2" } } }),
+            ],
+        });
+        // THEN both block, each naming the release and the input path
+        assert.deepEqual(
+            evaluateDocument(edited.doc, edited.policy)
+                .filter((v) => v.level === "mandatory")
+                .map((v) => [v.rule, v.name, v.path]),
+            [
+                ["helm-chart-pinned", "releases-metabase", "version"],
+                ["no-plaintext-credentials", "releases-metabase", "values.database.password"],
+            ],
+        );
+    });
+
+    it("blocks an unpinned remote chart in test too, where other rules only advise", async () => {
+        const edited = await planDoc("test", { releases: [remoteRelease({ version: "2.x" })] });
+        assert.equal(edited.policy.enforcement, "advisory");
+        assert.deepEqual(
+            evaluateDocument(edited.doc, edited.policy)
+                .filter((v) => v.rule === "helm-chart-pinned")
+                .map((v) => v.level),
+            ["mandatory"],
+        );
+    });
+
+    it("rejects a remote chart without any version already in the config, naming the release's key", async () => {
         await assert.rejects(
             planDoc("prod", { releases: [...prodReleases(), remoteRelease({})] }),
             /data-infra:releases\[3\]\.version: required with repo/,
