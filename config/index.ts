@@ -173,12 +173,14 @@ function deepFreeze<T>(value: T): T {
     return value;
 }
 
-/** The secret config keys the engine lists in `allConfig()` under `PULUMI_CONFIG_SECRET_KEYS`. */
+/**
+ * The keys of `engineConfig` the engine marked secret (`pulumi config set --secret`). `allConfig()` returns values
+ * only; secretness lives in the SDK's config store, read here through its `isConfigSecret` (not in the public
+ * typings of the pinned `@pulumi/pulumi`, hence the require).
+ */
 export function engineSecretKeys(engineConfig: Readonly<Record<string, string>>): Set<string> {
-    try {
-        const keys = JSON.parse(engineConfig.PULUMI_CONFIG_SECRET_KEYS ?? "[]") as unknown;
-        return new Set(Array.isArray(keys) ? keys.map(String) : []);
-    } catch {
-        return new Set();
-    }
+    const { isConfigSecret } = require("@pulumi/pulumi/runtime/config") as {
+        isConfigSecret(key: string): boolean;
+    };
+    return new Set(Object.keys(engineConfig).filter((k) => isConfigSecret(k)));
 }

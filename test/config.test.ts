@@ -5,6 +5,7 @@ import { parse } from "yaml";
 import { parseStackConfig } from "../config";
 import { ValidationError } from "../config/problems";
 import { sections } from "../config/sections";
+import { runProgram } from "../runtime/run-program";
 import { listStacks, readEngineConfig } from "../runtime/stack-files";
 import { REPO_ROOT, stackConfig } from "./harness";
 
@@ -137,5 +138,19 @@ describe("stack config", () => {
                     !e.message.includes("hunter2"),
             );
         }
+    });
+});
+
+describe("stack config under the engine", () => {
+    it("rejects a key the engine marks secret when the real program loads its config", async () => {
+        // GIVEN the test stack with data-infra:gcp set as a secret (as `pulumi config set --secret` would)
+        const cfg = stackConfig("test");
+        const engine = { ...cfg, secretKeys: new Set(["data-infra:gcp"]) };
+        // WHEN the program runs THEN it refuses before declaring anything, without printing the value
+        await assert.rejects(runProgram({ stack: "test", config: engine }), (e: Error) => {
+            assert.match(e.message, /data-infra:gcp: secret values are not supported in data-infra keys/);
+            assert.ok(!e.message.includes("transit-data-test"), "the secret value is not printed");
+            return true;
+        });
     });
 });
