@@ -1,6 +1,7 @@
 import { strict as assert } from "node:assert";
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { buildPlanDocument } from "../tools/plan/document";
 import { planStack } from "../tools/plan/plan-stack";
@@ -130,13 +131,16 @@ describe("offline plan", () => {
         });
 
         it("fails with every config mistake in one message and no stack trace", () => {
-            const file = path.join(REPO_ROOT, "Pulumi.broken-test.yaml");
+            // A copy of the project with one broken stack file, so the repository's stack list never changes.
+            const dir = fs.mkdtempSync(path.join(os.tmpdir(), "broken-stack-"));
+            fs.copyFileSync(path.join(REPO_ROOT, "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
+            fs.symlinkSync(path.join(REPO_ROOT, "index.ts"), path.join(dir, "index.ts"));
             fs.writeFileSync(
-                file,
+                path.join(dir, "Pulumi.broken.yaml"),
                 "config:\n  data-infra:gcp:\n    project: Bad_Id\n    region: us-west2\n  data-infra:cluster:\n    name: apps\n  data-infra:clustr: {}\n",
             );
             try {
-                const r = cli("--stack", "broken-test");
+                const r = cli("--project", dir, "--stack", "broken");
                 assert.equal(r.code, 1);
                 for (const key of [
                     "data-infra:gcp.project",
@@ -147,7 +151,7 @@ describe("offline plan", () => {
                 }
                 assert.ok(!/\n\s+at /.test(r.stderr), `no stack trace:\n${r.stderr}`);
             } finally {
-                fs.rmSync(file);
+                fs.rmSync(dir, { recursive: true, force: true });
             }
         });
 
