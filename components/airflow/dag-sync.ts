@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as gcp from "@pulumi/gcp";
 import { Problems } from "../../config/problems";
 import { listDagFiles, type DagFolder } from "./dag-files";
+import { projectPath } from "../platform/paths";
 
 export interface DagSyncArgs {
     /** Bucket to mirror into: the Composer environment's bucket. */
@@ -55,7 +56,8 @@ export class DagSync extends pulumi.ComponentResource {
                 {
                     bucket: args.bucket,
                     name: file.objectName,
-                    source: new pulumi.asset.FileAsset(file.path),
+                    // Project-relative, so state does not depend on where the repository is checked out.
+                    source: new pulumi.asset.FileAsset(projectPath(args.projectDir, file.path)),
                     // Content hash as an input: an unchanged file never diffs, a changed one shows which file.
                     sourceMd5hash: file.md5,
                     contentType: file.contentType,

@@ -6,7 +6,7 @@ import * as gcp from "@pulumi/gcp";
 import * as docker from "@pulumi/docker";
 import { Problems } from "../../config/problems";
 import type { ImageConfig } from "../../config/sections/images";
-import { projectPath } from "../releases/plan";
+import { projectPath } from "../platform/paths";
 import { hashTree } from "../releases/tree-hash";
 
 /** What the channel's images need. */

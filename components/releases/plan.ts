@@ -7,6 +7,7 @@ import * as path from "node:path";
 import { Problems } from "../../config/problems";
 import type { HelmReleaseConfig, ReleaseConfig, SecretRef } from "../../config/sections/releases";
 import { hashTree } from "./tree-hash";
+import { projectPath } from "../platform/paths";
 import {
     mergeValues,
     parseValues,
@@ -48,23 +49,13 @@ export interface HelmInputs {
 
 const isRemoteKustomization = (dir: string) => /^(https?:\/\/|git@|github\.com\/)/.test(dir);
 
-/**
- * A path as providers receive it: `./<path>` relative to the project folder, where Pulumi runs the program and its
- * providers. Relative, so state and plans do not change with the checkout's location (a laptop vs CI); a path
- * outside the project stays absolute.
- */
-export function projectPath(rootDir: string, p: string): string {
-    const rel = path.relative(rootDir, path.resolve(rootDir, p)).split(path.sep).join("/");
-    return rel.startsWith("../") || path.isAbsolute(rel) ? path.resolve(rootDir, p) : `./${rel}`;
-}
-
 /** The kustomization to render: a remote one as given, a local one as a project path. */
 export function kustomizeDirectory(dir: string, rootDir: string): string {
     return isRemoteKustomization(dir) ? dir : projectPath(rootDir, dir);
 }
 
 export function helmInputs(r: HelmReleaseConfig, rootDir: string): HelmInputs {
-    const valuesFiles = r.valuesFiles.map((f) => path.resolve(rootDir, f));
+    const valuesFiles = r.valuesFiles.map((f) => projectPath(rootDir, f));
     if (r.repo !== undefined) {
         return { chart: r.chart, version: r.version, repo: r.repo, valuesFiles, values: r.values };
     }

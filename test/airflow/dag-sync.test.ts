@@ -63,7 +63,11 @@ describe("DagSync", () => {
             contentType: "application/yaml",
             sourceMd5hash: createHash("md5").update(fs.readFileSync(file)).digest("base64"),
         });
-        assert.ok(isAsset(source) && source.path === file, "source is a file asset of the local file");
+        // Project-relative, so state does not depend on where the repository is checked out.
+        assert.ok(
+            isAsset(source) && source.path === "./airflow/dags/gtfs/feeds.yml",
+            "source is a file asset of the local file, relative to the project",
+        );
     });
 
     it("removes exactly a removed file's object and changes only a changed file's hash", async () => {

@@ -197,7 +197,8 @@ describe("helmInputs", () => {
         const first = helmInputs(r, root);
         assert.match(first.chartHash ?? "", /^sha256:[0-9a-f]{64}$/);
         assert.deepEqual(first.values, { a: 1, [CHART_HASH_KEY]: first.chartHash });
-        assert.deepEqual(first.valuesFiles, [path.join(root, "v/one.yaml"), path.join(root, "v/two.yaml")]);
+        // Project-relative, so state does not depend on where the repository is checked out.
+        assert.deepEqual(first.valuesFiles, ["./v/one.yaml", "./v/two.yaml"]);
         assert.equal(helmInputs(r, root).chartHash, first.chartHash, "stable across runs");
 
         fs.writeFileSync(path.join(root, "charts/app/templates/old.bak"), "ignored");
