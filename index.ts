@@ -57,7 +57,7 @@ export const composerBucket = composer.bucket;
 let imageSet: Images | undefined;
 if (cfg.images) {
     const location = cfg.images.location ?? cfg.gcp.region;
-    const docker = cfg.images.source === "build" ? createDockerAccess(providers.gcp, location) : undefined;
+    const docker = cfg.images.source === "build" ? createDockerAccess(providers.gcp) : undefined;
     imageSet = new Images(
         "images",
         {

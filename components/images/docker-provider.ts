@@ -1,7 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as gcp from "@pulumi/gcp";
 import * as docker from "@pulumi/docker";
-import { registryHost } from "./images";
 
 /** The docker provider of a build channel, and the token its pushes authenticate with. */
 export interface DockerAccess {
@@ -11,14 +10,14 @@ export interface DockerAccess {
 }
 
 /**
- * Builds the docker provider for pushing to Artifact Registry in `location`. The credentials are the gcp
- * provider's own access token (user `oauth2accesstoken`), so no key file or `gcloud auth configure-docker` is
- * needed on the runner.
+ * Builds the docker provider for pushing to Artifact Registry. The credentials are the gcp provider's own access
+ * token (user `oauth2accesstoken`), so no key file or `gcloud auth configure-docker` is needed on the runner.
+ * They go on each image's `registry` input, not on the provider: a fresh token in the provider's `registryAuth`
+ * would diff the provider on every run (pulumi-docker#952), so no preview of an unchanged repository would be
+ * empty, while the image ignores credential changes (pulumi-docker#498).
  */
-export function createDockerAccess(gcpProvider: gcp.Provider, location: string): DockerAccess {
+export function createDockerAccess(gcpProvider: gcp.Provider): DockerAccess {
     const token = pulumi.secret(gcp.organizations.getClientConfigOutput({ provider: gcpProvider }).accessToken);
-    const provider = new docker.Provider("docker", {
-        registryAuth: [{ address: registryHost(location), username: "oauth2accesstoken", password: token }],
-    });
+    const provider = new docker.Provider("docker", {});
     return { provider, token };
 }

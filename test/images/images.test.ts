@@ -109,6 +109,11 @@ describe("Images", () => {
             assert.equal(test.recorder.ofType("pulumi:pulumi:StackReference").length, 0);
         });
 
+        it("keeps the per-run token off the docker provider, so an unchanged repository previews empty", () => {
+            // A token in registryAuth would diff the provider on every run (pulumi-docker#952).
+            assert.deepEqual(test.recorder.get("pulumi:providers:docker", "docker").inputs, {});
+        });
+
         it("wires the built digest into the Release values and exports it", () => {
             const values = test.recorder.get(RELEASE, "releases-postgresql-backup-metabase").inputs.values as Record<string, unknown>;
             assert.equal(values.image, DIGEST);
