@@ -246,6 +246,15 @@ describe("workflows", () => {
         const script = String(wf("plan-comment.yml").jobs.comment.steps[1].with?.script);
         assert.ok(script.includes('"test":"<!-- data-infra-plan:test -->"'));
         assert.ok(script.includes("pr.head.sha !== run.head_sha"), "the artifact's PR number is checked");
+        // A failed plan run still gets its comments; one crashed channel does not stop the others.
+        assert.match(String(wf("plan-comment.yml").jobs.comment.if), /conclusion == 'failure'/);
+        assert.ok(
+            script.includes("core.warning(`${file} does not start with ${marker}: not commenting it`);"),
+        );
+        assert.ok(
+            !script.includes("throw new Error(`${file}"),
+            "a bad file does not abort the other channels",
+        );
     });
 
     it("creates promotion jobs along promotedFrom, with the promotion check before the App token", () => {

@@ -105,7 +105,11 @@ for (const [channel, marker] of Object.entries(markers)) {
   const file = path.join("plan", \`plan-\${channel}.md\`);
   if (!fs.existsSync(file)) continue;
   const body = fs.readFileSync(file, "utf8").slice(0, 65000);
-  if (body.split("\\n", 1)[0].trim() !== marker) throw new Error(\`\${file} does not start with \${marker}\`);
+  // A plan that crashed leaves a file without its marker: skip that channel, keep commenting the others.
+  if (body.split("\\n", 1)[0].trim() !== marker) {
+    core.warning(\`\${file} does not start with \${marker}: not commenting it\`);
+    continue;
+  }
   const old = comments.find(
     (c) => c.user?.login === "github-actions[bot]" && (c.body ?? "").split("\\n", 1)[0].trim() === marker,
   );
@@ -127,7 +131,8 @@ export function planCommentWorkflow(channels: readonly ChannelSpec[]): Workflow 
         jobs: {
             comment: {
                 name: "comment",
-                if: "github.event.workflow_run.event == 'pull_request' && github.event.workflow_run.conclusion == 'success'",
+                // A failed plan run (e.g. a mandatory policy violation) still uploaded its comment: post it.
+                if: "github.event.workflow_run.event == 'pull_request' && (github.event.workflow_run.conclusion == 'success' || github.event.workflow_run.conclusion == 'failure')",
                 "runs-on": RUNNER,
                 "timeout-minutes": timeoutMinutes.comment,
                 // actions: read downloads another run's artifact; pull-requests: write comments.
