@@ -115,7 +115,11 @@ describe("workflows", () => {
                 "deploy-prod": { contents: "read", "id-token": "write" },
                 "deploy-test": { contents: "read", "id-token": "write" },
             },
-            "promote.yml": { "promote-prod": { contents: "read" }, "promote-test": { contents: "read" } },
+            "promote.yml": {
+                "check-prod": { contents: "read" },
+                "promote-prod": { contents: "read" },
+                "promote-test": { contents: "read" },
+            },
             "plan-pr.yml": { plan: { contents: "read" } },
             "plan-comment.yml": { comment: { actions: "read", "pull-requests": "write" } },
         };
@@ -257,7 +261,7 @@ describe("workflows", () => {
         );
     });
 
-    it("creates promotion jobs along promotedFrom, with the promotion check before the App token", () => {
+    it("creates promotion jobs along promotedFrom; the check runs repository code in a job without the App token", () => {
         const jobs = wf("promote.yml").jobs;
         const env = (j: Job) => j.steps.find((s) => s.name.startsWith("Open or update"))!.env!;
         assert.deepEqual(
@@ -269,11 +273,30 @@ describe("workflows", () => {
             ["releases/test", "releases/prod"],
         );
         assert.equal(env(jobs["promote-prod"]).GH_TOKEN, "${{ steps.app-token.outputs.token }}");
-        const names = jobs["promote-prod"].steps.map((s) => s.name);
-        assert.ok(names.indexOf("Promotion check test → prod") < names.indexOf("Create GitHub App token"));
+        // The check job runs npm ci and the plan, and never sees the App's key
+        const check = jobs["check-prod"];
+        assert.ok(!JSON.stringify(check).includes("secrets."), "no secret in the check job");
         assert.equal(
-            jobs["promote-prod"].steps.find((s) => s.name.startsWith("Promotion check"))!.run,
-            "npm run --silent plan -- --promotion test prod > promotion.md",
+            check.steps.find((s) => s.name.startsWith("Promotion check"))!.run,
+            'set +e\nnpm run --silent plan -- --promotion test prod > promotion.md\ncode=$?\necho "code=$code" >> "$GITHUB_OUTPUT"\n[ "$code" = 0 ] || [ "$code" = 5 ]',
+        );
+        // AND the promote job runs no repository code: no checkout, no npm
+        const promote = jobs["promote-prod"];
+        assert.deepEqual(promote.needs, ["check-prod"]);
+        assert.ok(
+            !promote.steps.some((s) => s.uses?.startsWith("actions/checkout") || s.run?.includes("npm ")),
+        );
+        // AND its token may only open or update pull requests
+        const token = promote.steps.find((s) => s.name === "Create GitHub App token")!;
+        assert.equal(token.with?.["permission-pull-requests"], "write");
+        assert.equal(token.with?.["permission-contents"], "read");
+        assert.equal(Object.keys(token.with ?? {}).filter((k) => k.startsWith("permission-")).length, 2);
+        // AND untested artifacts still update the pull request, then fail the run
+        const names = promote.steps.map((s) => s.name);
+        assert.ok(names.indexOf("Fail on untested artifacts") > names.indexOf("Create GitHub App token"));
+        assert.equal(
+            promote.steps.find((s) => s.name === "Fail on untested artifacts")!.if,
+            "needs.check-prod.outputs.code == '5'",
         );
     });
 

@@ -133,6 +133,7 @@ export type Permission = "read" | "write" | "none";
 
 export interface Job {
     name: string;
+    needs?: string[];
     if?: string;
     "runs-on": string;
     "timeout-minutes": number;
@@ -140,6 +141,7 @@ export interface Job {
     environment?: string;
     concurrency?: { group: string; "cancel-in-progress": boolean };
     env?: Record<string, string>;
+    outputs?: Record<string, string>;
     steps: Step[];
 }
 
@@ -190,7 +192,7 @@ export function gcpAuthSteps(provider: string, serviceAccount: string): Step[] {
 }
 
 /** An installation token of the data-infra GitHub App, as step `app-token`. */
-export function appTokenStep(): Step {
+export function appTokenStep(permissions: Readonly<Record<string, "read" | "write">> = {}): Step {
     return {
         name: "Create GitHub App token",
         id: "app-token",
@@ -198,6 +200,8 @@ export function appTokenStep(): Step {
         with: {
             "app-id": `\${{ vars.${app.idVariable} }}`,
             "private-key": `\${{ secrets.${app.privateKeySecret} }}`,
+            // Without permission-* inputs the token gets everything the App may do; narrow it where we can.
+            ...Object.fromEntries(Object.entries(permissions).map(([k, v]) => [`permission-${k}`, v])),
         },
     };
 }

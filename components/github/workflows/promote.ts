@@ -1,4 +1,5 @@
 import {
+    actions,
     appTokenStep,
     DEFAULT_BRANCH,
     expr,
@@ -66,8 +67,49 @@ function fromMainJob(c: ChannelSpec): Job {
                 env: { BODY: body },
                 run: "printf '%s\\n' \"$BODY\" > promotion.md",
             },
-            appTokenStep(),
+            appTokenStep(PROMOTE_PERMISSIONS),
             openOrUpdateStep(c, "promotion.md"),
+        ],
+    };
+}
+
+/** What opening or refreshing a pull request needs, and no more. */
+const PROMOTE_PERMISSIONS = { contents: "read", "pull-requests": "write" } as const;
+
+/** The promotion check's exit code when the target would deploy an artifact its upstream did not run. */
+const UNTESTED_ARTIFACTS = 5;
+
+/**
+ * The promotion check of `<upstream> → <channel>`, run from the upstream release branch with no secrets and a
+ * read-only token: it runs repository code, so nothing it does can reach the App token of the next job. An
+ * untested artifact does not fail it: the pull request must still show the finding.
+ */
+function checkJob(c: ChannelSpec): Job {
+    const upstream = releaseBranch(c.promotedFrom);
+    return {
+        name: `promotion check (${c.name})`,
+        if:
+            `(github.event_name == 'workflow_run' && github.event.workflow_run.conclusion == 'success' && ` +
+            `github.event.workflow_run.head_branch == ${lit(upstream)}) || github.event_name == 'workflow_dispatch'`,
+        "runs-on": RUNNER,
+        "timeout-minutes": timeoutMinutes.promote,
+        permissions: { contents: "read" },
+        outputs: { code: expr("steps.check.outputs.code") },
+        steps: [
+            // Both release branches are needed for the check.
+            ...setupSteps({ ref: upstream, "fetch-depth": 0 }),
+            {
+                name: `Promotion check ${c.promotedFrom} → ${c.name}`,
+                id: "check",
+                run:
+                    `set +e\nnpm run --silent plan -- --promotion ${c.promotedFrom} ${c.name} > promotion.md\n` +
+                    `code=$?\necho "code=$code" >> "$GITHUB_OUTPUT"\n[ "$code" = 0 ] || [ "$code" = ${UNTESTED_ARTIFACTS} ]`,
+            },
+            {
+                name: "Upload the promotion check",
+                uses: actions.uploadArtifact,
+                with: { name: `promotion-${c.name}`, path: "promotion.md", "retention-days": 5 },
+            },
         ],
     };
 }
@@ -77,25 +119,28 @@ function fromMainJob(c: ChannelSpec): Job {
  * or by hand. Its body is the promotion check of the upstream against this channel.
  */
 function fromChannelJob(c: ChannelSpec): Job {
-    const upstream = releaseBranch(c.promotedFrom);
+    const check = `check-${c.name}`;
     return {
         name: `promote (${c.name})`,
-        if:
-            `(github.event_name == 'workflow_run' && github.event.workflow_run.conclusion == 'success' && ` +
-            `github.event.workflow_run.head_branch == ${lit(upstream)}) || github.event_name == 'workflow_dispatch'`,
+        needs: [check],
         "runs-on": RUNNER,
         "timeout-minutes": timeoutMinutes.promote,
         permissions: { contents: "read" },
         concurrency: { group: `promote-${c.name}`, "cancel-in-progress": false },
+        // No checkout and no repository code here: only the check's markdown, the App token and gh.
         steps: [
-            // Both release branches are needed for the check; it runs before the App token exists.
-            ...setupSteps({ ref: upstream, "fetch-depth": 0 }),
             {
-                name: `Promotion check ${c.promotedFrom} → ${c.name}`,
-                run: `npm run --silent plan -- --promotion ${c.promotedFrom} ${c.name} > promotion.md`,
+                name: "Download the promotion check",
+                uses: actions.downloadArtifact,
+                with: { name: `promotion-${c.name}` },
             },
-            appTokenStep(),
+            appTokenStep(PROMOTE_PERMISSIONS),
             openOrUpdateStep(c, "promotion.md"),
+            {
+                name: "Fail on untested artifacts",
+                if: `needs.${check}.outputs.code == '${UNTESTED_ARTIFACTS}'`,
+                run: `echo "::error::${c.name} would deploy artifacts ${c.promotedFrom} did not run; see the pull request body"\nexit 1`,
+            },
         ],
     };
 }
@@ -119,7 +164,12 @@ export function promoteWorkflow(channels: readonly ChannelSpec[]): Workflow {
     on.workflow_dispatch = {};
     const jobs: Record<string, Job> = {};
     for (const c of channels) {
-        jobs[`promote-${c.name}`] = c.promotedFrom === DEFAULT_BRANCH ? fromMainJob(c) : fromChannelJob(c);
+        if (c.promotedFrom === DEFAULT_BRANCH) {
+            jobs[`promote-${c.name}`] = fromMainJob(c);
+        } else {
+            jobs[`check-${c.name}`] = checkJob(c);
+            jobs[`promote-${c.name}`] = fromChannelJob(c);
+        }
     }
     return { name: workflowNames.promote, on, permissions: {}, jobs };
 }
