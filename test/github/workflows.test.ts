@@ -147,6 +147,25 @@ describe("workflows", () => {
         }
     });
 
+    it("fails the required preview check unless the pull request is the promotion from this repository's upstream", () => {
+        const upstream: Record<string, string> = { "preview-test": "main", "preview-prod": "releases/test" };
+        for (const [id, job] of jobsOf("preview.yml")) {
+            // THEN the very first step, before any repository code runs, compares head branch and repository
+            const first = job.steps[0];
+            assert.equal(first.name, `Check the pull request comes from ${upstream[id]}`);
+            assert.deepEqual(first.env, {
+                HEAD_REF: "${{ github.head_ref }}",
+                HEAD_REPO: "${{ github.event.pull_request.head.repo.full_name }}",
+                UPSTREAM: upstream[id],
+            });
+            assert.match(
+                String(first.run),
+                /"\$HEAD_REF" != "\$UPSTREAM" \] \|\| \[ "\$HEAD_REPO" != "\$GITHUB_REPOSITORY"/,
+            );
+            assert.match(String(first.run), /exit 1/);
+        }
+    });
+
     it("creates jobs that all have a timeout", () => {
         for (const file of Object.keys(committed)) {
             for (const [id, job] of jobsOf(file)) assert.ok(job["timeout-minutes"] > 0, `${file} ${id}`);

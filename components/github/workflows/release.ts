@@ -12,6 +12,7 @@ import {
     RUNNER,
     setupSteps,
     timeoutMinutes,
+    upstreamBranch,
     workflowNames,
     type ChannelSpec,
     type Job,
@@ -66,6 +67,26 @@ export function testWorkflow(): Workflow {
 }
 
 /**
+ * Fails the required preview check unless the pull request is the promotion from the channel's upstream branch of
+ * this repository: otherwise anyone who may push could merge any branch into a release branch (test needs no
+ * review) and have it deployed with the deploy job's credentials. Hotfixes go through the same chain.
+ */
+function upstreamOnlyStep(c: ChannelSpec): Step {
+    return {
+        name: `Check the pull request comes from ${upstreamBranch(c)}`,
+        env: {
+            HEAD_REF: expr("github.head_ref"),
+            HEAD_REPO: expr("github.event.pull_request.head.repo.full_name"),
+            UPSTREAM: upstreamBranch(c),
+        },
+        run:
+            'if [ "$HEAD_REF" != "$UPSTREAM" ] || [ "$HEAD_REPO" != "$GITHUB_REPOSITORY" ]; then\n' +
+            `  echo "::error::${releaseBranch(c.name)} only takes pull requests from $UPSTREAM of $GITHUB_REPOSITORY (got $HEAD_REPO:$HEAD_REF)"\n` +
+            "  exit 1\nfi",
+    };
+}
+
+/**
  * `preview.yml`: `pulumi preview --diff` of a channel on pull requests to its release branch, one sticky comment
  * per stack. One job per channel, selected by `github.base_ref` (on pull requests `GITHUB_REF` is
  * `refs/pull/N/merge`, never the release branch); each is the check its release branch requires.
@@ -87,6 +108,7 @@ export function previewWorkflow(channels: readonly ChannelSpec[], pulumiVersion:
                 "cancel-in-progress": false,
             },
             steps: [
+                upstreamOnlyStep(c),
                 ...setupSteps(),
                 ...gcpAuthSteps(
                     expr(`vars.${vars.workloadIdentityProvider}`),
