@@ -62,7 +62,8 @@ export function protectionRules(args: GithubGovernanceArgs): ProtectionRule[] {
         {
             key: "release",
             pattern: releaseBranch(args.channel),
-            requiredChecks: [checkNames.preview(args.channel)],
+            // The offline plan exits non-zero on a mandatory policy violation: requiring it makes policy block.
+            requiredChecks: [checkNames.preview(args.channel), checkNames.plan],
             requiredReviews: args.releaseRequiredReviews ?? 0,
             // Not "up to date": release branches only take promotion PRs from a long-lived upstream (main,
             // releases/test), which never contains the merge commits of earlier promotions, so the rule could
