@@ -34,7 +34,9 @@ const composer = new ComposerEnvironment(
         labels: cfg.composer.labels,
         projectDir: __dirname,
         requirementsFile: cfg.composer.requirementsFile,
-        protect: cfg.composer.protect,
+        // A production environment holds the Airflow metadata database and run history: a replace or delete must
+        // be a deliberate two-step change there, while test environments are cheap to rebuild.
+        protect: cfg.composer.protect ?? cfg.policy.production,
     },
     { provider: providers.gcp },
 );

@@ -21,8 +21,11 @@ export interface ComposerConfig {
     readonly airflowConfigOverrides: Readonly<Record<string, string>>;
     /** Extra labels; the component always adds `channel`. */
     readonly labels: Readonly<Record<string, string>>;
-    /** Whether Pulumi refuses to delete or replace the environment. */
-    readonly protect: boolean;
+    /**
+     * Whether Pulumi refuses to delete or replace the environment; unset follows `data-infra:policy.production`
+     * (index.ts), so a new production channel is protected without anyone remembering this key.
+     */
+    readonly protect?: boolean;
 }
 
 const size = (extra: Record<string, object> = {}, storage = true) => ({
@@ -91,8 +94,8 @@ export const composerSection: ConfigSection<ComposerConfig> = {
             protect: { type: "boolean" },
         },
     },
-    resolve(value, ctx, problems) {
-        const v = value as Omit<ComposerConfig, "protect"> & { protect?: boolean };
+    resolve(value, _ctx, problems) {
+        const v = value as ComposerConfig;
         checkSoftwareSettings(v, (...s) => keyPath("composer", ...s), problems);
         const worker = v.workloads.worker;
         if (worker && worker.minCount > worker.maxCount) {
@@ -105,8 +108,6 @@ export const composerSection: ConfigSection<ComposerConfig> = {
         if ("channel" in v.labels) {
             problems.add(keyPath("composer", "labels", "channel"), "is set by the program to the stack name");
         }
-        // prod's environment holds the Airflow metadata database and run history: a replace or delete must be a
-        // deliberate two-step change there, while test environments are cheap to rebuild.
-        return { ...v, protect: v.protect ?? ctx.stack === "prod" };
+        return v;
     },
 };

@@ -25,9 +25,10 @@ function composer(patch: Record<string, unknown>): Record<string, unknown> {
 }
 
 describe("composer and dags config", () => {
-    it("protects prod's environment by default and not test's", () => {
-        assert.equal(load("prod").composer.protect, true);
-        assert.equal(load("test").composer.protect, false);
+    it("leaves protect to the channel's production flag unless the stack sets it", () => {
+        // Unset: index.ts protects exactly the production channels (data-infra:policy.production)
+        assert.deepEqual([load("prod").composer.protect, load("prod").policy.production], [undefined, true]);
+        assert.deepEqual([load("test").composer.protect, load("test").policy.production], [undefined, false]);
         assert.equal(load("test", { composer: composer({ protect: true }) }).composer.protect, true);
         assert.equal(load("prod", { composer: composer({ protect: false }) }).composer.protect, false);
     });
@@ -53,7 +54,6 @@ describe("composer and dags config", () => {
                 envVariables: {},
                 airflowConfigOverrides: {},
                 labels: {},
-                protect: false,
             },
         );
         assert.deepEqual(c.dags, {

@@ -82,6 +82,15 @@ describe("ComposerEnvironment", () => {
         assert.equal(test.outputs.composerBucket, UNKNOWN);
     });
 
+    it("protects the environment of any production channel, not only the one named prod", async () => {
+        // GIVEN a channel that declares itself production without setting composer.protect
+        const run = await plan("test", { policy: { production: true } });
+        // THEN its environment is protected and cannot be deleted by Composer either
+        const env = run.recorder.get(ENV, "composer");
+        assert.equal(env.options.protect, true);
+        assert.equal(env.inputs.deletionPolicy, "PREVENT");
+    });
+
     it("creates the prod environment larger and protected", async () => {
         const prod = await plan("prod");
         const env = prod.recorder.get(ENV, "composer");
