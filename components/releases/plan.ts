@@ -103,14 +103,17 @@ export function plannedSecrets(releases: readonly ReleaseConfig[], problems?: Pr
     for (const r of releases) {
         for (const ref of r.secrets) {
             const namespace = ref.namespace ?? r.namespace;
-            const key = `${namespace ?? r.name}-${ref.secret}`;
+            // One Kubernetes Secret per namespace and Secret name. "/" and "@" occur in neither namespaces nor
+            // Secret names, so two different Secrets can never share a key (and a Pulumi name).
+            const key = `${namespace ?? `@${r.name}`}/${ref.name ?? ref.secret}`;
             const seen = byKey.get(key);
             if (!seen) {
                 byKey.set(key, { namespace, ref, releases: [r.name], first: r.name });
             } else if (JSON.stringify(seen.ref) !== JSON.stringify(ref)) {
                 problems?.add(
                     `${r.name}: secrets ${ref.secret}`,
-                    `differs from the same secret of release ${seen.first} in namespace ${namespace}; declare it the same way`,
+                    `declares the Kubernetes Secret ${ref.name ?? ref.secret} in namespace ${namespace ?? "(the manifest's)"} ` +
+                        `differently from release ${seen.first}; declare it the same way`,
                 );
             } else {
                 seen.releases.push(r.name);

@@ -179,7 +179,7 @@ describe("import-channel", () => {
             secrets.map((s) => [s.name, s.inputs.metadata]),
             [
                 [
-                    "releases-secret-archiver-gtfs-rt-v3_gtfs-feed-secrets",
+                    "releases-secret-@archiver/gtfs-rt-v3_gtfs-feed-secrets",
                     {
                         name: "gtfs-rt-v3-gtfs-feed-secrets",
                         namespace: "default",
@@ -187,7 +187,7 @@ describe("import-channel", () => {
                     },
                 ],
                 [
-                    "releases-secret-metabase-metabase_service_account_key",
+                    "releases-secret-metabase/metabase_service_account_key",
                     {
                         name: "metabase-service-account-key",
                         namespace: "metabase",
@@ -195,7 +195,7 @@ describe("import-channel", () => {
                     },
                 ],
                 [
-                    "releases-secret-metabase-metabase_database-backup",
+                    "releases-secret-metabase/metabase_database-backup",
                     {
                         name: "metabase-database-backup",
                         namespace: "metabase",

@@ -161,15 +161,32 @@ describe("validateReleases", () => {
         it(`fails when ${what}`, () => assert.deepEqual(problems([release]), expected));
     }
 
-    it("fails when two releases declare the same secret differently in one namespace", () => {
+    it("fails when two releases declare one Kubernetes Secret differently in one namespace", () => {
         const a = helm({
             chart: "charts/plain",
             secrets: [{ secret: "s", format: "value", key: "k", name: "x" }],
         });
-        const b = helm({ name: "b", chart: "charts/plain", secrets: [{ secret: "s", format: "manifest" }] });
+        const b = helm({
+            name: "b",
+            chart: "charts/plain",
+            secrets: [{ secret: "t", format: "map", name: "x" }],
+        });
         assert.deepEqual(problems([a, b]), [
-            "b: secrets s: differs from the same secret of release app in namespace apps; declare it the same way",
+            "b: secrets t: declares the Kubernetes Secret x in namespace apps differently from release app; declare it the same way",
         ]);
+    });
+
+    it("copies one Secret Manager secret into two differently named Secrets, with names that cannot collide", () => {
+        const a = helm({ secrets: [{ secret: "s", format: "value", key: "k", name: "x" }] });
+        const b = helm({ name: "b", secrets: [{ secret: "s", format: "value", key: "k", name: "y" }] });
+        // A namespace "a-b" with secret "c" and a namespace "a" with secret "b-c" stay apart too.
+        const c = helm({ name: "c", namespace: "a-b", secrets: [{ secret: "c", format: "manifest" }] });
+        const d = helm({ name: "d", namespace: "a", secrets: [{ secret: "b-c", format: "manifest" }] });
+        assert.deepEqual(problems([a, b, c, d]), []);
+        assert.deepEqual(
+            plannedSecrets([a, b, c, d]).map((p) => p.key),
+            ["apps/x", "apps/y", "a-b/c", "a/b-c"],
+        );
     });
 
     it("shares one Secret and one Namespace between releases of a namespace", () => {
@@ -181,7 +198,7 @@ describe("validateReleases", () => {
         ];
         assert.deepEqual(namespacesOf(releases), ["apps", "other"]);
         assert.deepEqual(plannedSecrets(releases), [
-            { key: "apps-s", namespace: "apps", ref, releases: ["app", "b"] },
+            { key: "apps/s", namespace: "apps", ref, releases: ["app", "b"] },
         ]);
     });
 });

@@ -64,7 +64,7 @@ describe("Releases", () => {
         assert.deepEqual(r.options.dependsOn, [
             "urn:pulumi:test::data-infra::data-infra:images:Images$docker:index/image:Image::images-postgresql-backup",
             urn("test", "releases-namespace-metabase", NAMESPACE),
-            urn("test", "releases-secret-metabase-metabase-database-password", SECRET),
+            urn("test", "releases-secret-metabase/metabase-database", SECRET),
         ]);
     });
 
@@ -100,7 +100,7 @@ describe("Releases", () => {
     });
 
     it("creates Secrets from Secret Manager with a known name and secret data", () => {
-        const s = test.recorder.get(SECRET, "releases-secret-metabase-metabase-database-password");
+        const s = test.recorder.get(SECRET, "releases-secret-metabase/metabase-database");
         assert.deepEqual(s.inputs.metadata, {
             name: "metabase-database",
             namespace: "metabase",
