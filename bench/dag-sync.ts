@@ -6,7 +6,8 @@
  *   (c) coreutils md5sum over the same files, against our file listing + MD5 (listDagFiles).
  * Trees live in a temporary folder that is removed afterwards.
  */
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
+import { childEntry, measureInChild } from "./child";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -66,18 +67,7 @@ export function generateTree(dir: string, n: number): number {
 
 /** Runs one measurement in a fresh process and returns what it printed. */
 function child(mode: string, ...args: string[]): Sample {
-    const r = spawnSync(
-        process.execPath,
-        ["--max-old-space-size=8192", "--require", "tsx/cjs", __filename, "child", mode, ...args],
-        { cwd: REPO_ROOT, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 },
-    );
-    const last = r.stdout.trim().split("\n").pop() ?? "";
-    if (r.status !== 0 || !last.startsWith("{")) {
-        throw new Error(
-            `bench child ${mode} ${args.join(" ")} failed (${r.status}):\n${r.stderr}\n${r.stdout}`,
-        );
-    }
-    return JSON.parse(last) as Sample;
+    return measureInChild<Sample>(__filename, mode, args);
 }
 
 /** Child side: one measurement, printed as one JSON line. */
@@ -212,9 +202,4 @@ export async function benchDagSync(): Promise<void> {
     }
 }
 
-if (require.main === module && process.argv[2] === "child") {
-    runChild(process.argv[3], process.argv.slice(4)).catch((e) => {
-        console.error(e);
-        process.exit(1);
-    });
-}
+childEntry(module, runChild);

@@ -7,7 +7,7 @@
  *       the head planned, diffed, classified and rendered as the PR comment; time summed, peak RSS the larger.
  * Also reports the diff + markdown time alone and the comment's length against the 60,000-character budget.
  */
-import { spawnSync } from "node:child_process";
+import { childEntry, measureInChild } from "./child";
 import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -57,20 +57,7 @@ function benchConfig(tree: string, bumped: number): EngineConfig {
 }
 
 function child(mode: string, ...args: string[]): Sample {
-    const r = spawnSync(
-        process.execPath,
-        ["--max-old-space-size=8192", "--require", "tsx/cjs", __filename, "child", mode, ...args],
-        {
-            cwd: REPO_ROOT,
-            encoding: "utf8",
-            maxBuffer: 64 * 1024 * 1024,
-            env: { ...process.env, DATA_INFRA_PLAN_KEY: KEY },
-        },
-    );
-    const last = r.stdout.trim().split("\n").pop() ?? "";
-    if (r.status !== 0 || !last.startsWith("{"))
-        throw new Error(`bench child ${mode} failed (${r.status}):\n${r.stderr}\n${r.stdout}`);
-    return JSON.parse(last) as Sample;
+    return measureInChild<Sample>(__filename, mode, args, { ...process.env, DATA_INFRA_PLAN_KEY: KEY });
 }
 
 async function runChild(mode: string, [baseTree, headTree]: string[]): Promise<void> {
@@ -176,9 +163,4 @@ export async function benchReview(): Promise<void> {
     }
 }
 
-if (require.main === module && process.argv[2] === "child") {
-    runChild(process.argv[3], process.argv.slice(4)).catch((e) => {
-        console.error(e);
-        process.exit(1);
-    });
-}
+childEntry(module, runChild);
