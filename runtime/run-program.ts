@@ -24,11 +24,9 @@ export interface RunOptions extends Pick<RecorderOptions, "invokes" | "computed"
 
 /** An error in the run that the user fixes (config, inputs, duplicate URNs); printed without a stack trace. */
 export class ProgramRunError extends Error {
-    constructor(
-        message: string,
-        readonly causeError?: unknown,
-    ) {
-        super(message);
+    constructor(message: string, cause?: unknown) {
+        // `cause` keeps the program's own error (and its stack, for --verbose) behind the user-facing message.
+        super(message, cause === undefined ? undefined : { cause });
         this.name = "ProgramRunError";
     }
 }

@@ -126,7 +126,7 @@ async function main(argv: string[]): Promise<number> {
         } catch (e) {
             if (e instanceof review.ReviewUsageError) throw new UsageError(e.message);
             console.error(`review failed:\n${(e as Error).message}`);
-            if (args.verbose) console.error((e as Error).stack);
+            if (args.verbose) console.error(stackOf(e));
             return 1;
         }
     }
@@ -140,7 +140,7 @@ async function main(argv: string[]): Promise<number> {
             docs.push(await planStack({ projectDir, stack, fingerprintKey }));
         } catch (e) {
             console.error(`plan failed for stack "${stack}":\n${(e as Error).message}`);
-            if (args.verbose) console.error((e as Error).stack);
+            if (args.verbose) console.error(stackOf(e));
             return 1;
         }
     }
@@ -166,6 +166,12 @@ function pairOptions(argv: string[], flags: readonly string[]): string[] {
         }
     }
     return out;
+}
+
+/** The stack that says where a failure came from: the program's own error when the run wrapped one. */
+function stackOf(e: unknown): string | undefined {
+    const cause = (e as { cause?: unknown }).cause;
+    return cause instanceof Error ? `${cause.stack}\n(wrapped by) ${(e as Error).stack}` : (e as Error).stack;
 }
 
 main(process.argv.slice(2)).then(
