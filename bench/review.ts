@@ -15,7 +15,7 @@ import * as path from "node:path";
 import { DEFAULT_DAG_EXCLUDES } from "../config/sections/dags";
 import type * as RunProgram from "../runtime/run-program";
 import { readEngineConfig, type EngineConfig } from "../runtime/stack-files";
-import type { DiffableDocument } from "../tools/plan/diff-model";
+import type { DiffableDocument } from "../lib/plan-document";
 import { generateTree } from "./dag-sync";
 
 const REPO_ROOT = path.resolve(__dirname, "..");
@@ -64,7 +64,7 @@ async function runChild(mode: string, [baseTree, headTree]: string[]): Promise<v
     // Loaded here so the parent process stays small.
     const { runProgram } = require("../runtime/run-program") as typeof RunProgram;
     const { buildPlanDocument } =
-        require("../tools/plan/document") as typeof import("../tools/plan/document");
+        require("../tools/plan/document/build") as typeof import("../tools/plan/document/build");
     // One fingerprint key for both sides, as --base passes it to its child (DATA_INFRA_PLAN_KEY).
     const key = Buffer.from(process.env.DATA_INFRA_PLAN_KEY ?? "", "hex");
     const planDoc = async (tree: string, bumped: number) =>
@@ -85,10 +85,11 @@ async function runChild(mode: string, [baseTree, headTree]: string[]): Promise<v
         console.log(JSON.stringify({ ms: ms(), maxRssMB: rss(), resources: doc.resources.length }));
         return;
     }
-    const { diffPlans } = require("../tools/plan/diff") as typeof import("../tools/plan/diff");
+    const { diffPlans } = require("../tools/plan/review/diff") as typeof import("../tools/plan/review/diff");
     const { buildReport } =
-        require("../tools/plan/diff-report") as typeof import("../tools/plan/diff-report");
-    const { renderMarkdown } = require("../tools/plan/markdown") as typeof import("../tools/plan/markdown");
+        require("../tools/plan/review/report") as typeof import("../tools/plan/review/report");
+    const { renderMarkdown } =
+        require("../tools/plan/review/render/markdown") as typeof import("../tools/plan/review/render/markdown");
     // Like --base, both revisions are planned from the same path, so only file contents differ.
     fs.renameSync(baseTree, `${baseTree}.planned`);
     fs.renameSync(headTree, baseTree);

@@ -9,9 +9,7 @@ import {
 import { noPlaintextCredentials, prodBranchProtection, prodEnvironmentReviewers } from "./rules-governance";
 import type { EnforcementLevel, PolicyContext, PolicyResource, Rule, Violation } from "./rules";
 import type { PolicyConfig } from "./config";
-import type { DiffableDocument, PlanDiff } from "../tools/plan/diff-model";
-import { COMPOSER_TYPE } from "../tools/plan/diff-composer";
-import { replaceCauses } from "../tools/plan/risk";
+import { TYPES, replaceCauses, type DiffableDocument, type PlanDiff } from "../lib/plan-document";
 
 /** Every rule, in the order violations are reported. */
 export const RULES: readonly Rule[] = [
@@ -72,7 +70,7 @@ export function formatViolation(v: Violation): string {
 /** The plan document's resources as the rules see them. */
 export function policyResources(doc: DiffableDocument): PolicyResource[] {
     return doc.resources
-        .filter((r) => r.type !== "pulumi:pulumi:Stack")
+        .filter((r) => r.type !== TYPES.stack)
         .map((r) => {
             const o = r.options ?? {};
             return {
@@ -102,7 +100,7 @@ export function evaluateDiff(diff: PlanDiff, cfg: PolicyConfig): Violation[] {
     const level = levelOf(composerNoReplace.name, cfg);
     if (level === "disabled") return [];
     return diff.resources
-        .filter((r) => r.type === COMPOSER_TYPE && (r.kind === "remove" || replaceCauses(r).length))
+        .filter((r) => r.type === TYPES.composer && (r.kind === "remove" || replaceCauses(r).length))
         .map((r) => ({
             rule: composerNoReplace.name,
             level,

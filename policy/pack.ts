@@ -6,7 +6,7 @@ import * as path from "node:path";
 import type { ReportViolation, ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
 import { parseStackConfig } from "../config";
 import { readEngineConfig } from "../runtime/stack-files";
-import { COMPUTED } from "../tools/plan/diff-model";
+import { COMPUTED } from "../lib/plan-document";
 import { RULES, levelOf } from "./catalog";
 import type { PolicyConfig } from "./config";
 import { formatFinding } from "./format";

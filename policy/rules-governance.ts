@@ -1,6 +1,5 @@
-import { SECRET, COMPUTED } from "../tools/plan/diff-model";
-import { TYPES } from "../tools/plan/diff-values";
-import { at, leaves, type Rule, type RuleFinding } from "./rules";
+import { COMPUTED, SECRET, TYPES, leaves, valueAt } from "../lib/plan-document";
+import type { Rule, RuleFinding } from "./rules";
 
 export const prodBranchProtection: Rule = {
     name: "prod-branch-protection",
@@ -10,12 +9,12 @@ export const prodBranchProtection: Rule = {
         if (
             r.type !== TYPES.branchProtection ||
             !ctx.production ||
-            at(r.inputs, "pattern") !== `releases/${ctx.channel}`
+            valueAt(r.inputs, "pattern") !== `releases/${ctx.channel}`
         )
             return [];
         const out: RuleFinding[] = [];
-        const reviews = at(r.inputs, "requiredPullRequestReviews.0");
-        const count = at(reviews, "requiredApprovingReviewCount");
+        const reviews = valueAt(r.inputs, "requiredPullRequestReviews.0");
+        const count = valueAt(reviews, "requiredApprovingReviewCount");
         // GitHub requires one approval when the review block is present without a count.
         if (reviews === undefined || (typeof count === "number" && count < 1))
             out.push({
@@ -23,7 +22,7 @@ export const prodBranchProtection: Rule = {
                 message: `releases/${ctx.channel} can be merged without an approving review`,
                 fix: "require at least one approving review on the production release branch",
             });
-        const contexts = at(r.inputs, "requiredStatusChecks.0.contexts");
+        const contexts = valueAt(r.inputs, "requiredStatusChecks.0.contexts");
         const checks = Array.isArray(contexts) ? contexts.map(String) : [];
         if (!checks.some((c) => /preview/i.test(c)))
             out.push({
@@ -39,12 +38,16 @@ export const prodEnvironmentReviewers: Rule = {
     name: "prod-environment-reviewers",
     description: "The production channel's GitHub environment has reviewers (deploys wait for approval).",
     check: (r, ctx) => {
-        if (r.type !== TYPES.environment || !ctx.production || at(r.inputs, "environment") !== ctx.channel)
+        if (
+            r.type !== TYPES.environment ||
+            !ctx.production ||
+            valueAt(r.inputs, "environment") !== ctx.channel
+        )
             return [];
-        const reviewers = at(r.inputs, "reviewers");
+        const reviewers = valueAt(r.inputs, "reviewers");
         const ids = Array.isArray(reviewers)
             ? reviewers
-                  .flatMap((e) => [at(e, "users"), at(e, "teams")])
+                  .flatMap((e) => [valueAt(e, "users"), valueAt(e, "teams")])
                   .flatMap((l) => (Array.isArray(l) ? l : []))
             : [];
         return ids.length
@@ -112,7 +115,7 @@ export const noPlaintextCredentials: Rule = {
         "No plaintext value that looks like a credential (password/token/secret/key names, private keys, service-account JSON) in Helm values, Composer env variables or overrides.",
     check: (r) =>
         (SCANNED[r.type] ?? []).flatMap((base) =>
-            leaves(at(r.inputs, base), base.replace(/\.(\d+)/g, "[$1]"))
+            leaves(valueAt(r.inputs, base), base.replace(/\.(\d+)/g, "[$1]"))
                 .filter(
                     ([, key, v]) =>
                         typeof v === "string" &&

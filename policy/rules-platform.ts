@@ -1,6 +1,13 @@
-import { SECRET, COMPUTED } from "../tools/plan/diff-model";
-import { TYPES } from "../tools/plan/diff-values";
-import { at, leaves, type Rule, type RuleFinding } from "./rules";
+import {
+    COMPUTED,
+    SECRET,
+    TYPES,
+    isContentHashKey,
+    isRemoteChart,
+    leaves,
+    valueAt,
+} from "../lib/plan-document";
+import type { Rule, RuleFinding } from "./rules";
 
 export const composerProtected: Rule = {
     name: "composer-prod-protected",
@@ -41,16 +48,6 @@ export const composerNoReplace: Rule = {
 
 // An exact SemVer 2 version: no ranges, wildcards or tags.
 const EXACT_VERSION = /^v?\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$/;
-const HASH_KEY = /(hash|checksum)$/i;
-
-/** Whether a Release installs a chart from a repository (not a local path). */
-export function isRemoteChart(inputs: Record<string, unknown>): boolean {
-    const chart = at(inputs, "chart");
-    return (
-        at(inputs, "repositoryOpts.repo") !== undefined ||
-        (typeof chart === "string" && /^(oci|https?):\/\//.test(chart))
-    );
-}
 
 export const chartPinned: Rule = {
     name: "helm-chart-pinned",
@@ -58,26 +55,26 @@ export const chartPinned: Rule = {
     check: (r) => {
         if (r.type !== TYPES.release) return [];
         if (isRemoteChart(r.inputs)) {
-            const version = at(r.inputs, "version");
+            const version = valueAt(r.inputs, "version");
             return typeof version === "string" && EXACT_VERSION.test(version)
                 ? []
                 : [
                       {
                           path: "version",
-                          message: `remote chart ${String(at(r.inputs, "chart"))} is not pinned to an exact version (got ${JSON.stringify(version ?? null)})`,
+                          message: `remote chart ${String(valueAt(r.inputs, "chart"))} is not pinned to an exact version (got ${JSON.stringify(version ?? null)})`,
                           fix: "set the release's version to an exact chart version such as 1.4.2",
                       },
                   ];
         }
         const hashed = leaves(r.inputs).some(
-            ([, key, v]) => HASH_KEY.test(key) && typeof v === "string" && v !== "",
+            ([, key, v]) => isContentHashKey(key) && typeof v === "string" && v !== "",
         );
         return hashed
             ? []
             : [
                   {
                       path: "values",
-                      message: `local chart ${String(at(r.inputs, "chart"))} carries no content hash, so template changes would not upgrade the release`,
+                      message: `local chart ${String(valueAt(r.inputs, "chart"))} carries no content hash, so template changes would not upgrade the release`,
                       fix: "pass the chart folder's content hash as a value or annotation (the releases component does this)",
                   },
               ];
@@ -89,7 +86,7 @@ export const bucketObjectPrefix: Rule = {
     description: "Bucket objects are only written under the managed prefixes (dags/, plugins/).",
     check: (r, ctx) => {
         if (r.type !== TYPES.bucketObject) return [];
-        const name = at(r.inputs, "name");
+        const name = valueAt(r.inputs, "name");
         if (typeof name !== "string" || name === COMPUTED) return [];
         return ctx.managedPrefixes.some((p) => name.startsWith(p))
             ? []
@@ -111,7 +108,7 @@ export const secretDataIsSecret: Rule = {
     check: (r) => {
         if (r.type !== TYPES.k8sSecret) return [];
         return ["data", "stringData"].flatMap((field) =>
-            leaves(at(r.inputs, field), field)
+            leaves(valueAt(r.inputs, field), field)
                 .filter(([, , v]) => v !== SECRET && v !== undefined)
                 .map(([path]) => ({
                     path,

@@ -4,7 +4,7 @@
  * --policy-pack policy`) and inside the offline plan, so fork PRs without credentials see violations too.
  *
  * Plan form: secrets are the string `[secret]`, values only the cloud knows `(computed)` (see
- * `tools/plan/diff-model.ts`); the pack converts CrossGuard's properties to this form first.
+ * `lib/plan-document.ts`); the pack converts CrossGuard's properties to this form first.
  */
 
 export type EnforcementLevel = "mandatory" | "advisory" | "disabled";
@@ -59,5 +59,3 @@ export interface Violation extends RuleFinding {
     readonly type: string;
     readonly name: string;
 }
-
-export { valueAt as at, leaves } from "../tools/plan/diff-values";

@@ -3,11 +3,11 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { buildPlanDocument } from "../tools/plan/document";
-import { planStack } from "../tools/plan/plan-stack";
-import { renderText } from "../tools/plan/render-text";
-import { stableStringify } from "../tools/plan/stable-json";
-import { renderInputs, type RenderContext } from "../tools/plan/values";
+import { buildPlanDocument } from "../tools/plan/document/build";
+import { planStack } from "../tools/plan/document/plan-stack";
+import { renderText } from "../tools/plan/document/render-text";
+import { stableStringify } from "../lib/stable-json";
+import { renderInputs, type RenderContext } from "../tools/plan/document/render-inputs";
 import { UNKNOWN } from "../runtime/wire";
 import { REPO_ROOT, plan } from "./harness";
 

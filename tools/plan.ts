@@ -5,12 +5,13 @@
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { listStacks } from "../runtime/stack-files";
-import type { PlanDocument } from "./plan/document";
-import { planStack } from "./plan/plan-stack";
-import { renderText } from "./plan/render-text";
-import { stableStringify } from "./plan/stable-json";
-import * as review from "./plan/diff-run";
-import { TIERS, isTier } from "./plan/risk";
+import type { PlanDocument } from "../lib/plan-document";
+import { stableStringify } from "../lib/stable-json";
+import { planStack } from "./plan/document/plan-stack";
+import { renderText } from "./plan/document/render-text";
+import { ReviewUsageError } from "./plan/exit";
+import * as review from "./plan/review/run";
+import { TIERS, isTier } from "./plan/review/risk";
 
 const REPO_ROOT = path.resolve(__dirname, "..");
 
@@ -124,7 +125,7 @@ async function main(argv: string[]): Promise<number> {
             if (args.promotion) return await review.runPromotion(args.promotion, opts);
             return await review.runBase(args.base!, opts);
         } catch (e) {
-            if (e instanceof review.ReviewUsageError) throw new UsageError(e.message);
+            if (e instanceof ReviewUsageError) throw new UsageError(e.message);
             console.error(`review failed:\n${(e as Error).message}`);
             if (args.verbose) console.error(stackOf(e));
             return 1;

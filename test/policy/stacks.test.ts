@@ -5,8 +5,8 @@
 import { strict as assert } from "node:assert";
 import { evaluateDocument } from "../../policy/catalog";
 import { parseStackConfig } from "../../config";
-import { buildPlanDocument } from "../../tools/plan/document";
-import { checkPromotion } from "../../tools/plan/promotion";
+import { buildPlanDocument } from "../../tools/plan/document/build";
+import { checkPromotion } from "../../tools/plan/review/promotion";
 import { REPO_ROOT, plan, stackConfig } from "../harness";
 
 async function planDoc(stack: string, overrides: Record<string, unknown> = {}) {

@@ -9,7 +9,7 @@ import { convertChannel, main, withReleases } from "../../tools/import-channel";
 import { runProgram } from "../../runtime/run-program";
 import { readEngineConfig } from "../../runtime/stack-files";
 import { isSecret } from "../../runtime/wire";
-import { buildPlanDocument } from "../../tools/plan/document";
+import { buildPlanDocument } from "../../tools/plan/document/build";
 import { REPO_ROOT } from "../harness";
 
 const LEGACY_ROOT = path.join(REPO_ROOT, "test", "fixtures", "legacy-channel");

@@ -9,7 +9,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { REPO_ROOT } from "../harness";
-import { ReviewUsageError, planBase } from "../../tools/plan/diff-run";
+import { ReviewUsageError } from "../../tools/plan/exit";
+import { planBase } from "../../tools/plan/git/base";
 
 const FIXTURE = "test/review/fixture-program";
 const BASE_SECRET = "base-PLANTED-secret-value";

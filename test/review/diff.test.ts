@@ -1,9 +1,9 @@
 import { strict as assert } from "node:assert";
-import { compareValues, diffPlans, groupOf } from "../../tools/plan/diff";
-import { buildReport, reportJson } from "../../tools/plan/diff-report";
-import { renderDiffText } from "../../tools/plan/diff-text";
-import { renderMarkdown } from "../../tools/plan/markdown";
-import { compareChannels } from "../../tools/plan/diff-compare";
+import { compareValues, diffPlans, groupOf } from "../../tools/plan/review/diff";
+import { buildReport, reportJson } from "../../tools/plan/review/report";
+import { renderDiffText } from "../../tools/plan/review/render/text";
+import { renderMarkdown } from "../../tools/plan/review/render/markdown";
+import { compareChannels } from "../../tools/plan/review/compare";
 import { SECRET_TYPE, composer, dagObject, doc, res } from "./fixtures";
 
 const labels = { base: "main", head: "working tree" };

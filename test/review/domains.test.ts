@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
-import { diffPlans } from "../../tools/plan/diff";
-import { buildReport } from "../../tools/plan/diff-report";
+import { diffPlans } from "../../tools/plan/review/diff";
+import { buildReport } from "../../tools/plan/review/report";
 import { ENVIRONMENT, PROTECTION, composer, dagObject, doc, release, res } from "./fixtures";
 
 const labels = { base: "main", head: "HEAD" };

@@ -2,7 +2,7 @@
  * Hand-built plan documents for the review tests: the diff, domain sections, renderers and promotion check are
  * pure functions of documents, so most tests need no program run.
  */
-import type { DiffableDocument, DiffableResource } from "../../tools/plan/diff-model";
+import type { DiffableDocument, DiffableResource } from "../../lib/plan-document";
 import type { RecordedOptions } from "../../runtime/recorder";
 
 export const COMPOSER = "gcp:composer/environment:Environment";

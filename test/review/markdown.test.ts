@@ -1,8 +1,8 @@
 import { strict as assert } from "node:assert";
-import { diffPlans } from "../../tools/plan/diff";
-import { buildReport } from "../../tools/plan/diff-report";
-import { MARKDOWN_BUDGET, renderMarkdown } from "../../tools/plan/markdown";
-import type { PlanDiff, ResourceDiff } from "../../tools/plan/diff-model";
+import { diffPlans } from "../../tools/plan/review/diff";
+import { buildReport } from "../../tools/plan/review/report";
+import { MARKDOWN_BUDGET, renderMarkdown } from "../../tools/plan/review/render/markdown";
+import type { PlanDiff, ResourceDiff } from "../../lib/plan-document";
 import { composer, dagObject, dagTree, doc } from "./fixtures";
 
 /** A constructed diff of `n` changed DAG files: the renderer is pure, so no plan of `n` files is needed. */

@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
-import { checkPromotion, renderPromotionText } from "../../tools/plan/promotion";
+import { checkPromotion, renderPromotionText } from "../../tools/plan/review/promotion";
 import { composer, dagObject, doc, release } from "./fixtures";
-import type { DiffableResource } from "../../tools/plan/diff-model";
+import type { DiffableResource } from "../../lib/plan-document";
 
 const digest = (c: string) => `sha256:${c.repeat(64)}`;
 

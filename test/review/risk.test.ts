@@ -1,9 +1,9 @@
 import { strict as assert } from "node:assert";
-import { diffPlans } from "../../tools/plan/diff";
-import { buildReport } from "../../tools/plan/diff-report";
-import { highestTier, reachesTier, type Tier } from "../../tools/plan/risk";
+import { diffPlans } from "../../tools/plan/review/diff";
+import { buildReport } from "../../tools/plan/review/report";
+import { highestTier, reachesTier, type Tier } from "../../tools/plan/review/risk";
 import { SECRET_TYPE, composer, dagObject, doc, release, res } from "./fixtures";
-import type { DiffableResource } from "../../tools/plan/diff-model";
+import type { DiffableResource } from "../../lib/plan-document";
 
 const BUCKET = "gcp:storage/bucket:Bucket";
 const NAMESPACE = "kubernetes:core/v1:Namespace";

@@ -1,16 +1,21 @@
+/**
+ * The desired-state diff of two plan documents (base → head): what reviewers read instead of a cloud preview.
+ * It reads only the document fields the kernel's `DiffableDocument` names, so it accepts any plan document of the
+ * CLI contract (`npm run plan -- --format json`).
+ */
 import {
     COMPUTED_FINGERPRINT,
     SECRET,
+    TYPES,
+    flatten,
+    isUnder,
     type DiffableDocument,
     type DiffableResource,
     type InputChange,
     type PlanDiff,
     type ResourceDiff,
     type SecretStatus,
-} from "./diff-model";
-import { flatten } from "./diff-values";
-
-export { flatten, valueAt } from "./diff-values";
+} from "../../../lib/plan-document";
 
 export interface DiffLabels {
     /** What the base side is (a git ref, a stack name). */
@@ -108,7 +113,7 @@ function computedSecretsFollowInputs(changes: InputChange[]): InputChange[] {
 }
 
 /** Components and the stack carry no inputs; their children carry every change. */
-const diffable = (r: DiffableResource) => r.custom !== false && r.type !== "pulumi:pulumi:Stack";
+const diffable = (r: DiffableResource) => r.custom !== false && r.type !== TYPES.stack;
 
 /**
  * The group a resource is counted under in summaries: the component it belongs to without the project prefix
@@ -116,7 +121,7 @@ const diffable = (r: DiffableResource) => r.custom !== false && r.type !== "pulu
  */
 export function groupOf(urn: string): string {
     const [, project, chain = ""] = urn.split("::");
-    const types = chain.split("$").filter((t) => t !== "pulumi:pulumi:Stack");
+    const types = chain.split("$").filter((t) => t !== TYPES.stack);
     const parts = types[0].split(":");
     return types.length > 1 && parts.length === 3 && parts[0] === project
         ? `${parts[1]}:${parts[2]}`
@@ -127,9 +132,6 @@ export function groupOf(urn: string): string {
 export function secretPaths(value: unknown): string[] {
     return [...flatten(value)].filter(([, v]) => v === SECRET).map(([p]) => p);
 }
-
-const under = (path: string, prefix: string) =>
-    path === prefix || path.startsWith(`${prefix}.`) || path.startsWith(`${prefix}[`);
 
 /**
  * Every leaf that differs between two values, plus one `secret` entry for every secret leaf on either side
@@ -154,7 +156,7 @@ export function compareValues(
         if (o === SECRET || n === SECRET) {
             // A side with plaintext below this path (a map that became a secret as a whole) counts as present.
             const present = (side: Map<string, unknown>, has: boolean, v: unknown) =>
-                has ? v : [...side.keys()].some((p) => under(p, path)) ? "(plaintext)" : undefined;
+                has ? v : [...side.keys()].some((p) => isUnder(p, path)) ? "(plaintext)" : undefined;
             changes.push(
                 secretChange(
                     path,
@@ -166,7 +168,7 @@ export function compareValues(
             );
             continue;
         }
-        if (secretRoots.some((s) => s !== path && under(path, s))) continue;
+        if (secretRoots.some((s) => s !== path && isUnder(path, s))) continue;
         if (!hadOld) changes.push({ path, kind: "added", new: n });
         else if (!hasNew) changes.push({ path, kind: "removed", old: o });
         else if (!sameLeaf(o, n)) changes.push({ path, kind: "changed", old: o, new: n });

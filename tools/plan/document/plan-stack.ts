@@ -1,7 +1,8 @@
 import * as path from "node:path";
-import { runProgram } from "../../runtime/run-program";
-import { readEngineConfig } from "../../runtime/stack-files";
-import { buildPlanDocument, type PlanDocument } from "./document";
+import type { PlanDocument } from "../../../lib/plan-document";
+import { runProgram } from "../../../runtime/run-program";
+import { readEngineConfig } from "../../../runtime/stack-files";
+import { buildPlanDocument } from "./build";
 
 export interface PlanStackOptions {
     /** Directory holding `Pulumi.yaml`, the stack files and the program's `index.ts`. */

@@ -9,13 +9,9 @@ import {
     isUnknown,
     secretValue,
     type Wire,
-} from "../../runtime/wire";
-import { stableStringify } from "./stable-json";
-
-export const SECRET = "[secret]";
-export const COMPUTED = "(computed)";
-/** The "fingerprint" of a secret whose value is not known offline. */
-export const COMPUTED_FINGERPRINT = COMPUTED;
+} from "../../../runtime/wire";
+import { COMPUTED, COMPUTED_FINGERPRINT, SECRET } from "../../../lib/plan-document";
+import { stableStringify } from "../../../lib/stable-json";
 
 function containsUnknown(v: Wire): boolean {
     if (isUnknown(v)) return true;

@@ -1,10 +1,13 @@
-import { COMPOSER_TYPE } from "./diff-composer";
-import { BUCKET_OBJECT_TYPE } from "./diff-dags";
-import { RELEASE_TYPE, chartRef } from "./diff-helm";
-import { valueAt } from "./diff";
-import type { DiffableDocument, DiffableResource } from "./diff-model";
-import { leaves } from "../../policy/rules";
-import { isRemoteChart } from "../../policy/rules-platform";
+import {
+    TYPES,
+    chartRef,
+    isContentHashKey,
+    isRemoteChart,
+    leaves,
+    valueAt,
+    type DiffableDocument,
+    type DiffableResource,
+} from "../../../lib/plan-document";
 
 export type ArtifactKind =
     "chart version" | "chart content" | "image digest" | "requirements" | "composer image" | "dag content";
@@ -23,7 +26,6 @@ export interface PromotionResult {
     readonly findings: readonly PromotionFinding[];
 }
 
-const HASH_KEY = /(hash|checksum)$/i;
 const DIGEST = /sha256:[0-9a-f]{64}/g;
 
 /** Each artifact a channel deploys, by kind, with the resource that declares it. */
@@ -33,24 +35,24 @@ export function artifacts(
     const out: Array<{ kind: ArtifactKind; artifact: string; subject: string }> = [];
     for (const r of doc.resources) {
         const subject = `${r.type.split(":").pop()} ${r.name}`;
-        if (r.type === RELEASE_TYPE) {
+        if (r.type === TYPES.release) {
             if (isRemoteChart(r.inputs))
                 out.push({ kind: "chart version", artifact: chartRef(r.inputs) ?? "?", subject });
             for (const [, key, v] of leaves(r.inputs))
-                if (HASH_KEY.test(key) && typeof v === "string")
+                if (isContentHashKey(key) && typeof v === "string")
                     out.push({
                         kind: "chart content",
                         artifact: `${String(valueAt(r.inputs, "chart"))} ${v}`,
                         subject,
                     });
         }
-        if (r.type === COMPOSER_TYPE) {
+        if (r.type === TYPES.composer) {
             const pypi = valueAt(r.inputs, "config.softwareConfig.pypiPackages");
             out.push({ kind: "requirements", artifact: JSON.stringify(sorted(pypi ?? {})), subject });
             const image = valueAt(r.inputs, "config.softwareConfig.imageVersion");
             if (typeof image === "string") out.push({ kind: "composer image", artifact: image, subject });
         }
-        if (r.type === BUCKET_OBJECT_TYPE)
+        if (r.type === TYPES.bucketObject)
             out.push({ kind: "dag content", artifact: objectContent(r), subject });
         for (const [, , v] of leaves(r.inputs))
             if (typeof v === "string")

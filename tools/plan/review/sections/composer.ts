@@ -1,9 +1,5 @@
-import { compareComposerSoftware, composerSoftwareOfInputs } from "../../components/airflow/software";
-import { TYPES } from "./diff-values";
-import { valueAt } from "./diff";
-import { SECRET, type PlanDiff, type ResourceDiff } from "./diff-model";
-
-export const COMPOSER_TYPE = TYPES.composer;
+import { compareComposerSoftware, composerSoftwareOfInputs } from "../../../../components/airflow/software";
+import { SECRET, TYPES, valueAt, type PlanDiff, type ResourceDiff } from "../../../../lib/plan-document";
 
 /** One row of the PyPI table: a package whose pin changed, was added or was removed. */
 export interface PypiRow {
@@ -51,7 +47,7 @@ function imageAndPackagesTogether(
 /** What changed in each Composer environment: image version, PyPI pins, env variable and override keys. */
 export function composerChanges(diff: PlanDiff): ComposerChange[] {
     return diff.resources
-        .filter((r) => r.type === COMPOSER_TYPE)
+        .filter((r) => r.type === TYPES.composer)
         .map((r) => {
             const before = r.base?.inputs;
             const after = r.head?.inputs;

@@ -1,4 +1,4 @@
-import type { PlanDocument, PlanResource } from "./document";
+import type { PlanDocument, PlanResource } from "../../../lib/plan-document";
 
 /** How much of each resource the text view shows; the JSON view always has everything. */
 export interface TextLimits {

@@ -1,9 +1,4 @@
-import { TYPES } from "./diff-values";
-import { valueAt } from "./diff";
-import type { PlanDiff } from "./diff-model";
-
-export const BRANCH_PROTECTION_TYPE = TYPES.branchProtection;
-export const ENVIRONMENT_TYPE = TYPES.environment;
+import { TYPES, valueAt, type PlanDiff } from "../../../../lib/plan-document";
 
 /** One way a change weakens repository governance. */
 export interface Weakening {
@@ -19,13 +14,13 @@ type Inputs = Record<string, unknown> | undefined;
 const GOVERNANCE: Readonly<
     Record<string, { label: string; key: string; removed: string; check: (b: Inputs, h: Inputs) => string[] }>
 > = {
-    [BRANCH_PROTECTION_TYPE]: {
+    [TYPES.branchProtection]: {
         label: "branch",
         key: "pattern",
         removed: "branch protection removed",
         check: protectionWeakenings,
     },
-    [ENVIRONMENT_TYPE]: {
+    [TYPES.environment]: {
         label: "environment",
         key: "environment",
         removed: "environment removed",

@@ -2,36 +2,28 @@
  * The review modes of the plan CLI: `--base <git-ref>`, `--compare <a> <b>`, `--promotion <from> <to>`, and the
  * policy check of every plan. `tools/plan.ts` parses the options and dispatches here.
  */
-import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
-import { parseStackConfig } from "../../config";
-import { NAMESPACE } from "../../config/section";
-import { evaluateDiff, evaluateDocument, formatViolation } from "../../policy/catalog";
-import type { Violation } from "../../policy/rules";
-import { readEngineConfig } from "../../runtime/stack-files";
+import { parseStackConfig } from "../../../config";
+import { NAMESPACE } from "../../../config/section";
+import type { PlanDiff, PlanDocument } from "../../../lib/plan-document";
+import { stableStringify } from "../../../lib/stable-json";
+import { evaluateDiff, evaluateDocument, formatViolation } from "../../../policy/catalog";
+import type { Violation } from "../../../policy/rules";
+import { readEngineConfig } from "../../../runtime/stack-files";
+import { planStack } from "../document/plan-stack";
+import { EXIT } from "../exit";
+import { gitShowReader, planBase } from "../git/base";
+import { compareChannels, relativeTo } from "./compare";
 import { diffPlans } from "./diff";
-import { compareChannels, relativeTo } from "./diff-compare";
-import type { DiffableDocument, PlanDiff } from "./diff-model";
-import type { ValuesFileReader } from "./diff-helm";
-import { buildReport, reportJson } from "./diff-report";
-import { renderDiffText } from "./diff-text";
-import type { PlanDocument } from "./document";
-import { renderMarkdown } from "./markdown";
-import { planStack } from "./plan-stack";
 import { checkPromotion, renderPromotionText } from "./promotion";
+import { renderMarkdown } from "./render/markdown";
+import { renderDiffText } from "./render/text";
+import { buildReport, reportJson } from "./report";
 import { reachesTier, type Tier } from "./risk";
-import { stableStringify } from "./stable-json";
+import type { ValuesFileReader } from "./sections/helm";
 
 export type ReviewFormat = "text" | "json" | "markdown";
-
-/** Exit codes beyond the plan's own (0 ok, 1 invalid program or config, 2 usage). */
-export const EXIT = { policy: 3, failOn: 4, promotion: 5 } as const;
-
-/** A problem with the request (unknown git ref, base without a plan tool): reported as a usage error. */
-export class ReviewUsageError extends Error {}
 
 export interface ReviewOptions {
     /** The repository checkout (git worktree root) the CLI runs from. */
@@ -95,81 +87,9 @@ export async function runBase(ref: string, opts: ReviewOptions): Promise<number>
         const violations = policyViolations(head, opts.projectDir, diff);
         const project = path.relative(opts.repoRoot, opts.projectDir);
         const full = `npm run plan -- ${project ? `--project ${project} ` : ""}--stack ${stack} --base ${ref} --format json`;
-        code = Math.max(code, render(diff, violations, opts, full, valuesFileReader(ref, opts)));
+        code = Math.max(code, render(diff, violations, opts, full, gitShowReader(ref, opts)));
     }
     return code;
-}
-
-/** Values files of the base from git (`git show <ref>:<path>`), of the head from the working tree. */
-function valuesFileReader(ref: string, opts: ReviewOptions): ValuesFileReader {
-    return (side, file) => {
-        const abs = path.resolve(opts.projectDir, file);
-        if (side === "head") return fs.existsSync(abs) ? fs.readFileSync(abs, "utf8") : undefined;
-        const inRepo = path.relative(opts.repoRoot, abs).split(path.sep).join("/");
-        const shown = spawnSync("git", ["-C", opts.repoRoot, "show", `${ref}:${inRepo}`], {
-            encoding: "utf8",
-        });
-        return shown.status === 0 ? shown.stdout : undefined;
-    };
-}
-
-/**
- * Plans `stack` at git revision `ref` with that revision's own plan tool, in a temporary detached worktree that
- * reuses this checkout's `node_modules`; the worktree is removed whatever happens. `undefined` when the stack did
- * not exist at `ref`.
- */
-export function planBase(
-    ref: string,
-    stack: string,
-    opts: ReviewOptions,
-    key: Buffer,
-): DiffableDocument | undefined {
-    const git = (...args: string[]) => spawnSync("git", ["-C", opts.repoRoot, ...args], { encoding: "utf8" });
-    const rev = git("rev-parse", "--verify", "--quiet", `${ref}^{commit}`);
-    if (rev.status !== 0) throw new ReviewUsageError(`--base: "${ref}" is not a commit in ${opts.repoRoot}`);
-    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "data-infra-base-"));
-    const tree = path.join(tmp, "tree");
-    try {
-        const add = git("worktree", "add", "--detach", "--quiet", tree, rev.stdout.trim());
-        if (add.status !== 0) throw new Error(`git worktree add failed: ${add.stderr.trim()}`);
-        fs.symlinkSync(
-            fs.realpathSync(path.join(opts.repoRoot, "node_modules")),
-            path.join(tree, "node_modules"),
-        );
-        const project = path.relative(opts.repoRoot, opts.projectDir) || ".";
-        if (!fs.existsSync(path.join(tree, project, `Pulumi.${stack}.yaml`))) return undefined;
-        if (!fs.existsSync(path.join(tree, "tools", "plan.ts")))
-            throw new ReviewUsageError(`--base: revision ${ref} has no offline plan tool (tools/plan.ts)`);
-        const child = spawnSync(
-            process.execPath,
-            [
-                require.resolve("tsx/cli"),
-                "tools/plan.ts",
-                "--project",
-                project,
-                "--stack",
-                stack,
-                "--format",
-                "json",
-            ],
-            {
-                cwd: tree,
-                encoding: "utf8",
-                maxBuffer: 1 << 30,
-                env: { ...process.env, DATA_INFRA_PLAN_KEY: key.toString("hex") },
-            },
-        );
-        // The base's own mandatory policy violations (exit 3) do not stop the review of the change.
-        if (child.status !== 0 && child.status !== EXIT.policy)
-            throw new Error(
-                `planning ${stack} at ${ref} failed:\n${child.stderr.trim() || child.error?.message}`,
-            );
-        return relativeTo(JSON.parse(child.stdout) as DiffableDocument, path.join(tree, project));
-    } finally {
-        git("worktree", "remove", "--force", tree);
-        fs.rmSync(tmp, { recursive: true, force: true });
-        git("worktree", "prune");
-    }
 }
 
 /** `--compare <a> <b>`: both channels planned here with one key, diffed after normalizing channel names. */

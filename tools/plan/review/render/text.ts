@@ -1,6 +1,7 @@
-import { formatViolation } from "../../policy/catalog";
-import { KIND_MARK, KIND_WORD, describeSecret, resourceLines, type ReviewReport } from "./diff-report";
-import { TIERS } from "./risk";
+import { formatViolation } from "../../../../policy/catalog";
+import type { ReviewReport } from "../model";
+import { KIND_MARK, KIND_WORD, describeSecret, resourceLines } from "./lines";
+import { TIERS } from "../risk";
 
 /** The review report as plain text for a terminal: everything, no size budget. */
 export function renderDiffText(report: ReviewReport): string {

@@ -1,9 +1,14 @@
 import { parse } from "yaml";
-import { flatten, TYPES } from "./diff-values";
-import { valueAt } from "./diff";
-import type { InputChange, PlanDiff, ResourceDiff } from "./diff-model";
-
-export const RELEASE_TYPE = TYPES.release;
+import {
+    TYPES,
+    chartRef,
+    flatten,
+    isContentHashKey,
+    valueAt,
+    type InputChange,
+    type PlanDiff,
+    type ResourceDiff,
+} from "../../../../lib/plan-document";
 
 export interface HelmChange {
     readonly urn: string;
@@ -22,9 +27,6 @@ export interface HelmChange {
     readonly valuesFiles: readonly string[];
 }
 
-// A key named like this carries a content hash (of a local chart, of rendered config): its change is a chart change.
-const HASH_KEY = /(hash|checksum)$/i;
-
 /**
  * Reads a values file (project-relative path) as it is on one side of the diff; `undefined` when unreadable. The
  * plan document only carries a values file's hash, so naming the keys that changed needs both texts.
@@ -33,7 +35,7 @@ export type ValuesFileReader = (side: "base" | "head", file: string) => string |
 
 /** Per Helm release: chart (version or content) change and the values keys that changed. */
 export function helmChanges(diff: PlanDiff, readValuesFile?: ValuesFileReader): HelmChange[] {
-    return diff.resources.filter((r) => r.type === RELEASE_TYPE).map((r) => helmChange(r, readValuesFile));
+    return diff.resources.filter((r) => r.type === TYPES.release).map((r) => helmChange(r, readValuesFile));
 }
 
 /**
@@ -94,7 +96,7 @@ function helmChange(r: ResourceDiff, readValuesFile?: ValuesFileReader): HelmCha
                     values.push(...valuesFileKeyChanges(file, before, after));
             }
             files.add(file ?? c.path);
-        } else if (HASH_KEY.test(last)) {
+        } else if (isContentHashKey(last)) {
             contentHashChanged = true;
         } else if (c.path.startsWith("values.")) {
             values.push({
@@ -122,16 +124,6 @@ function valuesFilePath(r: ResourceDiff, index: number, c: InputChange): string 
     const p = valueAt(side?.inputs, "valueYamlFiles");
     const entry = Array.isArray(p) ? (p[index] as { path?: unknown } | undefined) : undefined;
     return typeof entry?.path === "string" ? entry.path : undefined;
-}
-
-/** `repo chart@version` (remote) or the chart path (local). */
-export function chartRef(inputs: Record<string, unknown> | undefined): string | undefined {
-    if (!inputs) return undefined;
-    const chart = valueAt(inputs, "chart");
-    const version = valueAt(inputs, "version");
-    const repo = valueAt(inputs, "repositoryOpts.repo");
-    if (chart === undefined) return undefined;
-    return `${repo ? `${String(repo)} ` : ""}${String(chart)}${version !== undefined ? `@${String(version)}` : ""}`;
 }
 
 /** Whether `after`'s semver major is greater than `before`'s (`v` prefixes allowed). */

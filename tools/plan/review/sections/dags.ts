@@ -1,8 +1,4 @@
-import { TYPES } from "./diff-values";
-import { valueAt } from "./diff";
-import type { PlanDiff, ResourceDiff } from "./diff-model";
-
-export const BUCKET_OBJECT_TYPE = TYPES.bucketObject;
+import { TYPES, valueAt, type PlanDiff, type ResourceDiff } from "../../../../lib/plan-document";
 
 /** Bucket object changes under one prefix (`dags/`, `plugins/`, …), object names sorted. */
 export interface PrefixChanges {
@@ -28,7 +24,7 @@ export function prefixOf(objectPath: string): string {
 export function dagChanges(diff: PlanDiff): PrefixChanges[] {
     const byPrefix = new Map<string, { added: string[]; changed: string[]; removed: string[] }>();
     for (const r of diff.resources) {
-        if (r.type !== BUCKET_OBJECT_TYPE) continue;
+        if (r.type !== TYPES.bucketObject) continue;
         const name = objectName(r);
         const prefix = prefixOf(name);
         const entry = byPrefix.get(prefix) ?? { added: [], changed: [], removed: [] };

@@ -1,12 +1,11 @@
-import { formatViolation } from "../../policy/catalog";
-import { KIND_MARK, KIND_WORD, describeSecret, resourceLines, type ReviewReport } from "./diff-report";
-import { TIERS, type RiskEntry } from "./risk";
+import { planCommentMarker } from "../../../../components/github/naming";
+import { formatViolation } from "../../../../policy/catalog";
+import type { ReviewReport } from "../model";
+import { KIND_MARK, KIND_WORD, describeSecret, resourceLines } from "./lines";
+import { TIERS, type RiskEntry } from "../risk";
 
 /** GitHub rejects comments over 65,536 characters; stay well below with room for the workflow's wrapper. */
 export const MARKDOWN_BUDGET = 60_000;
-
-/** The first line of every comment for a stack; the commenter workflow finds its comment by it. */
-export const marker = (stack: string) => `<!-- data-infra-plan:${stack} -->`;
 
 export interface MarkdownOptions {
     /** Maximum length in characters (default {@link MARKDOWN_BUDGET}). */
@@ -32,7 +31,7 @@ export function renderMarkdown(report: ReviewReport, opts: MarkdownOptions = {})
     const budget = opts.budget ?? MARKDOWN_BUDGET;
     const d = report.diff;
     const header = [
-        marker(d.stack),
+        planCommentMarker(d.stack),
         `### Offline plan: \`${d.stack}\` — ${esc(d.baseLabel)} → ${esc(d.headLabel)}`,
         "",
         "_Desired-state diff computed offline (no credentials, no cloud): what the program declares, not what the cloud has._",

@@ -1,9 +1,8 @@
-import { TYPES } from "./diff-values";
-import { COMPOSER_TYPE, type ComposerChange } from "./diff-composer";
-import { BUCKET_OBJECT_TYPE, objectName } from "./diff-dags";
-import type { Weakening } from "./diff-github";
-import type { HelmChange } from "./diff-helm";
-import type { PlanDiff, ResourceDiff } from "./diff-model";
+import { TYPES, replaceCauses, type PlanDiff } from "../../../lib/plan-document";
+import type { ComposerChange } from "./sections/composer";
+import { objectName } from "./sections/dags";
+import type { Weakening } from "./sections/github";
+import type { HelmChange } from "./sections/helm";
 
 /** Risk tiers, most severe first. */
 export const TIERS = ["critical", "high", "medium", "low"] as const;
@@ -17,29 +16,6 @@ export interface RiskEntry {
     readonly reason: string;
 }
 
-export const BUCKET_TYPE = TYPES.bucket;
-export const NAMESPACE_TYPE = TYPES.namespace;
-export const K8S_SECRET_TYPE = TYPES.k8sSecret;
-
-/**
- * Inputs whose change makes the provider replace (delete + create) the resource, for the types where a replace
- * is catastrophic (the Composer environment loses its Airflow metadata, a bucket its objects).
- */
-export const REPLACE_PATHS: Readonly<Record<string, readonly string[]>> = {
-    [COMPOSER_TYPE]: ["name", "project", "region", "storageConfig"],
-    [BUCKET_TYPE]: ["name", "location", "project"],
-    [NAMESPACE_TYPE]: ["metadata.name"],
-};
-
-/** The top-level input paths of a change that force a replacement of the resource. */
-export function replaceCauses(r: ResourceDiff): string[] {
-    const paths = REPLACE_PATHS[r.type];
-    if (!paths || r.kind !== "change") return [];
-    return paths.filter((p) =>
-        r.changes.some((c) => c.path === p || c.path.startsWith(`${p}.`) || c.path.startsWith(`${p}[`)),
-    );
-}
-
 export interface RiskInputs {
     readonly diff: PlanDiff;
     readonly composer: readonly ComposerChange[];
@@ -48,9 +24,9 @@ export interface RiskInputs {
 }
 
 const CRITICAL_DELETES: Readonly<Record<string, string>> = {
-    [COMPOSER_TYPE]: "Composer environment deleted (Airflow metadata, variables and connections are lost)",
-    [BUCKET_TYPE]: "bucket deleted",
-    [NAMESPACE_TYPE]: "namespace deleted (everything in it is deleted)",
+    [TYPES.composer]: "Composer environment deleted (Airflow metadata, variables and connections are lost)",
+    [TYPES.bucket]: "bucket deleted",
+    [TYPES.namespace]: "namespace deleted (everything in it is deleted)",
 };
 
 /**
@@ -68,11 +44,11 @@ export function classifyRisks(inputs: RiskInputs): RiskEntry[] {
         const causes = replaceCauses(r);
         if (causes.length)
             add(r, "critical", `replaced: ${causes.join(", ")} changed (forces delete + create)`);
-        if (r.kind === "remove" && r.type === K8S_SECRET_TYPE) add(r, "high", "Kubernetes secret removed");
+        if (r.kind === "remove" && r.type === TYPES.k8sSecret) add(r, "high", "Kubernetes secret removed");
         for (const s of r.secrets)
             if (s.status === "removed" && r.kind === "change")
                 add(r, "high", `secret input ${s.path} removed`);
-        if (r.kind === "remove" && r.type === BUCKET_OBJECT_TYPE && objectName(r).startsWith("dags/"))
+        if (r.kind === "remove" && r.type === TYPES.bucketObject && objectName(r).startsWith("dags/"))
             add(r, "medium", `DAG file ${objectName(r)} deleted`);
     }
     for (const c of inputs.composer) {

@@ -1,6 +1,6 @@
 import * as path from "node:path";
+import type { DiffableDocument, DiffableResource, PlanDiff } from "../../../lib/plan-document";
 import { diffPlans } from "./diff";
-import type { DiffableDocument, DiffableResource, PlanDiff } from "./diff-model";
 
 /** How a channel's own name is written after normalization, so two channels' resources line up. */
 export const CHANNEL_TOKEN = "<channel>";

@@ -1,30 +1,6 @@
-import type { ProgramRun } from "../../runtime/run-program";
-import type { RecordedResource } from "../../runtime/recorder";
-import { renderInputs, type RenderContext } from "./values";
-
-/**
- * One resource of the plan document: what the recorder saw, with inputs rendered for people and JSON (secrets as
- * `[secret]`, unknowns as `(computed)`, file assets as `{asset, path, sha256}`).
- */
-export interface PlanResource extends Omit<RecordedResource, "inputs" | "read"> {
-    readonly inputs: Record<string, unknown>;
-    /** Keyed fingerprints of secret inputs by dotted path; only when a fingerprint key was given. */
-    readonly secrets?: Record<string, string>;
-}
-
-/**
- * The offline plan of one stack: the contract CI jobs and reviewers build on. Extend it; never rename or
- * remove a field.
- */
-export interface PlanDocument {
-    readonly project: string;
-    readonly stack: string;
-    /** Says what this is: the desired state under the mock runtime, not a diff against the cloud. */
-    readonly note: string;
-    readonly resources: readonly PlanResource[];
-    /** The stack's exported outputs, rendered like inputs. */
-    readonly outputs: Record<string, unknown>;
-}
+import type { PlanDocument, PlanResource } from "../../../lib/plan-document";
+import type { ProgramRun } from "../../../runtime/run-program";
+import { renderInputs, type RenderContext } from "./render-inputs";
 
 export const PLAN_NOTE =
     "Desired state computed offline under the Pulumi mock runtime; not a diff against the cloud. " +

@@ -1,0 +1,67 @@
+import type { PlanDiff } from "../../../lib/plan-document";
+import type { Violation } from "../../../policy/rules";
+import { summarize } from "./diff";
+import type { ReviewReport } from "./model";
+import { classifyRisks, highestTier, subjectOf } from "./risk";
+import { composerChanges } from "./sections/composer";
+import { dagChanges, removedDags } from "./sections/dags";
+import { githubWeakenings } from "./sections/github";
+import { helmChanges, type ValuesFileReader } from "./sections/helm";
+
+/** Builds the review report of a diff: domain sections, risk tiers and the head's policy violations. */
+export function buildReport(
+    diff: PlanDiff,
+    violations: readonly Violation[] = [],
+    readValuesFile?: ValuesFileReader,
+): ReviewReport {
+    const composer = composerChanges(diff);
+    const dags = dagChanges(diff);
+    const helm = helmChanges(diff, readValuesFile);
+    const weakenings = githubWeakenings(diff);
+    const risks = classifyRisks({ diff, composer, helm, weakenings });
+    return {
+        diff,
+        summary: summarize(diff),
+        composer,
+        dags,
+        removedDags: removedDags(dags),
+        helm: helm.filter(
+            (h) =>
+                h.kind !== "change" ||
+                h.chart ||
+                h.contentHashChanged ||
+                h.values.length ||
+                h.valuesFiles.length,
+        ),
+        weakenings,
+        secretChanges: diff.resources.flatMap((r) =>
+            r.secrets
+                .filter((x) => x.status !== "unchanged")
+                .map((x) => ({ ...x, urn: r.urn, subject: subjectOf(r.urn) })),
+        ),
+        risks,
+        highestTier: highestTier(risks),
+        violations,
+    };
+}
+
+/** The report as plain data for `--format json` (resources without their full planned inputs on both sides). */
+export function reportJson(report: ReviewReport): unknown {
+    const { diff, ...rest } = report;
+    return {
+        ...rest,
+        project: diff.project,
+        stack: diff.stack,
+        base: diff.baseLabel,
+        head: diff.headLabel,
+        unchanged: diff.unchanged,
+        resources: diff.resources.map(({ base, head, ...r }) => ({
+            ...r,
+            ...(r.kind === "add"
+                ? { inputs: head?.inputs }
+                : r.kind === "remove"
+                  ? { inputs: base?.inputs }
+                  : {}),
+        })),
+    };
+}
