@@ -7,7 +7,7 @@ import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { parseStackConfig } from "../config";
 import { ValidationError } from "../config/problems";
-import { renderWorkflows, pulumiVersionFromLock, type ChannelSpec } from "../components/github/workflows";
+import { renderWorkflows, pulumiVersionFromLock, type ChannelSpec } from "./workflows/render";
 import { listStacks, readEngineConfig } from "../runtime/stack-files";
 
 export const REPO_ROOT = path.resolve(__dirname, "..");

@@ -2,13 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as github from "@pulumi/github";
 import { Problems } from "../../config/problems";
 import type { CiIdentityConfig, EnvironmentReviewers } from "../../config/sections/github";
-import {
-    checkNames,
-    DEFAULT_BRANCH,
-    environmentVariables,
-    previewVariables,
-    releaseBranch,
-} from "./workflows/common";
+import { checkNames, DEFAULT_BRANCH, environmentVariables, previewVariables, releaseBranch } from "./naming";
 
 /** What one channel's stack owns of the repository's settings. */
 export interface GithubGovernanceArgs {

@@ -4,16 +4,15 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parse } from "yaml";
+import { checkNames, environmentVariables } from "../../components/github/naming";
 import {
-    checkNames,
-    environmentVariables,
     pulumiVersionFromLock,
     renderWorkflows,
     validateChannels,
     type ChannelSpec,
     type Job,
     type Workflow,
-} from "../../components/github/workflows";
+} from "../../tools/workflows/render";
 import { protectionRules } from "../../components/github/governance";
 import { expectedWorkflows, readChannels, staleWorkflows, WORKFLOW_DIR } from "../../tools/workflows";
 import { REPO_ROOT } from "../harness";

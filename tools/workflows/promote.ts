@@ -1,10 +1,9 @@
+import { DEFAULT_BRANCH, releaseBranch } from "../../components/github/naming";
 import {
     actions,
     appTokenStep,
-    DEFAULT_BRANCH,
     expr,
     lit,
-    releaseBranch,
     RUNNER,
     setupSteps,
     timeoutMinutes,

@@ -1,8 +1,8 @@
 /**
- * Names and building blocks shared by the rendered workflows and the GitHub governance component. Branch
- * protection requires the check names defined here, and the component creates the variables the workflows read
- * under the names defined here, so the two cannot drift apart.
+ * Building blocks of the rendered workflows. The names they share with the GitHub governance component (branches,
+ * check names, variables) live in `components/github/naming.ts`.
  */
+import { DEFAULT_BRANCH, releaseBranch } from "../../components/github/naming";
 
 /** One release channel as the workflows see it: a stack deployed from `releases/<name>`. */
 export interface ChannelSpec {
@@ -14,28 +14,9 @@ export interface ChannelSpec {
     readonly managesDefaultBranch: boolean;
 }
 
-/** The branch every change lands on first. */
-export const DEFAULT_BRANCH = "main";
-
-/** The branch a channel deploys from. */
-export const releaseBranch = (channel: string): string => `releases/${channel}`;
-
 /** Branch a channel's releases are promoted from: `main` or the upstream channel's release branch. */
 export const upstreamBranch = (c: ChannelSpec): string =>
     c.promotedFrom === DEFAULT_BRANCH ? DEFAULT_BRANCH : releaseBranch(c.promotedFrom);
-
-/**
- * Status check names (a job's `name`, which is what GitHub reports as the check context). Branch protection
- * requires exactly these.
- */
-export const checkNames = {
-    /** `npm test` on pull requests and `main`; required on `main`. */
-    test: "test",
-    /** `pulumi preview` of one channel on pull requests to its release branch; required there. */
-    preview: (channel: string) => `preview (${channel})`,
-    deploy: (channel: string) => `deploy (${channel})`,
-    plan: "plan",
-} as const;
 
 /** Workflow names; `workflow_run` triggers refer to workflows by these names. */
 export const workflowNames = {
@@ -48,30 +29,6 @@ export const workflowNames = {
 } as const;
 
 /**
- * GitHub Actions environment variables the governance component sets per channel environment (deploy jobs read
- * them as `vars.X`).
- */
-export const environmentVariables = {
-    workloadIdentityProvider: "GCP_WORKLOAD_IDENTITY_PROVIDER",
-    serviceAccount: "GCP_SERVICE_ACCOUNT",
-    backendUrl: "PULUMI_BACKEND_URL",
-    stack: "PULUMI_STACK",
-} as const;
-
-/**
- * Repository variables for the preview of one channel. Previews run on pull requests, which cannot use the
- * channel's environment (its branch policy admits only `releases/<channel>`), so they read repository variables.
- */
-export const previewVariables = (channel: string) => {
-    const prefix = `PREVIEW_${channel.toUpperCase().replace(/[^A-Z0-9]/g, "_")}`;
-    return {
-        workloadIdentityProvider: `${prefix}_GCP_WORKLOAD_IDENTITY_PROVIDER`,
-        serviceAccount: `${prefix}_GCP_SERVICE_ACCOUNT`,
-        backendUrl: `${prefix}_PULUMI_BACKEND_URL`,
-    } as const;
-};
-
-/**
  * The GitHub App whose installation token opens promotion pull requests and manages repository settings.
  * Pull requests opened with the default `GITHUB_TOKEN` trigger no workflows, so their required checks would
  * never run.
@@ -80,9 +37,6 @@ export const app = {
     idVariable: "DATA_INFRA_APP_ID",
     privateKeySecret: "DATA_INFRA_APP_PRIVATE_KEY",
 } as const;
-
-/** Marker on the first line of the plan comment of one channel (`npm run plan -- --format markdown` writes it). */
-export const planCommentMarker = (channel: string): string => `<!-- data-infra-plan:${channel} -->`;
 
 /** Name of the artifact that carries the plan markdown from `plan-pr` to `plan-comment`. */
 export const PLAN_ARTIFACT = "plan-markdown";

@@ -1,6 +1,7 @@
 import { stringify } from "yaml";
-import { Problems } from "../../../config/problems";
-import { DEFAULT_BRANCH, type ChannelSpec, type Workflow } from "./common";
+import { Problems } from "../../config/problems";
+import { DEFAULT_BRANCH } from "../../components/github/naming";
+import { type ChannelSpec, type Workflow } from "./common";
 import { planCommentWorkflow, planPrWorkflow } from "./plan";
 import { promoteWorkflow } from "./promote";
 import { deployWorkflow, previewWorkflow, testWorkflow } from "./release";

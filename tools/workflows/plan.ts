@@ -1,10 +1,9 @@
+import { planCommentMarker, releaseBranch } from "../../components/github/naming";
 import {
     actions,
     expr,
     lit,
     PLAN_ARTIFACT,
-    planCommentMarker,
-    releaseBranch,
     RUNNER,
     setupSteps,
     timeoutMinutes,

@@ -1,14 +1,16 @@
 import {
-    actions,
-    appTokenStep,
     checkNames,
     DEFAULT_BRANCH,
     environmentVariables,
+    previewVariables,
+    releaseBranch,
+} from "../../components/github/naming";
+import {
+    actions,
+    appTokenStep,
     expr,
     gcpAuthSteps,
     lit,
-    previewVariables,
-    releaseBranch,
     RUNNER,
     setupSteps,
     timeoutMinutes,

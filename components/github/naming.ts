@@ -1,0 +1,54 @@
+/**
+ * The names the GitHub governance component and the rendered workflows must agree on: branches, required check
+ * names, the variables the component sets and the workflows read, and the plan comment's marker. Every consumer of
+ * these names imports them from here, so they cannot drift apart.
+ */
+
+/** The branch every change lands on first. */
+export const DEFAULT_BRANCH = "main";
+
+/** The branch a channel deploys from. */
+export const releaseBranch = (channel: string): string => `releases/${channel}`;
+
+/**
+ * Status check names (a job's `name`, which is what GitHub reports as the check context). Branch protection
+ * requires exactly these.
+ */
+export const checkNames = {
+    /** `npm test` on pull requests and `main`; required on `main`. */
+    test: "test",
+    /** `pulumi preview` of one channel on pull requests to its release branch; required there. */
+    preview: (channel: string) => `preview (${channel})`,
+    deploy: (channel: string) => `deploy (${channel})`,
+    plan: "plan",
+} as const;
+
+/**
+ * GitHub Actions environment variables the governance component sets per channel environment (deploy jobs read
+ * them as `vars.X`).
+ */
+export const environmentVariables = {
+    workloadIdentityProvider: "GCP_WORKLOAD_IDENTITY_PROVIDER",
+    serviceAccount: "GCP_SERVICE_ACCOUNT",
+    backendUrl: "PULUMI_BACKEND_URL",
+    stack: "PULUMI_STACK",
+} as const;
+
+/**
+ * Repository variables for the preview of one channel. Previews run on pull requests, which cannot use the
+ * channel's environment (its branch policy admits only `releases/<channel>`), so they read repository variables.
+ */
+export const previewVariables = (channel: string) => {
+    const prefix = `PREVIEW_${channel.toUpperCase().replace(/[^A-Z0-9]/g, "_")}`;
+    return {
+        workloadIdentityProvider: `${prefix}_GCP_WORKLOAD_IDENTITY_PROVIDER`,
+        serviceAccount: `${prefix}_GCP_SERVICE_ACCOUNT`,
+        backendUrl: `${prefix}_PULUMI_BACKEND_URL`,
+    } as const;
+};
+
+/**
+ * Marker on the first line of the plan comment of one channel: `npm run plan -- --format markdown` writes it, and
+ * the plan-comment workflow finds the channel's comment by it.
+ */
+export const planCommentMarker = (channel: string): string => `<!-- data-infra-plan:${channel} -->`;
