@@ -25,8 +25,58 @@ export function listStacks(projectDir: string): string[] {
 const DECLARATION_KEYS = new Set(["type", "description", "default", "value", "secret", "items"]);
 
 /**
- * Reads `Pulumi.yaml` and `Pulumi.<stack>.yaml` and merges them the way the Pulumi engine does: a stack value wins
- * over the project's `value`/`default`; unnamespaced project keys belong to the project's namespace.
+ * The Pulumi CLI's refusal of a stack that leaves required project config unset, word for word: keys as written in
+ * `Pulumi.yaml`, sorted (Go `sort.Strings`, code-unit order), all of them in one message.
+ * Upstream: pulumi/pulumi `pkg/workspace/config.go` (`sdk/go/common/workspace/config.go` in older releases),
+ * `formatMissingKeys` and `missingStackConfigurationKeysError`; tests `config_project_test.go`
+ * ("Stack 'dev' is missing configuration values 'hello', 'values' and 'world'").
+ */
+export function missingConfigMessage(stack: string, keys: readonly string[]): string {
+    const sorted = [...keys].sort();
+    const quoted = sorted.map((k) => `'${k}'`);
+    const list =
+        quoted.length === 1
+            ? quoted[0]
+            : `${quoted.slice(0, -1).join(", ")} and ${quoted[quoted.length - 1]}`;
+    return `Stack '${stack}' is missing configuration ${keys.length === 1 ? "value" : "values"} ${list}`;
+}
+
+/** A project or stack file the Pulumi CLI would refuse before the program starts. */
+export class StackFileError extends Error {
+    constructor(message: string) {
+        super(message);
+        this.name = "StackFileError";
+    }
+}
+
+/** One `config:` entry of `Pulumi.yaml`, after the CLI's shorthand rewrite. */
+interface Declaration {
+    readonly value?: unknown;
+    readonly default?: unknown;
+}
+
+/**
+ * The CLI's reading of a `config:` entry (`RewriteShorthandConfigValues` in pulumi
+ * `sdk/go/common/workspace/project.go`): a scalar or list is a `default` for a project key and a `value` for
+ * another namespace's key; a map is a declaration. Maps that are not declarations stay values (our older reading).
+ */
+function declaration(project: string, key: string, decl: unknown): Declaration {
+    const isMap = decl !== null && typeof decl === "object" && !Array.isArray(decl);
+    if (isMap && Object.keys(decl).every((k) => DECLARATION_KEYS.has(k))) return decl as Declaration;
+    if (isMap) return { value: decl };
+    return isProjectKey(project, key) ? { default: decl } : { value: decl };
+}
+
+/** `configKeyIsNamespacedByProject` in pulumi `sdk/go/common/workspace/project.go`. */
+function isProjectKey(project: string, key: string): boolean {
+    return !key.includes(":") || key.startsWith(`${project}:`);
+}
+
+/**
+ * Reads `Pulumi.yaml` and `Pulumi.<stack>.yaml` and merges them the way the Pulumi CLI does before it starts the
+ * program (`mergeConfig` in pulumi `pkg/workspace/config.go`): a stack value wins over the project's
+ * `value`/`default`; unnamespaced project keys belong to the project's namespace; and a project key declared with
+ * neither `value` nor `default` that the stack does not set fails the stack with the CLI's own message.
  */
 export function readEngineConfig(projectDir: string, stack: string): EngineConfig {
     const projectFile = path.join(projectDir, "Pulumi.yaml");
@@ -41,26 +91,44 @@ export function readEngineConfig(projectDir: string, stack: string): EngineConfi
     }
     const stackDoc = readYaml(stackFile) as { config?: Record<string, unknown> } | null;
 
+    const declarations = Object.entries(project.config ?? {}).map(
+        ([key, decl]) => [key, declaration(project.name!, key, decl)] as const,
+    );
+    for (const [key, decl] of declarations) {
+        // `Project.Validate` in pulumi sdk/go/common/workspace/project.go, which stops at the first such key.
+        if (decl.default !== undefined && decl.value !== undefined)
+            throw new StackFileError(
+                `${projectFile}: project config '${key}' cannot have both a 'default' and 'value' attribute`,
+            );
+    }
+
     const config: Record<string, string> = {};
     const secretKeys = new Set<string>();
-    for (const [key, decl] of Object.entries(project.config ?? {})) {
-        const full = key.includes(":") ? key : `${project.name}:${key}`;
-        const isDecl =
-            decl !== null &&
-            typeof decl === "object" &&
-            !Array.isArray(decl) &&
-            Object.keys(decl).every((k) => DECLARATION_KEYS.has(k));
-        const value = isDecl
-            ? ((decl as { value?: unknown; default?: unknown }).value ??
-              (decl as { default?: unknown }).default)
-            : decl;
-        if (value !== undefined) config[full] = toEngineString(value);
-    }
     for (const [key, raw] of Object.entries(stackDoc?.config ?? {})) {
-        const full = key.includes(":") ? key : `${project.name}:${key}`;
+        // `config.ParseKey` (pulumi sdk/go/common/resource/config/key.go): stack keys are always namespaced.
+        if (!/^[^:]+:(config:)?[^:]+$/.test(key))
+            throw new StackFileError(
+                `${stackFile}: could not parse ${key} as a configuration key (configuration keys should be of the form \`<namespace>:<name>\`)`,
+            );
+        const full = key.replace(/^([^:]+):config:/, "$1:");
         const { value, secret } = stripSecure(raw);
         config[full] = toEngineString(value);
         if (secret) secretKeys.add(full);
+    }
+    const missing: string[] = [];
+    for (const [key, decl] of declarations) {
+        const full = key.includes(":") ? key : `${project.name}:${key}`;
+        if (full in config) continue;
+        const value = decl.value ?? decl.default;
+        if (value !== undefined) config[full] = toEngineString(value);
+        else if (isProjectKey(project.name, key)) missing.push(key);
+    }
+    if (missing.length) {
+        throw new StackFileError(
+            `${missingConfigMessage(stack, missing)}\n` +
+                `(${path.basename(projectFile)} declares ${missing.length === 1 ? "it" : "them"} with neither ` +
+                `'value' nor 'default'; set ${missing.length === 1 ? "it" : "them"} in ${stackFile})`,
+        );
     }
     return { project: project.name, config, secretKeys };
 }

@@ -137,7 +137,9 @@ describe("offline plan", () => {
             fs.symlinkSync(path.join(REPO_ROOT, "index.ts"), path.join(dir, "index.ts"));
             fs.writeFileSync(
                 path.join(dir, "Pulumi.broken.yaml"),
-                "config:\n  data-infra:gcp:\n    project: Bad_Id\n    region: us-west2\n  data-infra:cluster:\n    name: apps\n  data-infra:clustr: {}\n",
+                "config:\n  data-infra:gcp:\n    project: Bad_Id\n    region: us-west2\n  data-infra:cluster:\n    name: apps\n  data-infra:clustr: {}\n" +
+                    // Keys the CLI requires (declared without a value) are set, so the program's own checks run.
+                    "  data-infra:composer: {}\n  data-infra:images: {}\n  data-infra:releases: []\n  data-infra:policy: {}\n",
             );
             try {
                 const r = cli("--project", dir, "--stack", "broken");
@@ -150,6 +152,26 @@ describe("offline plan", () => {
                     assert.ok(r.stderr.includes(key), `names ${key}:\n${r.stderr}`);
                 }
                 assert.ok(!/\n\s+at /.test(r.stderr), `no stack trace:\n${r.stderr}`);
+            } finally {
+                fs.rmSync(dir, { recursive: true, force: true });
+            }
+        });
+
+        it("fails a stack the Pulumi CLI would refuse, with the CLI's message, before running the program", () => {
+            // GIVEN a copy of the test channel without data-infra:policy (declared in Pulumi.yaml without a value)
+            const dir = fs.mkdtempSync(path.join(os.tmpdir(), "missing-key-"));
+            fs.copyFileSync(path.join(REPO_ROOT, "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
+            const stackFile = fs.readFileSync(path.join(REPO_ROOT, "Pulumi.test.yaml"), "utf8");
+            const without = stackFile.replace(/^ {4}data-infra:policy:\n( {8}.*\n)+/m, "");
+            assert.notEqual(without, stackFile);
+            fs.writeFileSync(path.join(dir, "Pulumi.test.yaml"), without);
+            try {
+                const r = cli("--project", dir, "--stack", "test");
+                assert.equal(r.code, 1);
+                assert.equal(
+                    r.stderr.split("\n").slice(0, 2).join("\n"),
+                    `plan failed for stack "test":\nStack 'test' is missing configuration value 'policy'`,
+                );
             } finally {
                 fs.rmSync(dir, { recursive: true, force: true });
             }
