@@ -1,11 +1,12 @@
 import * as path from "node:path";
 import type { PlanDocument } from "../../../lib/plan-document";
+import { resolveEntryPoint } from "../../../runtime/entry-point";
 import { runProgram } from "../../../runtime/run-program";
 import { readEngineConfig } from "../../../runtime/stack-files";
 import { buildPlanDocument } from "./build";
 
 export interface PlanStackOptions {
-    /** Directory holding `Pulumi.yaml`, the stack files and the program's `index.ts`. */
+    /** Directory holding `Pulumi.yaml` and the stack files; the program is what the language host would run. */
     readonly projectDir: string;
     readonly stack: string;
     /** Key for secret fingerprints (see `RenderContext.fingerprintKey`). */
@@ -18,7 +19,7 @@ export async function planStack(opts: PlanStackOptions): Promise<PlanDocument> {
     const run = await runProgram({
         stack: opts.stack,
         config: readEngineConfig(projectDir, opts.stack),
-        program: path.join(projectDir, "index.ts"),
+        program: resolveEntryPoint(projectDir).program,
     });
     return buildPlanDocument(run, { root: projectDir, fingerprintKey: opts.fingerprintKey });
 }

@@ -1,0 +1,122 @@
+import { strict as assert } from "node:assert";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import * as ts from "typescript";
+import { resolveEntryPoint } from "../runtime/entry-point";
+import { planStack } from "../tools/plan/document/plan-stack";
+import { REPO_ROOT } from "./harness";
+
+/** Writes `files` (path → content) under a fresh temporary folder and returns it. */
+function tree(files: Record<string, string>): string {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "entry-point-"));
+    for (const [file, text] of Object.entries(files)) {
+        fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
+        fs.writeFileSync(path.join(dir, file), text);
+    }
+    return dir;
+}
+
+describe("entry point (the Node language host's resolution)", () => {
+    const dirs: string[] = [];
+    const make = (files: Record<string, string>) => {
+        const d = tree(files);
+        dirs.push(d);
+        return d;
+    };
+    after(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+
+    it("runs the nearest package.json's main when Pulumi.yaml has none: a sub-project runs its parent's program", () => {
+        // GIVEN the layout bootstrap/ had before it declared `main` (pulumi cmd/run/run.js searches up for package.json)
+        const root = make({
+            "package.json": '{"main": "index.ts"}',
+            "index.ts": "",
+            "sub/Pulumi.yaml": "name: sub\nruntime: nodejs\n",
+            "sub/index.ts": "",
+        });
+        // THEN the language host would run the root program, not sub/index.ts
+        assert.deepEqual(resolveEntryPoint(path.join(root, "sub")), {
+            pwd: path.join(root, "sub"),
+            program: path.join(root, "index.ts"),
+        });
+    });
+
+    it("runs Pulumi.yaml's main, a file relative to the project, in the project folder", () => {
+        const root = make({
+            "package.json": '{"main": "index.ts"}',
+            "index.ts": "",
+            "sub/Pulumi.yaml": "name: sub\nmain: index.ts\nruntime: nodejs\n",
+            "sub/index.ts": "",
+        });
+        assert.deepEqual(resolveEntryPoint(path.join(root, "sub")), {
+            pwd: path.join(root, "sub"),
+            program: path.join(root, "sub", "index.ts"),
+        });
+    });
+
+    it("runs a main folder from inside it (pulumi pkg/engine/project.go getPwdMain), index.js before index.ts", () => {
+        const root = make({
+            "Pulumi.yaml": "name: p\nmain: src/\n",
+            "src/index.ts": "",
+            "src/index.js": "",
+        });
+        assert.deepEqual(resolveEntryPoint(root), {
+            pwd: path.join(root, "src"),
+            program: path.join(root, "src", "index.js"),
+        });
+    });
+
+    it("prefers package.json exports over main, and ignores a declared entry that does not exist", () => {
+        const exportsRoot = make({
+            "Pulumi.yaml": "name: p\n",
+            "package.json": '{"exports": {".": {"require": "lib/run.ts"}}, "main": "index.ts"}',
+            "lib/run.ts": "",
+            "index.ts": "",
+        });
+        assert.equal(resolveEntryPoint(exportsRoot).program, path.join(exportsRoot, "lib", "run.ts"));
+        const missing = make({
+            "Pulumi.yaml": "name: p\n",
+            "package.json": '{"main": "gone.ts"}',
+            "index.ts": "",
+        });
+        assert.equal(resolveEntryPoint(missing).program, path.join(missing, "index.ts"));
+    });
+
+    it("fails as the CLI does when main cannot be read, and when there is no program at all", () => {
+        const badMain = make({ "Pulumi.yaml": "name: p\nmain: nope.ts\n" });
+        assert.throws(() => resolveEntryPoint(badMain), /project 'main' could not be read: .*nope\.ts/);
+        const empty = make({ "Pulumi.yaml": "name: p\n" });
+        assert.throws(() => resolveEntryPoint(empty), /the language host would find no program/);
+    });
+
+    it("resolves the shipped projects to their own programs", () => {
+        assert.equal(resolveEntryPoint(REPO_ROOT).program, path.join(REPO_ROOT, "index.ts"));
+        const bootstrap = path.join(REPO_ROOT, "bootstrap");
+        assert.deepEqual(resolveEntryPoint(bootstrap), {
+            pwd: bootstrap,
+            program: path.join(bootstrap, "index.ts"),
+        });
+    });
+
+    it("plans the bootstrap project by running bootstrap/index.ts", async () => {
+        // Before bootstrap/Pulumi.yaml declared main, this ran the root program and failed on data-infra:* keys.
+        const doc = await planStack({
+            projectDir: path.join(REPO_ROOT, "bootstrap"),
+            stack: "transit-data-prod",
+        });
+        assert.equal(doc.project, "data-infra-bootstrap");
+        assert.ok(doc.resources.some((r) => r.type === "data-infra:bootstrap:StateBackend"));
+        assert.ok(!doc.resources.some((r) => r.type.startsWith("data-infra:airflow")));
+    });
+
+    it("gives bootstrap/ the root's strict compiler options (ts-node reads bootstrap/tsconfig.json there)", () => {
+        const read = (p: string) =>
+            ts.parseConfigFileTextToJson(p, fs.readFileSync(p, "utf8")).config as {
+                compilerOptions: Record<string, unknown>;
+            };
+        const root = read(path.join(REPO_ROOT, "tsconfig.json"));
+        const bootstrap = read(path.join(REPO_ROOT, "bootstrap", "tsconfig.json"));
+        assert.deepEqual(bootstrap.compilerOptions, root.compilerOptions);
+        assert.equal(bootstrap.compilerOptions.strict, true);
+    });
+});
