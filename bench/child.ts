@@ -32,6 +32,8 @@ export function measureInChild<T>(
 /** In a benchmark file: runs the requested sample when this process was started by `measureInChild`. */
 export function childEntry(mod: NodeModule, run: (mode: string, args: string[]) => Promise<void>): void {
     if (require.main !== mod || process.argv[2] !== "child") return;
+    // As tools/plan.ts does: tsx's source-mapped stack traces cost the SDK dearly per output (issue 22).
+    process.setSourceMapsEnabled(false);
     run(process.argv[3], process.argv.slice(4)).catch((e) => {
         console.error(e);
         process.exit(1);

@@ -14,9 +14,10 @@ const HELP = `Usage: npm run bench [-- <name>...]
 
 Runs benchmarks and prints times, peak memory and ratios against a baseline measured in the same run.
 Benchmarks: ${Object.keys(benchmarks).join(", ")} (default: all).
-  dag-sync   planning synthetic 1,000/5,000-file DAG trees vs the SDK floor and md5sum
-             (BENCH_DAG_SIZES=200,1000 for a quicker run)
-  review     the offline PR diff of two 1,000-file DAG trees and 13 Helm releases vs planning the head alone
+  dag-sync   the user's plan command on synthetic 1,000/5,000/10,000-file DAG trees vs a plain-node
+             floor and md5sum (BENCH_DAG_SIZES=200,1000 for a quicker run)
+  review     the user's review command (--base) on a 1,000-file DAG tree with 100 changed files vs
+             planning the head alone
 
 Example: npm run bench -- dag-sync`;
 

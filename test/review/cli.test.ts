@@ -105,7 +105,7 @@ describe("Plan CLI review modes", () => {
         assert.equal(git(repo, "worktree", "list").trim().split("\n").length, 1);
     });
 
-    it("rejects a base that is not a commit", () => {
+    it("rejects a base that is not a commit", async () => {
         const opts = {
             repoRoot: repo,
             projectDir: path.join(repo, FIXTURE),
@@ -113,9 +113,9 @@ describe("Plan CLI review modes", () => {
             format: "text" as const,
             print: () => {},
         };
-        assert.throws(() => planBase("no-such-ref", "test", opts, Buffer.alloc(32)), ReviewUsageError);
-        assert.throws(
-            () => planBase("no-such-ref", "test", opts, Buffer.alloc(32)),
+        await assert.rejects(planBase("no-such-ref", "test", opts, Buffer.alloc(32)), ReviewUsageError);
+        await assert.rejects(
+            planBase("no-such-ref", "test", opts, Buffer.alloc(32)),
             /--base: "no-such-ref" is not a commit/,
         );
     });

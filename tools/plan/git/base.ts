@@ -2,7 +2,7 @@
  * The review's git plumbing: the base revision planned in a temporary worktree with its own plan tool, and files
  * read as they are at a revision.
  */
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync, type SpawnOptions } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -35,12 +35,12 @@ export function gitShowReader(ref: string, opts: Checkout): ValuesFileReader {
  * reuses this checkout's `node_modules`; the worktree is removed whatever happens. `undefined` when the stack did
  * not exist at `ref`.
  */
-export function planBase(
+export async function planBase(
     ref: string,
     stack: string,
     opts: Checkout,
     key: Buffer,
-): DiffableDocument | undefined {
+): Promise<DiffableDocument | undefined> {
     const git = (...args: string[]) => spawnSync("git", ["-C", opts.repoRoot, ...args], { encoding: "utf8" });
     const rev = git("rev-parse", "--verify", "--quiet", `${ref}^{commit}`);
     if (rev.status !== 0) throw new ReviewUsageError(`--base: "${ref}" is not a commit in ${opts.repoRoot}`);
@@ -57,7 +57,7 @@ export function planBase(
         if (!fs.existsSync(path.join(tree, project, `Pulumi.${stack}.yaml`))) return undefined;
         if (!fs.existsSync(path.join(tree, "tools", "plan.ts")))
             throw new ReviewUsageError(`--base: revision ${ref} has no offline plan tool (tools/plan.ts)`);
-        const child = spawnSync(
+        const child = await run(
             process.execPath,
             [
                 require.resolve("tsx/cli"),
@@ -69,22 +69,38 @@ export function planBase(
                 "--format",
                 "json",
             ],
-            {
-                cwd: tree,
-                encoding: "utf8",
-                maxBuffer: 1 << 30,
-                env: { ...process.env, DATA_INFRA_PLAN_KEY: key.toString("hex") },
-            },
+            { cwd: tree, env: { ...process.env, DATA_INFRA_PLAN_KEY: key.toString("hex") } },
         );
         // The base's own mandatory policy violations (exit 3) do not stop the review of the change.
         if (child.status !== 0 && child.status !== EXIT.policy)
-            throw new Error(
-                `planning ${stack} at ${ref} failed:\n${child.stderr.trim() || child.error?.message}`,
-            );
+            throw new Error(`planning ${stack} at ${ref} failed:\n${child.stderr.trim() || child.error}`);
         return relativeTo(JSON.parse(child.stdout) as DiffableDocument, path.join(tree, project));
     } finally {
         git("worktree", "remove", "--force", tree);
         fs.rmSync(tmp, { recursive: true, force: true });
         git("worktree", "prune");
     }
+}
+
+interface ChildResult {
+    readonly status: number | null;
+    readonly stdout: string;
+    readonly stderr: string;
+    readonly error?: string;
+}
+
+/** Runs a process to its end without blocking the event loop, so this process can plan meanwhile. */
+function run(command: string, args: readonly string[], opts: SpawnOptions): Promise<ChildResult> {
+    return new Promise((resolve) => {
+        const child = spawn(command, args, { ...opts, stdio: ["ignore", "pipe", "pipe"] });
+        const out: Buffer[] = [];
+        const err: Buffer[] = [];
+        child.stdout!.on("data", (b: Buffer) => out.push(b));
+        child.stderr!.on("data", (b: Buffer) => err.push(b));
+        const text = (bs: Buffer[]) => Buffer.concat(bs).toString("utf8");
+        child.on("error", (e) =>
+            resolve({ status: null, stdout: text(out), stderr: text(err), error: e.message }),
+        );
+        child.on("close", (status) => resolve({ status, stdout: text(out), stderr: text(err) }));
+    });
 }

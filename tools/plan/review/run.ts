@@ -81,8 +81,11 @@ export async function runBase(ref: string, opts: ReviewOptions): Promise<number>
     const key = randomBytes(32);
     let code = 0;
     for (const stack of opts.stacks) {
-        const base = planBase(ref, stack, opts, key);
-        const head = await planStack({ projectDir: opts.projectDir, stack, fingerprintKey: key });
+        // Base and head in parallel: the base plans in its own process, so the two plans take two cores.
+        const [base, head] = await Promise.all([
+            planBase(ref, stack, opts, key),
+            planStack({ projectDir: opts.projectDir, stack, fingerprintKey: key }),
+        ]);
         const diff = diffPlans(base, relativeTo(head, opts.projectDir), { base: ref, head: "working tree" });
         const violations = policyViolations(head, opts.projectDir, diff);
         const project = path.relative(opts.repoRoot, opts.projectDir);
