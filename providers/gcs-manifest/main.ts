@@ -1,0 +1,85 @@
+/**
+ * Entry point of the `gcsmanifest` plugin (bin/pulumi-resource-gcsmanifest runs it): serves the provider with the
+ * SDK's provider server and prints the port for the engine.
+ */
+import * as path from "node:path";
+import { main } from "@pulumi/pulumi/provider";
+import { diffResource, type ManifestInputs, type ManifestState } from "./manifest";
+import { UNKNOWN, manifestProvider } from "./provider";
+import { storageClient } from "./sync";
+
+// As in tools/plan.ts: tsx's source-mapped stack traces cost the SDK dearly (issue 22).
+process.setSourceMapsEnabled(false);
+
+type Message = { toJavaScript(): unknown };
+type DiffRequest = { getOlds(): Message; getNews(): Message };
+type Callback = (err: unknown, resp?: DiffResponse) => void;
+interface DiffResponse {
+    setHasdetaileddiff(v: boolean): void;
+    setDiffsList(v: string[]): void;
+    getDetaileddiffMap(): { set(k: string, v: unknown): void };
+}
+
+/**
+ * The SDK's provider server forwards only `changes`, `replaces` and `deleteBeforeReplace` of a diff
+ * (@pulumi/pulumi 3.270 provider/server.js:189-218), so the engine would not know which file changed. This wraps
+ * its `diff` handler to add the per-file detailed diff (`files["dags/a.py"]`: add/update/delete), which
+ * `pulumi preview --diff` prints one line per file.
+ */
+function addDetailedDiff(): void {
+    const sdk = path.dirname(require.resolve("@pulumi/pulumi/package.json"));
+    const grpc = require(require.resolve("@grpc/grpc-js", { paths: [sdk] })) as {
+        Server: { prototype: { addService(service: unknown, impl: Record<string, unknown>): void } };
+    };
+    const rpc = require("@pulumi/pulumi/proto/provider_grpc_pb") as { ResourceProviderService: unknown };
+    const proto = require("@pulumi/pulumi/proto/provider_pb") as {
+        PropertyDiff: {
+            new (): { setKind(k: number): void; setInputdiff(v: boolean): void };
+            Kind: Record<string, number>;
+        };
+    };
+    const kinds = {
+        add: proto.PropertyDiff.Kind.ADD,
+        update: proto.PropertyDiff.Kind.UPDATE,
+        delete: proto.PropertyDiff.Kind.DELETE,
+    };
+    const original = grpc.Server.prototype.addService;
+    grpc.Server.prototype.addService = function (service, impl) {
+        if (service === rpc.ResourceProviderService) {
+            const diff = (impl.diff as (call: unknown, cb: Callback) => void).bind(impl);
+            impl.diff = (call: { request: DiffRequest }, callback: Callback) =>
+                diff(call, (err, resp) => {
+                    if (!err && resp) {
+                        const d = diffResource(
+                            call.request.getOlds().toJavaScript() as ManifestState,
+                            call.request.getNews().toJavaScript() as ManifestInputs,
+                            (v) => v === UNKNOWN,
+                        );
+                        const map = resp.getDetaileddiffMap();
+                        for (const [key, kind] of Object.entries(d.detailed)) {
+                            const pd = new proto.PropertyDiff();
+                            pd.setKind(d.replaces.includes(key) ? kinds[kind] + 1 : kinds[kind]);
+                            pd.setInputdiff(true);
+                            map.set(key, pd);
+                        }
+                        resp.setHasdetaileddiff(true);
+                        resp.setDiffsList([
+                            ...new Set(Object.keys(d.detailed).map((k) => k.replace(/\[.*$/, ""))),
+                        ]);
+                    }
+                    callback(err, resp);
+                });
+        }
+        return original.call(this, service, impl);
+    };
+}
+
+addDetailedDiff();
+let client: ReturnType<typeof storageClient> | undefined;
+main(
+    manifestProvider(() => (client ??= storageClient())),
+    process.argv.slice(2),
+).catch((e: Error) => {
+    console.error(e.stack ?? e.message);
+    process.exit(1);
+});
