@@ -101,6 +101,8 @@ const governance = new GithubGovernance(
         manageDefaultBranch: cfg.github.manageDefaultBranch,
         mainRequiredReviews: cfg.github.mainRequiredReviews,
         releaseRequiredReviews: cfg.github.releaseRequiredReviews,
+        releaseManagers: cfg.github.releaseManagers,
+        promotedFrom: cfg.github.promotedFrom,
         environmentReviewers: cfg.github.environmentReviewers,
         ci: cfg.github.ci,
     },

@@ -93,7 +93,13 @@ describe("stack config", () => {
         ],
         [
             "a bad GitHub owner",
-            { github: { owner: "-bad-", repository: "data-infra" } },
+            {
+                github: {
+                    owner: "-bad-",
+                    repository: "data-infra",
+                    releaseManagers: ["transit-data/release-managers"],
+                },
+            },
             'data-infra:github.owner: must match ^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$ (got "-bad-")',
         ],
     ];

@@ -2,7 +2,14 @@ import * as pulumi from "@pulumi/pulumi";
 import * as github from "@pulumi/github";
 import { Problems } from "../../config/problems";
 import type { CiIdentityConfig, EnvironmentReviewers } from "../../config/sections/github";
-import { checkNames, DEFAULT_BRANCH, environmentVariables, previewVariables, releaseBranch } from "./naming";
+import {
+    checkNames,
+    DEFAULT_BRANCH,
+    environmentVariables,
+    previewVariables,
+    promoteEnvironment,
+    releaseBranch,
+} from "./naming";
 
 /** What one channel's stack owns of the repository's settings. */
 export interface GithubGovernanceArgs {
@@ -21,10 +28,22 @@ export interface GithubGovernanceArgs {
      */
     readonly mainRequiredReviews?: number;
     /**
-     * Approving reviews a pull request to `releases/<channel>` needs, besides the channel's passing preview.
-     * @default 0: the preview check and, for prod, the environment's reviewers gate the release.
+     * Approving reviews a pull request to `releases/<channel>` needs, besides its checks; at least 1 (a release
+     * branch that merges without a review is deployed by whoever can push).
+     * @default 1
      */
     readonly releaseRequiredReviews?: number;
+    /**
+     * Who may push to and merge into `releases/<channel>`: GitHub actor names, `/<user>` or `<org>/<team-slug>`.
+     * Nobody else, however much repository access they have (the protection binds admins too).
+     */
+    readonly releaseManagers: readonly string[];
+    /**
+     * The channel this one is promoted from (`main` or a channel). A promoted channel requires that channel's
+     * successful deploy (`deploy (<upstream>)`) on the promotion's head commit.
+     * @default "main"
+     */
+    readonly promotedFrom?: string;
     /**
      * Required reviewers of the channel's environment, as numeric GitHub ids.
      * @default none: deploys start without approval.
@@ -48,6 +67,13 @@ export interface ProtectionRule {
     readonly requiredReviews: number;
     /** Whether the head must contain the base's latest commit before merging. */
     readonly strict: boolean;
+    /**
+     * Whether the last push needs an approval by someone else than its pusher: no one can push after the approval
+     * (or approve their own push) and merge.
+     */
+    readonly requireLastPushApproval: boolean;
+    /** Actors who alone may push or merge; `undefined`: anyone with write access (within the other rules). */
+    readonly pushAllowances?: readonly string[];
 }
 
 /** The protection rules one channel's stack owns: its release branch, and `main` if it manages it. */
@@ -56,9 +82,21 @@ export function protectionRules(args: GithubGovernanceArgs): ProtectionRule[] {
         {
             key: "release",
             pattern: releaseBranch(args.channel),
-            // The offline plan exits non-zero on a mandatory policy violation: requiring it makes policy block.
-            requiredChecks: [checkNames.preview(args.channel), checkNames.plan],
-            requiredReviews: args.releaseRequiredReviews ?? 0,
+            // The gate is defined by the base branch (pull_request_target), so a pull request cannot redefine it; the
+            // offline plan exits non-zero on a mandatory policy violation (and, for a promoted channel, on an
+            // untested artifact), so requiring it makes policy block; a promotion needs the upstream's deploy of its
+            // head commit to have succeeded.
+            requiredChecks: [
+                checkNames.gate(args.channel),
+                checkNames.preview(args.channel),
+                checkNames.plan(args.channel),
+                ...(args.promotedFrom && args.promotedFrom !== DEFAULT_BRANCH
+                    ? [checkNames.deploy(args.promotedFrom)]
+                    : []),
+            ],
+            requiredReviews: args.releaseRequiredReviews ?? 1,
+            requireLastPushApproval: true,
+            pushAllowances: [...args.releaseManagers],
             // Not "up to date": release branches only take promotion PRs from a long-lived upstream (main,
             // releases/test), which never contains the merge commits of earlier promotions, so the rule could
             // never be met without merging release branches back upstream. The preview reruns on every new head.
@@ -72,6 +110,7 @@ export function protectionRules(args: GithubGovernanceArgs): ProtectionRule[] {
             requiredChecks: [checkNames.test],
             requiredReviews: args.mainRequiredReviews ?? 1,
             strict: true,
+            requireLastPushApproval: true,
         });
     }
     return rules;
@@ -108,6 +147,20 @@ export function validateGithubGovernanceArgs(args: GithubGovernanceArgs): Proble
             args.channel,
         );
     }
+    if ((args.releaseRequiredReviews ?? 1) < 1) {
+        problems.add(
+            "releaseRequiredReviews",
+            "a release branch needs at least 1 approving review",
+            args.releaseRequiredReviews,
+        );
+    }
+    if (args.releaseManagers.length === 0) {
+        problems.add(
+            "releaseManagers",
+            "name who may push and merge to the release branch (/<user> or <org>/<team-slug>)",
+            args.releaseManagers,
+        );
+    }
     return problems;
 }
 
@@ -136,8 +189,20 @@ export class GithubGovernance extends pulumi.ComponentResource {
                     pattern: rule.pattern,
                     requiredStatusChecks: [{ strict: rule.strict, contexts: [...rule.requiredChecks] }],
                     requiredPullRequestReviews: [
-                        { requiredApprovingReviewCount: rule.requiredReviews, dismissStaleReviews: true },
+                        {
+                            requiredApprovingReviewCount: rule.requiredReviews,
+                            dismissStaleReviews: true,
+                            requireLastPushApproval: rule.requireLastPushApproval,
+                        },
                     ],
+                    // Merging is a push: only these actors can merge into the branch.
+                    ...(rule.pushAllowances
+                        ? {
+                              restrictPushes: [
+                                  { pushAllowances: [...rule.pushAllowances], blocksCreations: true },
+                              ],
+                          }
+                        : {}),
                     requireConversationResolution: true,
                     allowsForcePushes: false,
                     allowsDeletions: false,
@@ -167,6 +232,26 @@ export class GithubGovernance extends pulumi.ComponentResource {
         new github.RepositoryEnvironmentDeploymentPolicy(
             `${name}-environment-branch`,
             { repository, environment: env.environment, branchPattern: releaseBranch(args.channel) },
+            { parent: this },
+        );
+
+        // The promote job's environment: holds the promote App's key (an environment secret set by hand) and admits
+        // only the default branch, where the `push` and `workflow_run` jobs that open promotion pull requests run.
+        const promoteEnv = new github.RepositoryEnvironment(
+            `${name}-promote-environment`,
+            {
+                repository,
+                environment: promoteEnvironment(args.channel),
+                reviewers: [],
+                preventSelfReview: false,
+                canAdminsBypass: false,
+                deploymentBranchPolicy: { protectedBranches: false, customBranchPolicies: true },
+            },
+            { parent: this },
+        );
+        new github.RepositoryEnvironmentDeploymentPolicy(
+            `${name}-promote-environment-branch`,
+            { repository, environment: promoteEnv.environment, branchPattern: DEFAULT_BRANCH },
             { parent: this },
         );
 

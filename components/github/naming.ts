@@ -19,9 +19,26 @@ export const checkNames = {
     test: "test",
     /** `pulumi preview` of one channel on pull requests to its release branch; required there. */
     preview: (channel: string) => `preview (${channel})`,
+    /**
+     * `pulumi up` of one channel on pushes to its release branch. A channel promoted from it requires this check on
+     * the promotion's head commit: only a commit the upstream channel deployed successfully can be promoted.
+     */
     deploy: (channel: string) => `deploy (${channel})`,
-    plan: "plan",
+    /** The offline plan (and, for a promoted channel, the promotion check) of one channel; required there. */
+    plan: (channel: string) => `plan (${channel})`,
+    /**
+     * The release gate of one channel: a `pull_request_target` job (the base branch's definition, which a pull
+     * request cannot edit) that checks out nothing and fails unless the head is the upstream branch of this
+     * repository. Required on the release branch.
+     */
+    gate: (channel: string) => `release gate (${channel})`,
 } as const;
+
+/**
+ * The GitHub environment a channel's promote job runs in. It holds the promote App's private key (Pull requests and
+ * Contents write, nothing else) and admits only the default branch, where `push` and `workflow_run` jobs run.
+ */
+export const promoteEnvironment = (channel: string): string => `promote-${channel}`;
 
 /**
  * GitHub Actions environment variables the governance component sets per channel environment (deploy jobs read

@@ -34,8 +34,10 @@ export interface GithubConfig {
     readonly manageDefaultBranch: boolean;
     /** Approving reviews a pull request to `main` needs. */
     readonly mainRequiredReviews: number;
-    /** Approving reviews a pull request to `releases/<channel>` needs (besides the passing preview). */
+    /** Approving reviews a pull request to `releases/<channel>` needs (besides its checks); at least 1. */
     readonly releaseRequiredReviews: number;
+    /** Who alone may push to and merge into `releases/<channel>`: `/<user>` or `<org>/<team-slug>`. */
+    readonly releaseManagers: readonly string[];
     /** Where this channel's releases come from: `main` or another channel (prod ← test). */
     readonly promotedFrom: string;
     /** Required reviewers of the channel's environment; prod needs at least one. */
@@ -59,19 +61,31 @@ const serviceAccount = {
 
 export const githubSection: ConfigSection<GithubConfig> = {
     description:
-        "GitHub repository this channel governs and how: {owner, repository, manageDefaultBranch, mainRequiredReviews, releaseRequiredReviews, promotedFrom, environmentReviewers, ci}.",
+        "GitHub repository this channel governs and how: {owner, repository, manageDefaultBranch, mainRequiredReviews, releaseRequiredReviews, releaseManagers, promotedFrom, environmentReviewers, ci}.",
     required: true,
     schema: {
         type: "object",
         additionalProperties: false,
-        required: ["owner", "repository"],
+        required: ["owner", "repository", "releaseManagers"],
         properties: {
             owner: { type: "string", pattern: "^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$" },
             repository: { type: "string", pattern: "^[A-Za-z0-9._-]{1,100}$" },
             // No schema default: it depends on the stack (prod by default), see resolve().
             manageDefaultBranch: { type: "boolean" },
             mainRequiredReviews: { type: "integer", minimum: 0, maximum: 6, default: 1 },
-            releaseRequiredReviews: { type: "integer", minimum: 0, maximum: 6, default: 0 },
+            // At least 1: a release branch merged without review is deployed by whoever can push.
+            releaseRequiredReviews: { type: "integer", minimum: 1, maximum: 6, default: 1 },
+            releaseManagers: {
+                type: "array",
+                description:
+                    "GitHub actors who alone may push and merge to the release branch: /<user> or <org>/<team-slug>",
+                minItems: 1,
+                uniqueItems: true,
+                items: {
+                    type: "string",
+                    pattern: "^(/[A-Za-z0-9-]{1,39}|[A-Za-z0-9-]{1,39}/[a-z0-9._-]{1,100})$",
+                },
+            },
             promotedFrom: {
                 type: "string",
                 description: '"main" or a channel name',

@@ -245,7 +245,11 @@ describe("bootstrap project", () => {
         const outputs = parseBootstrapOutputs(JSON.stringify(test.outputs));
         const text = withCiConfig(
             "# keep me\nconfig:\n    data-infra:gcp:\n        project: transit-data-test\n        region: us-west2\n",
-            { owner: "transit-data", repository: "data-infra" },
+            {
+                owner: "transit-data",
+                repository: "data-infra",
+                releaseManagers: ["transit-data/release-managers"],
+            },
             ciConfigFor(outputs, "test"),
         );
         assert.ok(text.startsWith("# keep me\n"));

@@ -17,6 +17,7 @@ const ci = {
 const github = (extra: Record<string, unknown> = {}) => ({
     owner: "transit-data",
     repository: "data-infra",
+    releaseManagers: ["transit-data/release-managers"],
     ...extra,
 });
 
@@ -56,9 +57,19 @@ describe("GithubGovernance", () => {
             pattern: "releases/prod",
             // Not strict: a promotion PR's long-lived head never contains earlier promotions' merge commits.
             // The offline plan fails on mandatory policy violations; requiring it makes policy block merges.
-            requiredStatusChecks: [{ strict: false, contexts: ["preview (prod)", "plan"] }],
-            // Pulumi.prod.yaml: a person approves every promotion into prod.
-            requiredPullRequestReviews: [{ requiredApprovingReviewCount: 1, dismissStaleReviews: true }],
+            // The gate (pull_request_target: defined by the base branch) and, for prod, test's deploy of the head.
+            requiredStatusChecks: [
+                {
+                    strict: false,
+                    contexts: ["release gate (prod)", "preview (prod)", "plan (prod)", "deploy (test)"],
+                },
+            ],
+            // Pulumi.prod.yaml: a person approves every promotion into prod, after its last push.
+            requiredPullRequestReviews: [
+                { requiredApprovingReviewCount: 1, dismissStaleReviews: true, requireLastPushApproval: true },
+            ],
+            // Merging is a push: only the release managers may merge (or push) into releases/prod.
+            restrictPushes: [{ pushAllowances: ["transit-data/release-managers"], blocksCreations: true }],
             requireConversationResolution: true,
             allowsForcePushes: false,
             allowsDeletions: false,
@@ -71,8 +82,9 @@ describe("GithubGovernance", () => {
         const r = prod.recorder.get("github:index/branchProtection:BranchProtection", "github-protect-main");
         assert.deepEqual(r.inputs.requiredStatusChecks, [{ strict: true, contexts: ["test"] }]);
         assert.deepEqual(r.inputs.requiredPullRequestReviews, [
-            { requiredApprovingReviewCount: 1, dismissStaleReviews: true },
+            { requiredApprovingReviewCount: 1, dismissStaleReviews: true, requireLastPushApproval: true },
         ]);
+        assert.equal(r.inputs.restrictPushes, undefined);
     });
 
     it("creates one environment per channel, limited to its release branch; prod with reviewers", () => {
@@ -139,7 +151,7 @@ describe("GithubGovernance", () => {
 
     it("fails when the channel cannot name a release branch", () => {
         assert.throws(
-            () => new GithubGovernance("g", { repository: "r", channel: "main" }),
+            () => new GithubGovernance("g", { repository: "r", channel: "main", releaseManagers: ["/a"] }),
             (e: unknown) => e instanceof ValidationError && /channel: must be lowercase/.test(e.message),
         );
     });
@@ -147,23 +159,41 @@ describe("GithubGovernance", () => {
 
 describe("protectionRules / workflowVariables", () => {
     it("creates only the release rule without manageDefaultBranch, and uses the configured review counts", () => {
-        assert.deepEqual(protectionRules({ repository: "r", channel: "test", releaseRequiredReviews: 2 }), [
-            {
-                key: "release",
-                pattern: "releases/test",
-                requiredChecks: ["preview (test)", "plan"],
-                requiredReviews: 2,
-                strict: false,
-            },
-        ]);
+        assert.deepEqual(
+            protectionRules({
+                repository: "r",
+                channel: "test",
+                releaseRequiredReviews: 2,
+                releaseManagers: ["org/team"],
+            }),
+            [
+                {
+                    key: "release",
+                    pattern: "releases/test",
+                    requiredChecks: ["release gate (test)", "preview (test)", "plan (test)"],
+                    requiredReviews: 2,
+                    strict: false,
+                    requireLastPushApproval: true,
+                    pushAllowances: ["org/team"],
+                },
+            ],
+        );
         assert.deepEqual(
             protectionRules({
                 repository: "r",
                 channel: "prod",
                 manageDefaultBranch: true,
                 mainRequiredReviews: 3,
+                releaseManagers: ["org/team"],
             })[1],
-            { key: "main", pattern: "main", requiredChecks: ["test"], requiredReviews: 3, strict: true },
+            {
+                key: "main",
+                pattern: "main",
+                requiredChecks: ["test"],
+                requiredReviews: 3,
+                strict: true,
+                requireLastPushApproval: true,
+            },
         );
     });
 
@@ -206,6 +236,24 @@ describe("config data-infra:github", () => {
             "test",
             github({ environmentReviewers: { users: ["octocat"] } }),
             /data-infra:github\.environmentReviewers\.users\[0\]: must be integer/,
+        ],
+        [
+            "a release branch would merge without review (issue 15, H1)",
+            "test",
+            github({ releaseRequiredReviews: 0 }),
+            /data-infra:github\.releaseRequiredReviews: must be >= 1/,
+        ],
+        [
+            "nobody is named to push and merge to the release branch (issue 15, H1)",
+            "test",
+            github({ releaseManagers: [] }),
+            /data-infra:github\.releaseManagers: must NOT have fewer than 1 items/,
+        ],
+        [
+            "a release manager is not an actor name",
+            "test",
+            github({ releaseManagers: ["release-managers"] }),
+            /data-infra:github\.releaseManagers\[0\]: must/,
         ],
         [
             "mainRequiredReviews is above 6",

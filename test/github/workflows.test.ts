@@ -75,18 +75,23 @@ describe("workflows", () => {
         assert.deepEqual(channels, ["prod", "test"]);
         assert.deepEqual(
             jobsOf("preview.yml").map(([id, j]) => [id, j.name, j.if]),
-            channels.map((c) => [`preview-${c}`, `preview (${c})`, `github.base_ref == 'releases/${c}'`]),
+            // No job-level condition: a skipped job would report success to the required check.
+            channels.map((c) => [`preview-${c}`, `preview (${c})`, undefined]),
         );
         assert.deepEqual(
             jobsOf("deploy.yml").map(([id, j]) => [id, j.if, j.environment]),
-            channels.map((c) => [`deploy-${c}`, `github.ref_name == 'releases/${c}'`, c]),
+            channels.map((c) => [`deploy-${c}`, `github.ref == 'refs/heads/releases/${c}'`, c]),
         );
     });
 
     it("creates triggers: test on all PRs and main, preview on PRs to release branches, deploy on their pushes", () => {
-        assert.deepEqual(wf("test.yml").on, { pull_request: {}, push: { branches: ["main"] } });
+        const types = ["opened", "synchronize", "reopened", "edited"];
+        assert.deepEqual(wf("test.yml").on, { pull_request: { types }, push: { branches: ["main"] } });
         assert.deepEqual(wf("preview.yml").on, {
-            pull_request: { branches: ["releases/prod", "releases/test"] },
+            pull_request: { types, branches: ["releases/prod", "releases/test"] },
+        });
+        assert.deepEqual(wf("release-gate.yml").on, {
+            pull_request_target: { types, branches: ["releases/prod", "releases/test"] },
         });
         assert.deepEqual(wf("deploy.yml").on, {
             push: { branches: ["releases/prod", "releases/test"] },
@@ -97,7 +102,7 @@ describe("workflows", () => {
             workflow_run: { workflows: ["deploy"], types: ["completed"], branches: ["releases/test"] },
             workflow_dispatch: {},
         });
-        assert.deepEqual(wf("plan-pr.yml").on, { pull_request: {} });
+        assert.deepEqual(wf("plan-pr.yml").on, { pull_request: { types } });
         assert.deepEqual(wf("plan-comment.yml").on, {
             workflow_run: { workflows: ["plan-pr"], types: ["completed"] },
         });
@@ -119,7 +124,8 @@ describe("workflows", () => {
                 "promote-prod": { contents: "read" },
                 "promote-test": { contents: "read" },
             },
-            "plan-pr.yml": { plan: { contents: "read" } },
+            "plan-pr.yml": { "plan-prod": { contents: "read" }, "plan-test": { contents: "read" } },
+            "release-gate.yml": { "gate-prod": {}, "gate-test": {} },
             "plan-comment.yml": { comment: { actions: "read", "pull-requests": "write" } },
         };
         for (const [file, jobs] of Object.entries(expected)) {
@@ -146,22 +152,29 @@ describe("workflows", () => {
         }
     });
 
-    it("fails the required preview check unless the pull request is the promotion from this repository's upstream", () => {
-        const upstream: Record<string, string> = { "preview-test": "main", "preview-prod": "releases/test" };
-        for (const [id, job] of jobsOf("preview.yml")) {
-            // THEN the very first step, before any repository code runs, compares head branch and repository
-            const first = job.steps[0];
-            assert.equal(first.name, `Check the pull request comes from ${upstream[id]}`);
-            assert.deepEqual(first.env, {
+    it("fails the release gate unless the pull request is the promotion from this repository's upstream", () => {
+        const upstream: Record<string, string> = { "gate-test": "main", "gate-prod": "releases/test" };
+        for (const [id, job] of jobsOf("release-gate.yml")) {
+            const channel = id.replace("gate-", "");
+            // THEN the job fails first when the pull request targets another release branch
+            assert.deepEqual(job.steps[0].env, {
+                BASE_REF: "${{ github.base_ref }}",
+                CHANNEL_BRANCH: `releases/${channel}`,
+            });
+            // AND then compares head branch and head repository id, from the event only
+            const check = job.steps[1];
+            assert.equal(check.name, `Check the pull request comes from ${upstream[id]} of this repository`);
+            assert.deepEqual(check.env, {
                 HEAD_REF: "${{ github.head_ref }}",
-                HEAD_REPO: "${{ github.event.pull_request.head.repo.full_name }}",
+                HEAD_REPO_ID: "${{ github.event.pull_request.head.repo.id }}",
+                REPO_ID: "${{ github.repository_id }}",
                 UPSTREAM: upstream[id],
             });
             assert.match(
-                String(first.run),
-                /"\$HEAD_REF" != "\$UPSTREAM" \] \|\| \[ "\$HEAD_REPO" != "\$GITHUB_REPOSITORY"/,
+                String(check.run),
+                /"\$HEAD_REF" != "\$UPSTREAM" \] \|\| \[ "\$HEAD_REPO_ID" != "\$REPO_ID"/,
             );
-            assert.match(String(first.run), /exit 1/);
+            assert.match(String(check.run), /exit 1/);
         }
     });
 
@@ -171,18 +184,18 @@ describe("workflows", () => {
         }
     });
 
-    it("derives the stack from github.base_ref on PRs and github.ref_name on push, never GITHUB_REF", () => {
+    it("derives the stack from github.base_ref on PRs and the full github.ref on push, never GITHUB_REF", () => {
         for (const [id, job] of [...jobsOf("preview.yml"), ...jobsOf("deploy.yml")]) {
             const channel = id.split("-")[1];
             const pulumi = job.steps.find((s) => s.uses?.startsWith("pulumi/actions@"))!;
             assert.equal(pulumi.with?.["stack-name"], channel);
-            assert.match(
-                job.if!,
-                id.startsWith("preview") ? /^github\.base_ref == / : /^github\.ref_name == /,
-            );
+            if (id.startsWith("preview")) assert.equal(job.steps[0].env?.BASE_REF, "${{ github.base_ref }}");
+            else assert.equal(job.if, `github.ref == 'refs/heads/releases/${channel}'`);
         }
-        for (const text of Object.values(committed))
-            assert.doesNotMatch(text, /GITHUB_REF\b|github\.ref\b(?! })/);
+        for (const text of Object.values(committed)) {
+            assert.doesNotMatch(text, /GITHUB_REF\b/);
+            assert.doesNotMatch(text, /github\.ref_name/, "a tag named like the branch would match");
+        }
     });
 
     it("creates previews that comment once per stack with the summary kept", () => {
@@ -200,13 +213,12 @@ describe("workflows", () => {
         }
     });
 
-    it("pins the Pulumi CLI to the SDK version in package-lock.json and actions to a version", () => {
+    it("pins the Pulumi CLI to the SDK version in package-lock.json and actions to a commit", () => {
         assert.match(lockVersion, /^3\.\d+\.\d+$/);
         for (const [file, text] of Object.entries(committed)) {
             for (const w of parse(text).jobs ? Object.values(wf(file).jobs) : []) {
                 for (const step of w.steps) {
-                    if (step.uses)
-                        assert.match(step.uses, /^[\w.-]+\/[\w.-]+@(v\d+|[0-9a-f]{40})$/, step.uses);
+                    if (step.uses) assert.match(step.uses, /^[\w.-]+\/[\w.-]+@[0-9a-f]{40}$/, step.uses);
                     if (step.uses?.startsWith("pulumi/actions@"))
                         assert.equal(step.with?.["pulumi-version"], lockVersion);
                 }
@@ -225,8 +237,15 @@ describe("workflows", () => {
 
     it("never runs pull request code with secrets or write tokens", () => {
         for (const [file, text] of Object.entries(committed)) {
-            assert.doesNotMatch(text, /pull_request_target/, file);
             const w = wf(file);
+            if ("pull_request_target" in w.on) {
+                // The gate runs the base branch's definition: it checks out nothing, runs no action, reads no
+                // secret and has a token without any permission.
+                assert.equal(file, "release-gate.yml");
+                assert.doesNotMatch(text, /secrets\.|uses:/, file);
+                for (const [, job] of jobsOf(file)) assert.deepEqual(job.permissions, {});
+                continue;
+            }
             if (!("pull_request" in w.on)) continue;
             assert.doesNotMatch(text, /secrets\./, `${file} runs PR code: no secrets`);
             for (const [id, job] of jobsOf(file)) {
@@ -242,29 +261,41 @@ describe("workflows", () => {
         // The commenter has a write token, so it must not check out (or run) anything from the pull request.
         const steps = wf("plan-comment.yml").jobs.comment.steps;
         assert.deepEqual(
-            steps.map((s) => [s.uses, s.run]),
+            steps.map((s) => [s.uses?.split("@")[0], s.run]),
             [
-                ["actions/download-artifact@v4", undefined],
-                ["actions/github-script@v7", undefined],
+                ["actions/download-artifact", undefined],
+                ["actions/github-script", undefined],
             ],
         );
     });
 
-    it("creates a plan job that writes one marked markdown file per targeted channel", () => {
-        const steps = wf("plan-pr.yml").jobs.plan.steps;
-        const plans = steps.filter((s) => s.name.startsWith("Plan "));
-        assert.deepEqual(
-            plans.map((s) => [s.if, s.run]),
-            ["prod", "test"].map((c) => [
-                `(success() || failure()) && (github.base_ref == 'releases/${c}' || !startsWith(github.base_ref, 'releases/'))`,
+    it("creates one plan (<channel>) job per channel that writes its marked markdown file", () => {
+        for (const c of ["prod", "test"]) {
+            const job = wf("plan-pr.yml").jobs[`plan-${c}`];
+            assert.equal(job.name, `plan (${c})`);
+            assert.equal(job.if, undefined, "always runs");
+            // It applies to its release branch and to non-release branches (main), and fails on another channel's.
+            assert.match(String(job.steps[0].run), /releases\/\*\) echo "::error::[^"]*"; exit 1/);
+            assert.deepEqual(job.steps[0].env, {
+                BASE_REF: "${{ github.base_ref }}",
+                CHANNEL_BRANCH: `releases/${c}`,
+            });
+            const steps = job.steps;
+            const plan = steps.find((s) => s.name === `Plan ${c}`)!;
+            assert.equal(
+                plan.run,
                 `npm run --silent plan -- --stack ${c} --base "$BASE_SHA" --format markdown > plan-${c}.md`,
-            ]),
-        );
-        // A failed plan (a mandatory policy violation) still gets its comment; a cancelled run does not.
-        for (const name of ["Record the pull request number", "Upload the plan"]) {
-            assert.equal(steps.find((s) => s.name === name)?.if, "success() || failure()", name);
+            );
+            assert.equal(plan.env?.BASE_SHA, "${{ github.event.pull_request.base.sha }}");
+            // A failed plan (a mandatory policy violation) still gets its comment; a cancelled run does not.
+            assert.equal(
+                steps.find((s) => s.name === "Record the pull request number")?.if,
+                "success() || failure()",
+            );
+            const upload = steps.find((s) => s.name === "Upload the plan")!;
+            assert.equal(upload.if, "(success() || failure()) && steps.plan.conclusion != 'skipped'");
+            assert.equal(upload.with?.name, `plan-markdown-${c}`);
         }
-        assert.equal(plans[0].env?.BASE_SHA, "${{ github.event.pull_request.base.sha }}");
         const script = String(wf("plan-comment.yml").jobs.comment.steps[1].with?.script);
         assert.ok(script.includes('"test":"<!-- data-infra-plan:test -->"'));
         assert.ok(script.includes("pr.head.sha !== run.head_sha"), "the artifact's PR number is checked");
@@ -291,6 +322,9 @@ describe("workflows", () => {
             ["releases/test", "releases/prod"],
         );
         assert.equal(env(jobs["promote-prod"]).GH_TOKEN, "${{ steps.app-token.outputs.token }}");
+        // The promote App's key is a secret of promote-<channel> only
+        assert.equal(jobs["promote-prod"].environment, "promote-prod");
+        assert.equal(jobs["promote-test"].environment, "promote-test");
         // The check job runs npm ci and the plan, and never sees the App's key
         const check = jobs["check-prod"];
         assert.ok(!JSON.stringify(check).includes("secrets."), "no secret in the check job");
@@ -305,13 +339,14 @@ describe("workflows", () => {
             !promote.steps.some((s) => s.uses?.startsWith("actions/checkout") || s.run?.includes("npm ")),
         );
         // AND its token may only open or update pull requests
-        const token = promote.steps.find((s) => s.name === "Create GitHub App token")!;
+        const token = promote.steps.find((s) => s.name === "Create promote App token")!;
+        assert.equal(token.with?.["private-key"], "${{ secrets.DATA_INFRA_PROMOTE_APP_PRIVATE_KEY }}");
         assert.equal(token.with?.["permission-pull-requests"], "write");
         assert.equal(token.with?.["permission-contents"], "read");
         assert.equal(Object.keys(token.with ?? {}).filter((k) => k.startsWith("permission-")).length, 2);
         // AND untested artifacts still update the pull request, then fail the run
         const names = promote.steps.map((s) => s.name);
-        assert.ok(names.indexOf("Fail on untested artifacts") > names.indexOf("Create GitHub App token"));
+        assert.ok(names.indexOf("Fail on untested artifacts") > names.indexOf("Create promote App token"));
         assert.equal(
             promote.steps.find((s) => s.name === "Fail on untested artifacts")!.if,
             "needs.check-prod.outputs.code == '5'",
@@ -325,11 +360,14 @@ describe("workflows", () => {
                 repository: "r",
                 channel: c.name,
                 manageDefaultBranch: c.managesDefaultBranch,
+                releaseManagers: ["org/team"],
+                promotedFrom: c.promotedFrom,
             });
             for (const r of rules)
                 for (const check of r.requiredChecks) assert.ok(reported.has(check), check);
         }
         assert.ok(reported.has(checkNames.test) && reported.has(checkNames.preview("prod")));
+        assert.ok(reported.has(checkNames.gate("prod")) && reported.has(checkNames.deploy("test")));
     });
 
     it("lists a stale file and a leftover generated file in --check", () => {

@@ -26,36 +26,98 @@ export const workflowNames = {
     promote: "promote",
     planPr: "plan-pr",
     planComment: "plan-comment",
+    gate: "release-gate",
 } as const;
 
 /**
- * The GitHub App whose installation token opens promotion pull requests and manages repository settings.
- * Pull requests opened with the default `GITHUB_TOKEN` trigger no workflows, so their required checks would
- * never run.
+ * Pull request activity that (re)runs the per-channel checks. `edited` covers a change of the base branch: without
+ * it, retargeting a pull request from `releases/test` to `releases/prod` would meet prod's required checks with the
+ * results test's run left on the head commit. (It also fires on title/body edits: a harmless re-run.)
  */
-export const app = {
-    idVariable: "DATA_INFRA_APP_ID",
-    privateKeySecret: "DATA_INFRA_APP_PRIVATE_KEY",
+export const PR_TYPES = ["opened", "synchronize", "reopened", "edited"] as const;
+
+/**
+ * First step of every per-channel pull request job: the job always runs (a skipped job reports success, which would
+ * satisfy a required check) and fails here when the pull request does not target the channel's release branch.
+ * `alsoOnNonRelease` lets the job apply to pull requests to non-release branches too (the plan on `main`).
+ */
+export function appliesStep(channel: string, alsoOnNonRelease = false): Step {
+    const base = releaseBranch(channel);
+    return {
+        name: `Check this pull request targets ${alsoOnNonRelease ? `${base} or a non-release branch` : base}`,
+        env: { BASE_REF: expr("github.base_ref"), CHANNEL_BRANCH: base },
+        run: alsoOnNonRelease
+            ? 'case "$BASE_REF" in\n  "$CHANNEL_BRANCH") ;;\n  releases/*) echo "::error::this check is for pull requests to $CHANNEL_BRANCH, not $BASE_REF"; exit 1 ;;\nesac'
+            : 'if [ "$BASE_REF" != "$CHANNEL_BRANCH" ]; then\n  echo "::error::this check is for pull requests to $CHANNEL_BRANCH, not $BASE_REF"\n  exit 1\nfi',
+    };
+}
+
+/**
+ * The two GitHub Apps whose installation tokens the workflows use. Pull requests opened with the default
+ * `GITHUB_TOKEN` trigger no workflows, so their required checks would never run: an App opens them.
+ *
+ * Neither private key is a repository secret (repository secrets reach a workflow on any branch a writer pushes):
+ * - `admin` (Administration, Environments, Variables: write) manages a channel's governance from its deploy job.
+ *   Its key is an environment secret of each channel's environment, which admits only `releases/<channel>`.
+ * - `promote` (Pull requests, Contents: write) opens promotion pull requests. Its key is an environment secret of
+ *   `promote-<channel>`, which admits only the default branch (where `push` and `workflow_run` jobs run).
+ */
+export const apps = {
+    admin: { idVariable: "DATA_INFRA_APP_ID", privateKeySecret: "DATA_INFRA_APP_PRIVATE_KEY" },
+    promote: {
+        idVariable: "DATA_INFRA_PROMOTE_APP_ID",
+        privateKeySecret: "DATA_INFRA_PROMOTE_APP_PRIVATE_KEY",
+    },
 } as const;
 
 /** Name of the artifact that carries the plan markdown from `plan-pr` to `plan-comment`. */
 export const PLAN_ARTIFACT = "plan-markdown";
 
 /**
- * Third-party actions, pinned to a major version. Full commit SHAs were not pinned because they could not be
- * verified offline; Dependabot/Renovate can move these to SHAs.
+ * Third-party actions, pinned to full commit SHAs: a tag can be moved to other code, a commit cannot. Each SHA is
+ * what the tag below resolved to in the action's public repository (`git rev-parse <tag>^{commit}` on a fetched
+ * snapshot); the renderer writes the tag as a comment after the SHA, and Dependabot/Renovate update both.
  */
-export const actions = {
-    checkout: "actions/checkout@v4",
-    setupNode: "actions/setup-node@v4",
-    uploadArtifact: "actions/upload-artifact@v4",
-    downloadArtifact: "actions/download-artifact@v4",
-    githubScript: "actions/github-script@v7",
-    appToken: "actions/create-github-app-token@v1",
-    gcpAuth: "google-github-actions/auth@v2",
-    setupGcloud: "google-github-actions/setup-gcloud@v2",
-    pulumi: "pulumi/actions@v6",
+export const actionPins = {
+    checkout: { repo: "actions/checkout", sha: "11d5960a326750d5838078e36cf38b85af677262", tag: "v4.4.0" },
+    setupNode: { repo: "actions/setup-node", sha: "49933ea5288caeca8642d1e84afbd3f7d6820020", tag: "v4.4.0" },
+    uploadArtifact: {
+        repo: "actions/upload-artifact",
+        sha: "ea165f8d65b6e75b540449e92b4886f43607fa02",
+        tag: "v4.6.2",
+    },
+    downloadArtifact: {
+        repo: "actions/download-artifact",
+        sha: "d3f86a106a0bac45b974a628896c90dbdf5c8093",
+        tag: "v4.3.0",
+    },
+    githubScript: {
+        repo: "actions/github-script",
+        sha: "f28e40c7f34bde8b3046d885e986cb6290c5673b",
+        tag: "v7.1.0",
+    },
+    appToken: {
+        repo: "actions/create-github-app-token",
+        sha: "d72941d797fd3113feb6b93fd0dec494b13a2547",
+        tag: "v1.12.0",
+    },
+    gcpAuth: {
+        repo: "google-github-actions/auth",
+        sha: "c200f3691d83b41bf9bbd8638997a462592937ed",
+        tag: "v2.1.13",
+    },
+    setupGcloud: {
+        repo: "google-github-actions/setup-gcloud",
+        sha: "e427ad8a34f8676edf47cf7d7925499adf3eb74f",
+        tag: "v2.2.1",
+    },
+    pulumi: { repo: "pulumi/actions", sha: "8582a9e8cc630786854029b4e09281acd6794b58", tag: "v6.6.1" },
 } as const;
+
+/** `uses:` values: `<owner>/<repo>@<sha>`. */
+export const actions = Object.fromEntries(
+    Object.entries(actionPins).map(([k, p]) => [k, `${p.repo}@${p.sha}`]),
+) as { readonly [K in keyof typeof actionPins]: string };
 
 /** Node.js major used in CI (package.json `engines` requires >= 20.19). */
 export const NODE_VERSION = "20";
@@ -110,8 +172,15 @@ export interface Workflow {
 
 export const RUNNER = "ubuntu-24.04";
 
-/** Checkout, Node.js with the npm cache, `npm ci`: how every job that runs repository code starts. */
-export function setupSteps(checkout: Record<string, string | number | boolean> = {}): Step[] {
+/**
+ * Checkout, Node.js, `npm ci`: how every job that runs repository code starts. `npmCache: false` for jobs that hold
+ * deploy credentials: a cache entry is written by other runs, and restoring it would put their files under the
+ * deploy's `node_modules` (cache poisoning).
+ */
+export function setupSteps(
+    checkout: Record<string, string | number | boolean> = {},
+    { npmCache = true }: { npmCache?: boolean } = {},
+): Step[] {
     return [
         {
             name: "Check out",
@@ -122,7 +191,9 @@ export function setupSteps(checkout: Record<string, string | number | boolean> =
         {
             name: "Set up Node.js",
             uses: actions.setupNode,
-            with: { "node-version": NODE_VERSION, cache: "npm" },
+            with: npmCache
+                ? { "node-version": NODE_VERSION, cache: "npm" }
+                : { "node-version": NODE_VERSION },
         },
         { name: "Install dependencies", run: "npm ci --no-audit --no-fund" },
     ];
@@ -145,10 +216,17 @@ export function gcpAuthSteps(provider: string, serviceAccount: string): Step[] {
     ];
 }
 
-/** An installation token of the data-infra GitHub App, as step `app-token`. */
-export function appTokenStep(permissions: Readonly<Record<string, "read" | "write">> = {}): Step {
+/**
+ * An installation token of one of the {@link apps}, as step `app-token`. The job must run in an environment that
+ * holds the App's key (its secrets exist nowhere else).
+ */
+export function appTokenStep(
+    which: keyof typeof apps,
+    permissions: Readonly<Record<string, "read" | "write">> = {},
+): Step {
+    const app = apps[which];
     return {
-        name: "Create GitHub App token",
+        name: `Create ${which} App token`,
         id: "app-token",
         uses: actions.appToken,
         with: {

@@ -1,6 +1,8 @@
-import { planCommentMarker, releaseBranch } from "../../components/github/naming";
+import { checkNames, DEFAULT_BRANCH, planCommentMarker, releaseBranch } from "../../components/github/naming";
 import {
     actions,
+    appliesStep,
+    PR_TYPES,
     expr,
     lit,
     PLAN_ARTIFACT,
@@ -9,6 +11,7 @@ import {
     timeoutMinutes,
     workflowNames,
     type ChannelSpec,
+    type Job,
     type Step,
     type Workflow,
 } from "./common";
@@ -22,60 +25,83 @@ const AFTER_FAILURE = "success() || failure()";
 /** The markdown file of one channel's plan inside the artifact. */
 export const planFile = (channel: string): string => `plan-${channel}.md`;
 
+/** The artifact one channel's plan job uploads: its markdown and the pull request number. */
+export const planArtifact = (channel: string): string => `${PLAN_ARTIFACT}-${channel}`;
+
 /**
- * `plan-pr.yml`: the offline desired-state diff (`npm run plan -- --base`) of every channel a pull request
- * targets: its channel for a pull request to `releases/<channel>`, every channel otherwise. It runs the pull
- * request's code, so it gets no secrets and a read-only token; the markdown leaves as an artifact.
+ * One channel's plan job, the check `plan (<channel>)`: the offline desired-state diff (`npm run plan -- --base`).
+ * It always runs and fails when the pull request targets another channel's release branch (a skipped job would
+ * report success); on pull requests to other branches (`main`) every channel's applies. For a channel promoted from
+ * another, it also runs the promotion check, whose exit 5 (an artifact the upstream channel does not run) fails it:
+ * the check is a required check of the promotion pull request, computed from that pull request's merge result.
+ */
+function planJob(c: ChannelSpec): Job {
+    const promoted = c.promotedFrom !== DEFAULT_BRANCH;
+    const steps: Step[] = [
+        appliesStep(c.name, true),
+        // The whole history, so the base commit can be checked out next to the head.
+        ...setupSteps({ "fetch-depth": 0 }),
+        {
+            name: `Plan ${c.name}`,
+            id: "plan",
+            env: { BASE_SHA: expr("github.event.pull_request.base.sha") },
+            // --silent keeps npm's banner out of the markdown, whose first line must be the comment marker.
+            run: `npm run --silent plan -- --stack ${c.name} --base "$BASE_SHA" --format markdown > ${planFile(c.name)}`,
+        },
+    ];
+    if (promoted) {
+        steps.push({
+            name: `Promotion check ${c.promotedFrom} → ${c.name}`,
+            // Only the promotion itself is checked: on pull requests to main the channels legitimately differ.
+            if: `(${AFTER_FAILURE}) && github.base_ref == ${lit(releaseBranch(c.name))}`,
+            run: `npm run --silent plan -- --promotion ${c.promotedFrom} ${c.name}`,
+        });
+    }
+    steps.push(
+        {
+            name: "Record the pull request number",
+            if: AFTER_FAILURE,
+            env: { PR_NUMBER: expr("github.event.pull_request.number") },
+            run: `printf '%s\\n' "$PR_NUMBER" > ${PR_NUMBER_FILE}`,
+        },
+        {
+            name: "Upload the plan",
+            // Not after the applies check failed: there is no plan of a channel the pull request does not target.
+            if: `(${AFTER_FAILURE}) && steps.plan.conclusion != 'skipped'`,
+            uses: actions.uploadArtifact,
+            with: {
+                name: planArtifact(c.name),
+                path: [planFile(c.name), PR_NUMBER_FILE].join("\n"),
+                "if-no-files-found": "error",
+                "retention-days": 5,
+            },
+        },
+    );
+    return {
+        name: checkNames.plan(c.name),
+        "runs-on": RUNNER,
+        "timeout-minutes": timeoutMinutes.plan,
+        permissions: { contents: "read" },
+        steps,
+    };
+}
+
+/**
+ * `plan-pr.yml`: one `plan (<channel>)` job per channel on every pull request (see {@link planJob}), re-run when
+ * the base branch changes. It runs the pull request's code, so it gets no secrets and a read-only token; the
+ * markdown leaves as an artifact per channel.
  */
 export function planPrWorkflow(channels: readonly ChannelSpec[]): Workflow {
-    const planSteps: Step[] = channels.map((c) => ({
-        name: `Plan ${c.name}`,
-        // Every channel is planned and commented even when an earlier one failed (a mandatory policy violation
-        // exits non-zero): the comment is most useful exactly then, and the job still fails.
-        if: `(${AFTER_FAILURE}) && (github.base_ref == ${lit(releaseBranch(c.name))} || !startsWith(github.base_ref, 'releases/'))`,
-        env: { BASE_SHA: expr("github.event.pull_request.base.sha") },
-        // --silent keeps npm's banner out of the markdown, whose first line must be the comment marker.
-        run: `npm run --silent plan -- --stack ${c.name} --base "$BASE_SHA" --format markdown > ${planFile(c.name)}`,
-    }));
     return {
         name: workflowNames.planPr,
-        on: { pull_request: {} },
+        on: { pull_request: { types: [...PR_TYPES] } },
         permissions: {},
         concurrency: {
             // Offline and stateless: a newer commit of the pull request supersedes the older run.
             group: `plan-pr-${expr("github.event.pull_request.number")}`,
             "cancel-in-progress": true,
         },
-        jobs: {
-            plan: {
-                name: "plan",
-                "runs-on": RUNNER,
-                "timeout-minutes": timeoutMinutes.plan,
-                permissions: { contents: "read" },
-                steps: [
-                    // The whole history, so the base commit can be checked out next to the head.
-                    ...setupSteps({ "fetch-depth": 0 }),
-                    ...planSteps,
-                    {
-                        name: "Record the pull request number",
-                        if: AFTER_FAILURE,
-                        env: { PR_NUMBER: expr("github.event.pull_request.number") },
-                        run: `printf '%s\\n' "$PR_NUMBER" > ${PR_NUMBER_FILE}`,
-                    },
-                    {
-                        name: "Upload the plan",
-                        if: AFTER_FAILURE,
-                        uses: actions.uploadArtifact,
-                        with: {
-                            name: PLAN_ARTIFACT,
-                            path: [...channels.map((c) => planFile(c.name)), PR_NUMBER_FILE].join("\n"),
-                            "if-no-files-found": "error",
-                            "retention-days": 5,
-                        },
-                    },
-                ],
-            },
-        },
+        jobs: Object.fromEntries(channels.map((c) => [`plan-${c.name}`, planJob(c)])),
     };
 }
 
@@ -130,8 +156,9 @@ export function planCommentWorkflow(channels: readonly ChannelSpec[]): Workflow 
         jobs: {
             comment: {
                 name: "comment",
-                // A failed plan run (e.g. a mandatory policy violation) still uploaded its comment: post it.
-                if: "github.event.workflow_run.event == 'pull_request' && (github.event.workflow_run.conclusion == 'success' || github.event.workflow_run.conclusion == 'failure')",
+                // Only this repository's plan-pr runs (a fork's run of the same name is no input), and a failed plan
+                // run (e.g. a mandatory policy violation) still uploaded its comment: post it.
+                if: "github.event.workflow_run.repository.id == github.repository_id && github.event.workflow_run.event == 'pull_request' && (github.event.workflow_run.conclusion == 'success' || github.event.workflow_run.conclusion == 'failure')",
                 "runs-on": RUNNER,
                 "timeout-minutes": timeoutMinutes.comment,
                 // actions: read downloads another run's artifact; pull-requests: write comments.
@@ -145,7 +172,9 @@ export function planCommentWorkflow(channels: readonly ChannelSpec[]): Workflow 
                         name: "Download the plan",
                         uses: actions.downloadArtifact,
                         with: {
-                            name: PLAN_ARTIFACT,
+                            // Every channel's artifact, into one folder (each holds the same pull request number).
+                            pattern: `${PLAN_ARTIFACT}-*`,
+                            "merge-multiple": true,
                             path: "plan",
                             "run-id": expr("github.event.workflow_run.id"),
                             "github-token": expr("github.token"),

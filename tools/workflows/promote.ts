@@ -1,4 +1,4 @@
-import { DEFAULT_BRANCH, releaseBranch } from "../../components/github/naming";
+import { DEFAULT_BRANCH, promoteEnvironment, releaseBranch } from "../../components/github/naming";
 import {
     actions,
     appTokenStep,
@@ -57,8 +57,10 @@ function fromMainJob(c: ChannelSpec): Job {
         if: "github.event_name == 'push' || github.event_name == 'workflow_dispatch'",
         "runs-on": RUNNER,
         "timeout-minutes": timeoutMinutes.promote,
-        // All writes use the App's token; the job's own token only reads.
+        // All writes use the promote App's token; the job's own token only reads.
         permissions: { contents: "read" },
+        // Holds the promote App's key and admits only the default branch.
+        environment: promoteEnvironment(c.name),
         concurrency: { group: `promote-${c.name}`, "cancel-in-progress": false },
         steps: [
             {
@@ -66,11 +68,21 @@ function fromMainJob(c: ChannelSpec): Job {
                 env: { BODY: body },
                 run: "printf '%s\\n' \"$BODY\" > promotion.md",
             },
-            appTokenStep(PROMOTE_PERMISSIONS),
+            appTokenStep("promote", PROMOTE_PERMISSIONS),
             openOrUpdateStep(c, "promotion.md"),
         ],
     };
 }
+
+/**
+ * A successful push-triggered deploy of `upstream` in this very repository. `workflow_run` matches workflows by name
+ * only, so a fork's workflow named `deploy` on a fork branch named like ours would otherwise trigger this.
+ */
+const fromUpstreamDeploy = (upstream: string): string =>
+    `github.event_name == 'workflow_run' && github.event.workflow_run.conclusion == 'success' && ` +
+    `github.event.workflow_run.event == 'push' && github.event.workflow_run.repository.id == github.repository_id && ` +
+    `github.event.workflow_run.head_repository.id == github.repository_id && ` +
+    `github.event.workflow_run.head_branch == ${lit(upstream)}`;
 
 /** What opening or refreshing a pull request needs, and no more. */
 const PROMOTE_PERMISSIONS = { contents: "read", "pull-requests": "write" } as const;
@@ -87,16 +99,17 @@ function checkJob(c: ChannelSpec): Job {
     const upstream = releaseBranch(c.promotedFrom);
     return {
         name: `promotion check (${c.name})`,
-        if:
-            `(github.event_name == 'workflow_run' && github.event.workflow_run.conclusion == 'success' && ` +
-            `github.event.workflow_run.head_branch == ${lit(upstream)}) || github.event_name == 'workflow_dispatch'`,
+        if: `(${fromUpstreamDeploy(upstream)}) || github.event_name == 'workflow_dispatch'`,
         "runs-on": RUNNER,
         "timeout-minutes": timeoutMinutes.promote,
         permissions: { contents: "read" },
         outputs: { code: expr("steps.check.outputs.code") },
         steps: [
-            // Both release branches are needed for the check.
-            ...setupSteps({ ref: upstream, "fetch-depth": 0 }),
+            // The commit the upstream deploy ran (the branch may have moved since); both release branches are needed.
+            ...setupSteps({
+                ref: expr(`github.event.workflow_run.head_sha || ${lit(upstream)}`),
+                "fetch-depth": 0,
+            }),
             {
                 name: `Promotion check ${c.promotedFrom} → ${c.name}`,
                 id: "check",
@@ -125,6 +138,7 @@ function fromChannelJob(c: ChannelSpec): Job {
         "runs-on": RUNNER,
         "timeout-minutes": timeoutMinutes.promote,
         permissions: { contents: "read" },
+        environment: promoteEnvironment(c.name),
         concurrency: { group: `promote-${c.name}`, "cancel-in-progress": false },
         // No checkout and no repository code here: only the check's markdown, the App token and gh.
         steps: [
@@ -133,7 +147,7 @@ function fromChannelJob(c: ChannelSpec): Job {
                 uses: actions.downloadArtifact,
                 with: { name: `promotion-${c.name}` },
             },
-            appTokenStep(PROMOTE_PERMISSIONS),
+            appTokenStep("promote", PROMOTE_PERMISSIONS),
             openOrUpdateStep(c, "promotion.md"),
             {
                 name: "Fail on untested artifacts",

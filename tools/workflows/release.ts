@@ -7,7 +7,9 @@ import {
 } from "../../components/github/naming";
 import {
     actions,
+    appliesStep,
     appTokenStep,
+    PR_TYPES,
     expr,
     gcpAuthSteps,
     lit,
@@ -49,7 +51,7 @@ function pulumiStep(
 export function testWorkflow(): Workflow {
     return {
         name: workflowNames.test,
-        on: { pull_request: {}, push: { branches: [DEFAULT_BRANCH] } },
+        on: { pull_request: { types: [...PR_TYPES] }, push: { branches: [DEFAULT_BRANCH] } },
         permissions: {},
         concurrency: {
             // A newer commit of the same pull request supersedes the older run; nothing stateful is touched.
@@ -69,29 +71,58 @@ export function testWorkflow(): Workflow {
 }
 
 /**
- * Fails the required preview check unless the pull request is the promotion from the channel's upstream branch of
- * this repository: otherwise anyone who may push could merge any branch into a release branch (test needs no
- * review) and have it deployed with the deploy job's credentials. Hotfixes go through the same chain.
+ * `release-gate.yml`: the check each release branch requires that a pull request cannot redefine. It runs on
+ * `pull_request_target`, so GitHub takes its definition from the base (release) branch, never from the pull
+ * request; it checks out nothing, runs no repository code, holds no secret and a token with no permission, and
+ * reads only the event. One job per channel, always run: it fails unless the pull request targets the channel's
+ * release branch from the channel's upstream branch of this very repository (compared by id, which a fork or a
+ * renamed repository cannot take).
  */
-function upstreamOnlyStep(c: ChannelSpec): Step {
+export function gateWorkflow(channels: readonly ChannelSpec[]): Workflow {
+    const jobs: Record<string, Job> = {};
+    for (const c of channels) {
+        jobs[`gate-${c.name}`] = {
+            name: checkNames.gate(c.name),
+            "runs-on": RUNNER,
+            "timeout-minutes": timeoutMinutes.comment,
+            permissions: {},
+            steps: [
+                appliesStep(c.name),
+                {
+                    name: `Check the pull request comes from ${upstreamBranch(c)} of this repository`,
+                    env: {
+                        HEAD_REF: expr("github.head_ref"),
+                        HEAD_REPO_ID: expr("github.event.pull_request.head.repo.id"),
+                        REPO_ID: expr("github.repository_id"),
+                        UPSTREAM: upstreamBranch(c),
+                    },
+                    run:
+                        'if [ "$HEAD_REF" != "$UPSTREAM" ] || [ "$HEAD_REPO_ID" != "$REPO_ID" ]; then\n' +
+                        `  echo "::error::${releaseBranch(c.name)} only takes pull requests from $UPSTREAM of this repository (got $HEAD_REF of repository id $HEAD_REPO_ID)"\n` +
+                        "  exit 1\nfi",
+                },
+            ],
+        };
+    }
     return {
-        name: `Check the pull request comes from ${upstreamBranch(c)}`,
-        env: {
-            HEAD_REF: expr("github.head_ref"),
-            HEAD_REPO: expr("github.event.pull_request.head.repo.full_name"),
-            UPSTREAM: upstreamBranch(c),
+        name: workflowNames.gate,
+        on: {
+            pull_request_target: {
+                types: [...PR_TYPES],
+                branches: channels.map((c) => releaseBranch(c.name)),
+            },
         },
-        run:
-            'if [ "$HEAD_REF" != "$UPSTREAM" ] || [ "$HEAD_REPO" != "$GITHUB_REPOSITORY" ]; then\n' +
-            `  echo "::error::${releaseBranch(c.name)} only takes pull requests from $UPSTREAM of $GITHUB_REPOSITORY (got $HEAD_REPO:$HEAD_REF)"\n` +
-            "  exit 1\nfi",
+        permissions: {},
+        jobs,
     };
 }
 
 /**
  * `preview.yml`: `pulumi preview --diff` of a channel on pull requests to its release branch, one sticky comment
- * per stack. One job per channel, selected by `github.base_ref` (on pull requests `GITHUB_REF` is
- * `refs/pull/N/merge`, never the release branch); each is the check its release branch requires.
+ * per stack. One job per channel; every job runs on every such pull request and fails (before any credential) when
+ * the pull request targets another channel, since a skipped job would report success to a required check. Each is
+ * the check its release branch requires (on pull requests `GITHUB_REF` is `refs/pull/N/merge`, so the target comes
+ * from `github.base_ref`).
  */
 export function previewWorkflow(channels: readonly ChannelSpec[], pulumiVersion: string): Workflow {
     const jobs: Record<string, Job> = {};
@@ -99,7 +130,6 @@ export function previewWorkflow(channels: readonly ChannelSpec[], pulumiVersion:
         const vars = previewVariables(c.name);
         jobs[`preview-${c.name}`] = {
             name: checkNames.preview(c.name),
-            if: `github.base_ref == ${lit(releaseBranch(c.name))}`,
             "runs-on": RUNNER,
             "timeout-minutes": timeoutMinutes.preview,
             // comment-on-pr writes the comment; id-token lets the job exchange an OIDC token for Google credentials.
@@ -110,7 +140,7 @@ export function previewWorkflow(channels: readonly ChannelSpec[], pulumiVersion:
                 "cancel-in-progress": false,
             },
             steps: [
-                upstreamOnlyStep(c),
+                appliesStep(c.name),
                 ...setupSteps(),
                 ...gcpAuthSteps(
                     expr(`vars.${vars.workloadIdentityProvider}`),
@@ -126,7 +156,7 @@ export function previewWorkflow(channels: readonly ChannelSpec[], pulumiVersion:
     }
     return {
         name: workflowNames.preview,
-        on: { pull_request: { branches: channels.map((c) => releaseBranch(c.name)) } },
+        on: { pull_request: { types: [...PR_TYPES], branches: channels.map((c) => releaseBranch(c.name)) } },
         permissions: {},
         jobs,
     };
@@ -143,14 +173,15 @@ export function deployWorkflow(channels: readonly ChannelSpec[], pulumiVersion: 
     for (const c of channels) {
         jobs[`deploy-${c.name}`] = {
             name: checkNames.deploy(c.name),
-            if: `github.ref_name == ${lit(releaseBranch(c.name))}`,
+            // The full ref: `github.ref_name` would also match a tag named like the branch.
+            if: `github.ref == ${lit(`refs/heads/${releaseBranch(c.name)}`)}`,
             "runs-on": RUNNER,
             "timeout-minutes": timeoutMinutes.deploy,
             permissions: { contents: "read", "id-token": "write" },
             environment: c.name,
             concurrency: { group: `deploy-${c.name}`, "cancel-in-progress": false },
             steps: [
-                ...setupSteps(),
+                ...setupSteps({}, { npmCache: false }),
                 {
                     name: "Check the environment belongs to this stack",
                     if: `vars.${v.stack} != ${lit(c.name)}`,
@@ -159,7 +190,8 @@ export function deployWorkflow(channels: readonly ChannelSpec[], pulumiVersion: 
                 },
                 ...gcpAuthSteps(expr(`vars.${v.workloadIdentityProvider}`), expr(`vars.${v.serviceAccount}`)),
                 // Branch protection and environments need repository administration, which GITHUB_TOKEN never has.
-                appTokenStep(),
+                // The admin App's key is a secret of this job's environment only (see `apps`).
+                appTokenStep("admin"),
                 {
                     ...pulumiStep("up", c.name, v.backendUrl, pulumiVersion),
                     env: { GITHUB_TOKEN: expr("steps.app-token.outputs.token") },

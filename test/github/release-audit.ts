@@ -1,0 +1,108 @@
+/**
+ * The attacker's review of issue 15 as executable checks: each function lists the holes it finds in rendered
+ * workflows (parsed YAML) or in branch protection rules, as `<hole>: <where>: <what>`. The tests run them on the
+ * current rendering (expecting none) and on the rendering before issue 15 (test/fixtures/workflows-before-issue-15,
+ * expecting each hole), so every check is shown to catch what it names.
+ */
+import { parse } from "yaml";
+import type { Job, Workflow } from "../../tools/workflows/render";
+import type { ProtectionRule } from "../../components/github/governance";
+
+export type Workflows = Record<string, string>;
+
+const parsed = (files: Workflows): Array<[string, Workflow]> =>
+    Object.entries(files).map(([f, t]) => [f, parse(t) as Workflow]);
+const jobs = (w: Workflow): Array<[string, Job]> => Object.entries(w.jobs);
+
+/** C1/M5: a job that reads an App's private key must run in an environment (whose branch policy admits it). */
+export function appKeysOutsideEnvironments(files: Workflows): string[] {
+    const out: string[] = [];
+    for (const [file, w] of parsed(files))
+        for (const [id, job] of jobs(w)) {
+            const keys = JSON.stringify(job.steps).match(/secrets\.[A-Z0-9_]*PRIVATE_KEY/g) ?? [];
+            if (keys.length && !job.environment)
+                out.push(`C1: ${file} ${id}: reads ${keys.join(", ")} with no environment`);
+        }
+    return out;
+}
+
+/** H1: each release channel needs a gate job a pull request cannot redefine (pull_request_target, no checkout). */
+export function missingReleaseGates(files: Workflows, channels: readonly string[]): string[] {
+    const gates = new Map<string, Job>();
+    for (const [, w] of parsed(files))
+        if (w.on && "pull_request_target" in w.on) for (const [, job] of jobs(w)) gates.set(job.name, job);
+    const out: string[] = [];
+    for (const c of channels) {
+        const gate = gates.get(`release gate (${c})`);
+        if (!gate) out.push(`H1: releases/${c}: no pull_request_target gate job`);
+        else if (gate.steps.some((s) => s.uses) || Object.keys(gate.permissions).length)
+            out.push(`H1: release gate (${c}): runs an action or holds a permission`);
+    }
+    return out;
+}
+
+/**
+ * H2: per-channel pull request jobs must always run (no job-level `if`: a skipped job reports success), pull request
+ * workflows must re-run on `edited` (a base change), and the plan check must be per channel.
+ */
+export function skippableChannelChecks(files: Workflows, channels: readonly string[]): string[] {
+    const out: string[] = [];
+    const names = new Set<string>();
+    for (const [file, w] of parsed(files)) {
+        const pr = (w.on?.pull_request ?? w.on?.pull_request_target) as { types?: string[] } | undefined;
+        if (!pr) continue;
+        if (!(pr.types ?? []).includes("edited"))
+            out.push(`H2: ${file}: a base change (edited) re-runs nothing`);
+        for (const [id, job] of jobs(w)) {
+            names.add(job.name);
+            if (job.if) out.push(`H2: ${file} ${id}: skipped by "${job.if}", which reports success`);
+        }
+    }
+    for (const c of channels)
+        if (!names.has(`plan (${c})`)) out.push(`H2: no per-channel plan check "plan (${c})"`);
+    return out;
+}
+
+/** L7/L9/L8: refs by full name, workflow_run from this repository only, actions pinned to commits. */
+export function smallerHoles(files: Workflows): string[] {
+    const out: string[] = [];
+    for (const [file, w] of parsed(files)) {
+        for (const [id, job] of jobs(w)) {
+            if (/github\.ref_name/.test(job.if ?? "")) out.push(`L7: ${file} ${id}: selected by ref_name`);
+            if (
+                w.on &&
+                "workflow_run" in w.on &&
+                (job.if === undefined || job.if.includes("workflow_run")) &&
+                !/workflow_run\.repository\.id == github\.repository_id/.test(job.if ?? "") &&
+                !job.needs
+            )
+                out.push(`L9: ${file} ${id}: trusts any workflow_run of that name`);
+            for (const s of job.steps)
+                if (s.uses && !/@[0-9a-f]{40}$/.test(s.uses))
+                    out.push(`L8: ${file} ${id}: ${s.uses} not pinned`);
+        }
+    }
+    return [...new Set(out)];
+}
+
+/**
+ * H1/H6: every release branch needs ≥ 1 review with last-push approval, merges restricted to named actors, its
+ * gate and per-channel plan required, and (promoted channels) the upstream's deploy of the head required.
+ */
+export function weakReleaseProtection(
+    rules: readonly ProtectionRule[],
+    channel: string,
+    promotedFrom: string,
+): string[] {
+    const out: string[] = [];
+    const r = rules.find((x) => x.pattern === `releases/${channel}`);
+    if (!r) return [`H1: releases/${channel}: not protected`];
+    if (r.requiredReviews < 1) out.push(`H1: releases/${channel}: merges with ${r.requiredReviews} reviews`);
+    if (!r.requireLastPushApproval) out.push(`H1: releases/${channel}: no last-push approval`);
+    if (!r.pushAllowances?.length) out.push(`H1: releases/${channel}: any writer may merge`);
+    for (const check of [`release gate (${channel})`, `plan (${channel})`])
+        if (!r.requiredChecks.includes(check)) out.push(`H1: releases/${channel}: "${check}" not required`);
+    if (promotedFrom !== "main" && !r.requiredChecks.includes(`deploy (${promotedFrom})`))
+        out.push(`H6: releases/${channel}: a commit ${promotedFrom} did not deploy can be promoted`);
+    return out;
+}

@@ -1,0 +1,137 @@
+import { strict as assert } from "node:assert";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { protectionRules, type ProtectionRule } from "../../components/github/governance";
+import { expectedWorkflows, readChannels } from "../../tools/workflows";
+import { REPO_ROOT } from "../harness";
+import {
+    appKeysOutsideEnvironments,
+    missingReleaseGates,
+    skippableChannelChecks,
+    smallerHoles,
+    weakReleaseProtection,
+    type Workflows,
+} from "./release-audit";
+
+/** The workflows main rendered before issue 15 (7a239ad), as committed then. */
+const BEFORE_DIR = path.join(REPO_ROOT, "test", "fixtures", "workflows-before-issue-15");
+const before: Workflows = Object.fromEntries(
+    fs.readdirSync(BEFORE_DIR).map((f) => [f, fs.readFileSync(path.join(BEFORE_DIR, f), "utf8")]),
+);
+const now = expectedWorkflows();
+const channels = readChannels();
+const names = channels.map((c) => c.name);
+
+/** Branch protection as main's governance planned it before issue 15 (test/github/governance.test.ts then). */
+const beforeRules: Record<string, ProtectionRule[]> = {
+    test: [
+        {
+            key: "release",
+            pattern: "releases/test",
+            requiredChecks: ["preview (test)", "plan"],
+            requiredReviews: 0,
+            strict: false,
+        } as unknown as ProtectionRule,
+    ],
+    prod: [
+        {
+            key: "release",
+            pattern: "releases/prod",
+            requiredChecks: ["preview (prod)", "plan"],
+            requiredReviews: 1,
+            strict: false,
+        } as unknown as ProtectionRule,
+    ],
+};
+
+describe("release security (issue 15): each hole of the review, before and after", () => {
+    it("C1: no job reads an App's private key outside an environment", () => {
+        assert.deepEqual(appKeysOutsideEnvironments(now), []);
+        assert.deepEqual(appKeysOutsideEnvironments(before), [
+            "C1: promote.yml promote-prod: reads secrets.DATA_INFRA_APP_PRIVATE_KEY with no environment",
+            "C1: promote.yml promote-test: reads secrets.DATA_INFRA_APP_PRIVATE_KEY with no environment",
+        ]);
+    });
+
+    it("C1: each key is read only in the environment that holds it: admin in <channel>, promote in promote-<channel>", () => {
+        const read: string[] = [];
+        for (const [file, text] of Object.entries(now)) {
+            const w = (require("yaml") as typeof import("yaml")).parse(text) as {
+                jobs: Record<string, { environment?: string; steps: unknown[] }>;
+            };
+            for (const [id, job] of Object.entries(w.jobs)) {
+                for (const m of JSON.stringify(job.steps).match(/secrets\.[A-Z0-9_]+/g) ?? [])
+                    read.push(`${file} ${id} ${job.environment} ${m}`);
+            }
+        }
+        assert.deepEqual(read.sort(), [
+            "deploy.yml deploy-prod prod secrets.DATA_INFRA_APP_PRIVATE_KEY",
+            "deploy.yml deploy-test test secrets.DATA_INFRA_APP_PRIVATE_KEY",
+            "promote.yml promote-prod promote-prod secrets.DATA_INFRA_PROMOTE_APP_PRIVATE_KEY",
+            "promote.yml promote-test promote-test secrets.DATA_INFRA_PROMOTE_APP_PRIVATE_KEY",
+        ]);
+    });
+
+    it("H1: every release branch has a gate a pull request cannot redefine", () => {
+        assert.deepEqual(missingReleaseGates(now, names), []);
+        assert.deepEqual(missingReleaseGates(before, names), [
+            "H1: releases/prod: no pull_request_target gate job",
+            "H1: releases/test: no pull_request_target gate job",
+        ]);
+    });
+
+    it("H1/H6: release protection needs a review after the last push, restricted merges, the gate and plan, and the upstream deploy", () => {
+        for (const c of channels) {
+            const rules = protectionRules({
+                repository: "r",
+                channel: c.name,
+                manageDefaultBranch: c.managesDefaultBranch,
+                releaseManagers: ["transit-data/release-managers"],
+                promotedFrom: c.promotedFrom,
+            });
+            assert.deepEqual(weakReleaseProtection(rules, c.name, c.promotedFrom), [], c.name);
+        }
+        assert.deepEqual(weakReleaseProtection(beforeRules.test, "test", "main"), [
+            "H1: releases/test: merges with 0 reviews",
+            "H1: releases/test: no last-push approval",
+            "H1: releases/test: any writer may merge",
+            'H1: releases/test: "release gate (test)" not required',
+            'H1: releases/test: "plan (test)" not required',
+        ]);
+        assert.deepEqual(weakReleaseProtection(beforeRules.prod, "prod", "test"), [
+            "H1: releases/prod: no last-push approval",
+            "H1: releases/prod: any writer may merge",
+            'H1: releases/prod: "release gate (prod)" not required',
+            'H1: releases/prod: "plan (prod)" not required',
+            "H6: releases/prod: a commit test did not deploy can be promoted",
+        ]);
+    });
+
+    it("H2: per-channel checks always run, re-run on a base change, and the plan is per channel", () => {
+        assert.deepEqual(skippableChannelChecks(now, names), []);
+        assert.deepEqual(skippableChannelChecks(before, names), [
+            "H2: plan-pr.yml: a base change (edited) re-runs nothing",
+            "H2: preview.yml: a base change (edited) re-runs nothing",
+            `H2: preview.yml preview-prod: skipped by "github.base_ref == 'releases/prod'", which reports success`,
+            `H2: preview.yml preview-test: skipped by "github.base_ref == 'releases/test'", which reports success`,
+            "H2: test.yml: a base change (edited) re-runs nothing",
+            'H2: no per-channel plan check "plan (prod)"',
+            'H2: no per-channel plan check "plan (test)"',
+        ]);
+    });
+
+    it("L7, L8, L9: full refs, workflow_run from this repository only, actions pinned to commits", () => {
+        assert.deepEqual(smallerHoles(now), []);
+        const found = smallerHoles(before);
+        assert.deepEqual(
+            found.filter((h) => !h.startsWith("L8")),
+            [
+                "L7: deploy.yml deploy-prod: selected by ref_name",
+                "L7: deploy.yml deploy-test: selected by ref_name",
+                "L9: plan-comment.yml comment: trusts any workflow_run of that name",
+                "L9: promote.yml check-prod: trusts any workflow_run of that name",
+            ],
+        );
+        assert.ok(found.includes("L8: deploy.yml deploy-prod: actions/checkout@v4 not pinned"));
+    });
+});
