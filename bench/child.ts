@@ -5,6 +5,7 @@
  */
 import { spawnSync } from "node:child_process";
 import * as path from "node:path";
+import { exitAfterOutput } from "../runtime/exit";
 
 const REPO_ROOT = path.resolve(__dirname, "..");
 
@@ -36,6 +37,6 @@ export function childEntry(mod: NodeModule, run: (mode: string, args: string[]) 
     process.setSourceMapsEnabled(false);
     run(process.argv[3], process.argv.slice(4)).catch((e) => {
         console.error(e);
-        process.exit(1);
+        return exitAfterOutput(1);
     });
 }

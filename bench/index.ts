@@ -4,6 +4,7 @@
  */
 import { benchDagSync } from "./dag-sync";
 import { benchReview } from "./review";
+import { exitAfterOutput } from "../runtime/exit";
 
 const benchmarks: Record<string, () => Promise<void>> = {
     "dag-sync": benchDagSync,
@@ -37,5 +38,5 @@ async function main(names: string[]): Promise<void> {
 
 main(process.argv.slice(2)).catch((e) => {
     console.error(e instanceof Error ? e.message : e);
-    process.exit(1);
+    return exitAfterOutput(1);
 });

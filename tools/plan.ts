@@ -17,6 +17,7 @@ import { renderText } from "./plan/document/render-text";
 import { ReviewUsageError } from "./plan/exit";
 import * as review from "./plan/review/run";
 import { TIERS, isTier } from "./plan/review/risk";
+import { exitAfterOutput } from "../runtime/exit";
 
 const REPO_ROOT = path.resolve(__dirname, "..");
 
@@ -181,13 +182,13 @@ function stackOf(e: unknown): string | undefined {
 }
 
 main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
+    (code) => exitAfterOutput(code),
     (e) => {
         if (e instanceof UsageError) {
             console.error(`${e.message}\nRun "npm run plan -- --help" for usage.`);
-            process.exit(2);
+            return exitAfterOutput(2);
         }
         console.error(e instanceof Error ? (process.argv.includes("--verbose") ? e.stack : e.message) : e);
-        process.exit(1);
+        return exitAfterOutput(1);
     },
 );
