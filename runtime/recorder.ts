@@ -125,6 +125,10 @@ export class Recorder {
             readResource(req: ReadRequest, cb: Callback): Promise<void>;
         };
         const monitor = (pulumi.runtime as unknown as { getMonitor(): Monitor }).getMonitor();
+        // The mock monitor names children of the stack `pulumi:pulumi:Stack$<type>` and keeps only the parent's last
+        // type; the engine's URNs (which --target and import --parent take) do neither.
+        monitor.newUrn = (parent, type, name) =>
+            engineUrn(this.opts.stack, this.opts.project, parent || undefined, type, name);
         const explicit = new Set(this.opts.explicitProviderPackages ?? DEFAULT_EXPLICIT);
         const register = monitor.registerResource.bind(monitor);
         const read = monitor.readResource.bind(monitor);
@@ -182,6 +186,31 @@ export class Recorder {
     ofType(type: string): RecordedResource[] {
         return this.resources.filter((r) => r.type === type);
     }
+}
+
+/**
+ * A resource's URN as the engine forms it: `urn:pulumi:<stack>::<project>::<type chain>::<name>`, where the type
+ * chain is the parent's whole chain, `$`, then the resource's type, and a child of the stack (or a resource without
+ * a parent) has its own type only (`urn.New` in pulumi `sdk/go/common/resource/urn/urn.go`, which leaves out
+ * `RootStackType`).
+ */
+export function engineUrn(
+    stack: string,
+    project: string,
+    parent: string | undefined,
+    type: string,
+    name: string,
+): string {
+    const parentChain = parent === undefined ? "" : urnTypeChain(parent);
+    const chain = parentChain === "" || parentChain === STACK_TYPE ? type : `${parentChain}$${type}`;
+    return `urn:pulumi:${stack}::${project}::${chain}::${name}`;
+}
+
+const STACK_TYPE = "pulumi:pulumi:Stack";
+
+/** The qualified type (`a$b$c`) of a URN; names may contain `::`, so only the first three separators count. */
+function urnTypeChain(urn: string): string {
+    return urn.split("::")[2] ?? "";
 }
 
 function options(req: RegisterRequest): RecordedOptions {

@@ -9,6 +9,7 @@ import { renderText } from "../tools/plan/document/render-text";
 import { stableStringify } from "../lib/stable-json";
 import { renderInputs, type RenderContext } from "../tools/plan/document/render-inputs";
 import { UNKNOWN } from "../runtime/wire";
+import { engineUrn } from "../runtime/recorder";
 import { REPO_ROOT, plan } from "./harness";
 
 const SECRET_SIG = { "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270" };
@@ -69,6 +70,35 @@ describe("offline plan", () => {
                 { ...ctx, fingerprintKey: Buffer.alloc(32, 8) },
             );
             assert.notEqual(otherKey.secrets.a, fp("hunter2"));
+        });
+    });
+
+    describe("URNs", () => {
+        it("are the engine's: no stack type in the chain, the parent's whole chain, names kept whole", () => {
+            assert.equal(
+                engineUrn("test", "data-infra", undefined, "pulumi:pulumi:Stack", "data-infra-test"),
+                "urn:pulumi:test::data-infra::pulumi:pulumi:Stack::data-infra-test",
+            );
+            const stackUrn = "urn:pulumi:test::data-infra::pulumi:pulumi:Stack::data-infra-test";
+            const comp = engineUrn("test", "data-infra", stackUrn, "data-infra:airflow:DagSync", "dags");
+            assert.equal(comp, "urn:pulumi:test::data-infra::data-infra:airflow:DagSync::dags");
+            const sub = engineUrn("test", "data-infra", comp, "x:y:Sub", "s");
+            assert.equal(sub, "urn:pulumi:test::data-infra::data-infra:airflow:DagSync$x:y:Sub::s");
+            assert.equal(
+                engineUrn("test", "data-infra", sub, "gcp:storage/bucketObject:BucketObject", "a::b.py"),
+                "urn:pulumi:test::data-infra::data-infra:airflow:DagSync$x:y:Sub$gcp:storage/bucketObject:BucketObject::a::b.py",
+            );
+        });
+
+        it("are printed in the engine's form for every resource, parent and provider", async () => {
+            const doc = await planStack({ projectDir: REPO_ROOT, stack: "test" });
+            const byUrn = new Map(doc.resources.map((r) => [r.urn, r]));
+            for (const r of doc.resources) {
+                const parent = r.parent === null ? undefined : byUrn.get(r.parent);
+                assert.ok(r.parent === null || parent, `${r.urn}: parent ${r.parent} is a resource`);
+                assert.equal(r.urn, engineUrn("test", "data-infra", parent?.urn, r.type, r.name));
+            }
+            assert.ok(!JSON.stringify(doc).includes("pulumi:pulumi:Stack$"));
         });
     });
 
@@ -179,10 +209,7 @@ describe("offline plan", () => {
 
         const fixture = "test/fixtures/bad-program";
         const mistakes: Array<[string, RegExp]> = [
-            [
-                "duplicate",
-                /duplicate URN urn:pulumi:duplicate::bad::pulumi:pulumi:Stack\$gcp:storage\/bucket:Bucket::same/,
-            ],
+            ["duplicate", /duplicate URN urn:pulumi:duplicate::bad::gcp:storage\/bucket:Bucket::same/],
             ["invoke", /provider function gcp:compute\/getNetwork:getNetwork has no offline answer/],
             ["provider", /github:index\/repository:Repository::repo: no explicit provider/],
         ];

@@ -50,7 +50,7 @@ describe("bootstrap project", () => {
         const b = prod.recorder.get("gcp:storage/bucket:Bucket", "state-bucket");
         assert.equal(
             b.parent,
-            "urn:pulumi:transit-data-prod::data-infra-bootstrap::pulumi:pulumi:Stack$data-infra:bootstrap:StateBackend::state",
+            "urn:pulumi:transit-data-prod::data-infra-bootstrap::data-infra:bootstrap:StateBackend::state",
         );
         assert.deepEqual(b.inputs, {
             project: "transit-data-prod",
@@ -67,7 +67,7 @@ describe("bootstrap project", () => {
         assert.equal(b.options.protect, true);
         assert.equal(
             b.provider,
-            "urn:pulumi:transit-data-prod::data-infra-bootstrap::pulumi:pulumi:Stack$pulumi:providers:gcp::gcp",
+            "urn:pulumi:transit-data-prod::data-infra-bootstrap::pulumi:providers:gcp::gcp",
         );
     });
 

@@ -6,7 +6,7 @@ import type { ProgramRun } from "../../runtime/run-program";
 import { plan, stackConfig } from "../harness";
 
 const GOV = "data-infra:github:Governance";
-const govUrn = (stack: string) => `urn:pulumi:${stack}::data-infra::pulumi:pulumi:Stack$${GOV}::github`;
+const govUrn = (stack: string) => `urn:pulumi:${stack}::data-infra::${GOV}::github`;
 const ci = {
     workloadIdentityProvider:
         "projects/123456789012/locations/global/workloadIdentityPools/github/providers/data-infra",
@@ -48,10 +48,7 @@ describe("GithubGovernance", () => {
             "github-protect-release",
         );
         assert.equal(r.parent, govUrn("prod"));
-        assert.equal(
-            r.provider,
-            "urn:pulumi:prod::data-infra::pulumi:pulumi:Stack$pulumi:providers:github::github",
-        );
+        assert.equal(r.provider, "urn:pulumi:prod::data-infra::pulumi:providers:github::github");
         assert.deepEqual(r.inputs, {
             repositoryId: "data-infra",
             pattern: "releases/prod",

@@ -105,7 +105,7 @@ describe("Images", () => {
             assert.equal(registry.server, "us-west2-docker.pkg.dev");
             assert.equal(registry.username, "oauth2accesstoken");
             assert.ok(isSecret(registry.password), "the push token is secret");
-            assert.equal(image.provider, "urn:pulumi:test::data-infra::pulumi:pulumi:Stack$pulumi:providers:docker::docker");
+            assert.equal(image.provider, "urn:pulumi:test::data-infra::pulumi:providers:docker::docker");
             assert.equal(test.recorder.ofType("pulumi:pulumi:StackReference").length, 0);
         });
 

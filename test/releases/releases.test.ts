@@ -28,14 +28,8 @@ describe("Releases", () => {
     it("creates a Helm Release with its explicit name, namespace, chart, values in order and chart hash", () => {
         // GIVEN the shipped test stack WHEN it is planned THEN the backup release has exactly these inputs
         const r = test.recorder.get(RELEASE, "releases-postgresql-backup-metabase");
-        assert.equal(
-            r.parent,
-            "urn:pulumi:test::data-infra::pulumi:pulumi:Stack$data-infra:releases:Releases::releases",
-        );
-        assert.equal(
-            r.provider,
-            "urn:pulumi:test::data-infra::pulumi:pulumi:Stack$pulumi:providers:kubernetes::k8s",
-        );
+        assert.equal(r.parent, "urn:pulumi:test::data-infra::data-infra:releases:Releases::releases");
+        assert.equal(r.provider, "urn:pulumi:test::data-infra::pulumi:providers:kubernetes::k8s");
         const chartHash = helmInputs(
             {
                 chart: "charts/postgresql-backup",

@@ -182,10 +182,7 @@ describe("Plan diff", () => {
             ),
             "airflow:DagSync",
         );
-        assert.equal(
-            groupOf("urn:pulumi:t::data-infra::pulumi:pulumi:Stack$pulumi:providers:gcp::gcp"),
-            "stack",
-        );
+        assert.equal(groupOf("urn:pulumi:t::data-infra::pulumi:providers:gcp::gcp"), "stack");
     });
 
     it("compares two channels normalized by the channel name", () => {

@@ -74,7 +74,10 @@ export async function planBase(
         // The base's own mandatory policy violations (exit 3) do not stop the review of the change.
         if (child.status !== 0 && child.status !== EXIT.policy)
             throw new Error(`planning ${stack} at ${ref} failed:\n${child.stderr.trim() || child.error}`);
-        return relativeTo(JSON.parse(child.stdout) as DiffableDocument, path.join(tree, project));
+        // Revisions before the plan printed the engine's URNs named children of the stack `pulumi:pulumi:Stack$<type>`
+        // (the mock runtime's form); read them as the engine's, so such a base diffs by resource, not by URN spelling.
+        const engineUrns = child.stdout.split("::pulumi:pulumi:Stack$").join("::");
+        return relativeTo(JSON.parse(engineUrns) as DiffableDocument, path.join(tree, project));
     } finally {
         git("worktree", "remove", "--force", tree);
         fs.rmSync(tmp, { recursive: true, force: true });
