@@ -5,35 +5,43 @@ import tseslint from "typescript-eslint";
 import pulumi from "@pulumi/eslint-plugin";
 import importPlugin from "eslint-plugin-import";
 
-// The layers, lowest first: a folder may import from the folders before it, never from the ones after it.
-// runtime (engine glue) < lib (plan-document kernel, shared helpers) < components, policy < config < tools.
-// bootstrap is a project of its own beside tools; test and bench may import anything, nothing imports them.
-const above = (...folders) => folders.map((f) => `./${f}`);
-const layers = [
-    {
-        target: "./runtime",
-        from: above(
-            "lib",
-            "components",
-            "policy",
-            "config",
-            "tools",
-            "bootstrap",
-            "test",
-            "bench",
-            "index.ts",
-        ),
-    },
-    {
-        target: "./lib",
-        from: above("components", "policy", "config", "tools", "bootstrap", "test", "bench", "index.ts"),
-    },
-    { target: "./policy", from: above("components", "tools", "bootstrap", "test", "bench", "index.ts") },
-    { target: "./components", from: above("policy", "tools", "bootstrap", "test", "bench", "index.ts") },
-    { target: "./config", from: above("tools", "bootstrap", "test", "bench", "index.ts") },
-    { target: "./tools", from: above("bootstrap", "test", "bench", "index.ts") },
-    { target: "./bootstrap", from: above("tools", "test", "bench", "index.ts") },
+// Which top-level folders each folder may import (see docs/contributing.md). Read bottom-up, the folders form
+// layers: runtime (engine glue) < lib (the plan-document kernel, validation and text helpers) < components <
+// policy < config < tools and bootstrap; nothing imports test, bench or the program's index.ts. An import outside
+// this list fails lint, so no cycle between folders can form.
+const FOLDERS = [
+    "runtime",
+    "lib",
+    "components",
+    "policy",
+    "config",
+    "tools",
+    "bootstrap",
+    "test",
+    "bench",
+    "index.ts",
 ];
+const MAY_IMPORT = {
+    runtime: [],
+    lib: ["runtime"],
+    components: ["lib", "runtime"],
+    // Policy rules read plan documents through the kernel; the branch names are governance's naming contract.
+    policy: ["lib", "runtime", "components/github/naming.ts"],
+    config: ["lib", "runtime", "components", "policy"],
+    tools: ["lib", "runtime", "components", "policy", "config"],
+    bootstrap: ["lib", "runtime", "components", "config"],
+};
+// Composition roots read config and wire everything, like the program's index.ts; the pack's entry must live in
+// policy/ (pulumi preview --policy-pack policy).
+const ROOTS = { policy: ["index.ts"] };
+const layers = Object.entries(MAY_IMPORT).flatMap(([folder, allowed]) =>
+    FOLDERS.filter((f) => f !== folder && !allowed.includes(f)).map((f) => ({
+        target: ROOTS[folder] ? `./${folder}/!(${ROOTS[folder].join("|")})` : `./${folder}`,
+        from: `./${f}`,
+        except: allowed.filter((a) => a.startsWith(`${f}/`)).map((a) => `./${a.slice(f.length + 1)}`),
+        message: `${folder}/ may import only ${allowed.join(", ") || "nothing of this project"}.`,
+    })),
+);
 
 export default tseslint.config(
     { ignores: ["node_modules/**", "bin/**", "airflow/**", "charts/**", "images/**", ".bench/**"] },
@@ -56,6 +64,14 @@ export default tseslint.config(
         },
         rules: {
             "import/no-cycle": ["error", { ignoreExternal: true }],
+            "no-restricted-properties": [
+                "error",
+                {
+                    property: "localeCompare",
+                    message:
+                        "Order strings by code unit (byCodeUnit in lib/order.ts): localeCompare depends on the machine's locale.",
+                },
+            ],
             "import/no-restricted-paths": ["error", { zones: layers }],
             "@pulumi/no-output-in-template-literal": "error",
             "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_" }],

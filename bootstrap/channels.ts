@@ -1,6 +1,6 @@
-import { parseStackConfig } from "../config";
-import { Problems } from "../config/problems";
-import { listStacks, readEngineConfig } from "../runtime/stack-files";
+import { loadStackConfig } from "../config";
+import { Problems } from "../lib/problems";
+import { listStacks } from "../runtime/stack-files";
 import { BOOTSTRAP_KEY } from "./state-backend";
 
 /** A channel stack of the main project, as the bootstrap project sees it. */
@@ -32,8 +32,7 @@ export function readChannelList(projectDir: string): ChannelList {
     const channels: ChannelInfo[] = [];
     const repositories = new Set<string>();
     for (const stack of listStacks(projectDir)) {
-        const engine = readEngineConfig(projectDir, stack);
-        const cfg = parseStackConfig(stack, engine.config, engine.secretKeys);
+        const cfg = loadStackConfig(projectDir, stack);
         channels.push({
             name: stack,
             project: cfg.gcp.project,

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as gcp from "@pulumi/gcp";
-import { Problems } from "../config/problems";
+import { Problems } from "../lib/problems";
 import {
     ATTRIBUTE_MAPPING,
     attributeCondition,
@@ -21,6 +21,8 @@ import {
     type Grant,
 } from "./identity-rules";
 import type { ChannelInfo } from "./channels";
+import { releaseBranch } from "../components/github/naming";
+import { throwIfInvalid } from "../components/platform/resource-error";
 
 export interface CiIdentityArgs {
     /** Google Cloud project id. */
@@ -87,7 +89,7 @@ export class CiIdentity extends pulumi.ComponentResource {
 
     constructor(name: string, args: CiIdentityArgs, opts?: pulumi.ComponentResourceOptions) {
         super("data-infra:bootstrap:CiIdentity", name, {}, opts);
-        validateCiIdentityArgs(args).throwIfAny(`CiIdentity ${name}`);
+        throwIfInvalid(validateCiIdentityArgs(args), `CiIdentity ${name}`, this);
         const project = args.project;
 
         const pool = new gcp.iam.WorkloadIdentityPool(
@@ -121,8 +123,8 @@ export class CiIdentity extends pulumi.ComponentResource {
                         displayName: `data-infra ${kind} (${c.name})`,
                         description:
                             kind === "deploy"
-                                ? `pulumi up of the ${c.name} channel from releases/${c.name}`
-                                : `read-only pulumi preview of pull requests to releases/${c.name}`,
+                                ? `pulumi up of the ${c.name} channel from ${releaseBranch(c.name)}`
+                                : `read-only pulumi preview of pull requests to ${releaseBranch(c.name)}`,
                     },
                     { parent: this },
                 );

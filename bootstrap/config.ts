@@ -1,4 +1,4 @@
-import { Problems } from "../config/problems";
+import { Problems } from "../lib/problems";
 
 /** The bootstrap project's config namespace (`data-infra-bootstrap:<key>`). */
 export const BOOTSTRAP_NAMESPACE = "data-infra-bootstrap";

@@ -2,6 +2,7 @@
  * Who may act as which CI service account, and with which roles: pure data, so tests and reviewers read the
  * whole trust policy in one place.
  */
+import { releaseBranch } from "../components/github/naming";
 
 /** GitHub's OIDC issuer. */
 export const GITHUB_ISSUER = "https://token.actions.githubusercontent.com";
@@ -39,12 +40,12 @@ export function providerName(projectNumber: string): string {
 
 /** Every job running on `releases/<channel>` (pushes and manual runs of that branch): the deployer. */
 export function deployPrincipal(projectNumber: string, channel: string): string {
-    return `principalSet://iam.googleapis.com/${poolName(projectNumber)}/attribute.ref/refs/heads/releases/${channel}`;
+    return `principalSet://iam.googleapis.com/${poolName(projectNumber)}/attribute.ref/refs/heads/${releaseBranch(channel)}`;
 }
 
 /** Jobs of pull requests targeting `releases/<channel>`: the previewer. Fork pull requests get no OIDC token. */
 export function previewPrincipal(projectNumber: string, channel: string): string {
-    return `principalSet://iam.googleapis.com/${poolName(projectNumber)}/attribute.pull_request_base/releases/${channel}`;
+    return `principalSet://iam.googleapis.com/${poolName(projectNumber)}/attribute.pull_request_base/${releaseBranch(channel)}`;
 }
 
 export const serviceAccountId = (kind: "deploy" | "preview", channel: string): string => `${kind}-${channel}`;

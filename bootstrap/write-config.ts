@@ -10,7 +10,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { parseDocument } from "yaml";
-import type { CiIdentityConfig } from "../config/sections/github";
+import type { CiIdentityConfig } from "../components/github/governance";
 import { readEngineConfig } from "../runtime/stack-files";
 
 /** What `pulumi stack output --json` prints for a bootstrap stack. */

@@ -1,8 +1,10 @@
 import Ajv, { type ErrorObject, type SchemaObject } from "ajv";
-import { Problems } from "./problems";
+import { Problems } from "../lib/problems";
 import { NAMESPACE, keyPath, type ConfigContext, type SectionValue } from "./section";
 import { sections } from "./sections";
-import { closest } from "./suggest";
+import { closest } from "../lib/suggest";
+import { byCodeUnit } from "../lib/order";
+import { readEngineConfig } from "../runtime/stack-files";
 
 export { NAMESPACE } from "./section";
 
@@ -36,7 +38,7 @@ export function parseStackConfig(
     const problems = new Problems();
     const values: Record<string, unknown> = {};
     const present = new Set<string>();
-    for (const [fullKey, text] of Object.entries(engineConfig).sort(([a], [b]) => a.localeCompare(b))) {
+    for (const [fullKey, text] of Object.entries(engineConfig).sort(([a], [b]) => byCodeUnit(a, b))) {
         if (!fullKey.startsWith(`${NAMESPACE}:`)) continue;
         const key = fullKey.slice(NAMESPACE.length + 1);
         if (secretKeys.has(fullKey)) {
@@ -90,6 +92,15 @@ export function parseStackConfig(
     }
     problems.throwIfAny(`invalid config for stack "${stack}"`);
     return deepFreeze(resolved) as StackConfig;
+}
+
+/**
+ * The validated config of one stack, read from `Pulumi.yaml` and `Pulumi.<stack>.yaml` in `projectDir` the way the
+ * engine merges them: what every tool that needs a channel's settings outside a Pulumi run uses.
+ */
+export function loadStackConfig(projectDir: string, stack: string): StackConfig {
+    const engine = readEngineConfig(projectDir, stack);
+    return parseStackConfig(stack, engine.config, engine.secretKeys);
 }
 
 /** Engine config values are strings; structured values arrive as JSON text. */

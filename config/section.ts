@@ -1,5 +1,5 @@
 import type { SchemaObject } from "ajv";
-import type { Problems } from "./problems";
+import type { Problems } from "../lib/problems";
 
 /** The project's config namespace: every key users write is `data-infra:<key>`. */
 export const NAMESPACE = "data-infra";

@@ -8,7 +8,6 @@ import {
 } from "./rules-platform";
 import { noPlaintextCredentials, prodBranchProtection, prodEnvironmentReviewers } from "./rules-governance";
 import type { EnforcementLevel, PolicyContext, PolicyResource, Rule, Violation } from "./rules";
-import type { PolicyConfig } from "./config";
 import { TYPES, replaceCauses, type DiffableDocument, type PlanDiff } from "../lib/plan-document";
 
 /** Every rule, in the order violations are reported. */
@@ -33,6 +32,9 @@ export interface Enforcement {
     /** Per-rule levels by rule name. */
     readonly rules: Readonly<Record<string, EnforcementLevel>>;
 }
+
+/** The channel's policy settings (`data-infra:policy`, resolved by `config/sections/policy.ts`). */
+export interface PolicyConfig extends Enforcement, Omit<PolicyContext, "channel"> {}
 
 /**
  * Rules that block in every channel unless a stack says otherwise: an unpinned chart deploys whatever the

@@ -2,31 +2,14 @@
  * The CrossGuard policies built from the pure rules. Kept apart from `index.ts` because `new PolicyPack(...)`
  * starts the analyzer's gRPC server: tests import this module (or the rules), never the pack entry.
  */
-import * as path from "node:path";
 import type { ReportViolation, ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
-import { parseStackConfig } from "../config";
-import { readEngineConfig } from "../runtime/stack-files";
 import { COMPUTED } from "../lib/plan-document";
-import { RULES, levelOf } from "./catalog";
-import type { PolicyConfig } from "./config";
+import { RULES, levelOf, type PolicyConfig } from "./catalog";
 import { formatFinding } from "./format";
 import type { EnforcementLevel, PolicyResource, Rule } from "./rules";
 
-const PROJECT_DIR = path.resolve(__dirname, "..");
-
-/** The channel's policy settings, read from its stack file (the same ones the offline plan uses). */
+/** The channel's policy settings by channel name (the pack reads them from the channel's stack file). */
 export type ChannelPolicy = (channel: string) => PolicyConfig;
-
-const cache = new Map<string, PolicyConfig>();
-export const stackFilePolicy: ChannelPolicy = (channel) => {
-    let cfg = cache.get(channel);
-    if (!cfg) {
-        const engine = readEngineConfig(PROJECT_DIR, channel);
-        cfg = parseStackConfig(channel, engine.config, engine.secretKeys).policy;
-        cache.set(channel, cfg);
-    }
-    return cfg;
-};
 
 /** The stack (channel) of a URN: `urn:pulumi:<stack>::<project>::…`. */
 export function channelOf(urn: string): string {
@@ -38,9 +21,7 @@ export function channelOf(urn: string): string {
  * policy's level when the pack starts, before it knows the stack, so each one reports only on channels whose
  * `data-infra:policy` gives the rule its level. Rules that must see secrets run only in the offline plan.
  */
-export function crossGuardPolicies(
-    channelPolicy: ChannelPolicy = stackFilePolicy,
-): ResourceValidationPolicy[] {
+export function crossGuardPolicies(channelPolicy: ChannelPolicy): ResourceValidationPolicy[] {
     const levels: Array<Exclude<EnforcementLevel, "disabled">> = ["mandatory", "advisory"];
     return RULES.filter((rule) => !rule.secretAware).flatMap((rule) =>
         levels.map((level): ResourceValidationPolicy => ({

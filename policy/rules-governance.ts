@@ -1,5 +1,6 @@
 import { COMPUTED, SECRET, TYPES, leaves, valueAt } from "../lib/plan-document";
 import type { Rule, RuleFinding } from "./rules";
+import { releaseBranch } from "../components/github/naming";
 
 export const prodBranchProtection: Rule = {
     name: "prod-branch-protection",
@@ -9,7 +10,7 @@ export const prodBranchProtection: Rule = {
         if (
             r.type !== TYPES.branchProtection ||
             !ctx.production ||
-            valueAt(r.inputs, "pattern") !== `releases/${ctx.channel}`
+            valueAt(r.inputs, "pattern") !== releaseBranch(ctx.channel)
         )
             return [];
         const out: RuleFinding[] = [];
@@ -19,7 +20,7 @@ export const prodBranchProtection: Rule = {
         if (reviews === undefined || (typeof count === "number" && count < 1))
             out.push({
                 path: "requiredPullRequestReviews[0].requiredApprovingReviewCount",
-                message: `releases/${ctx.channel} can be merged without an approving review`,
+                message: `${releaseBranch(ctx.channel)} can be merged without an approving review`,
                 fix: "require at least one approving review on the production release branch",
             });
         const contexts = valueAt(r.inputs, "requiredStatusChecks.0.contexts");
@@ -27,7 +28,7 @@ export const prodBranchProtection: Rule = {
         if (!checks.some((c) => /preview/i.test(c)))
             out.push({
                 path: "requiredStatusChecks[0].contexts",
-                message: `releases/${ctx.channel} does not require the preview check (got ${JSON.stringify(checks)})`,
+                message: `${releaseBranch(ctx.channel)} does not require the preview check (got ${JSON.stringify(checks)})`,
                 fix: "require the channel's preview job as a status check (the github component derives it from the workflows)",
             });
         return out;

@@ -2,11 +2,11 @@ import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
-import { parseStackConfig } from "../config";
-import { ValidationError } from "../config/problems";
+import { loadStackConfig, parseStackConfig } from "../config";
+import { ValidationError } from "../lib/problems";
 import { sections } from "../config/sections";
 import { runProgram } from "../runtime/run-program";
-import { listStacks, readEngineConfig } from "../runtime/stack-files";
+import { listStacks } from "../runtime/stack-files";
 import { REPO_ROOT, stackConfig } from "./harness";
 
 /** Config problems for the shipped test stack with these `data-infra:` keys replaced. */
@@ -26,8 +26,7 @@ function problemsWith(overrides: Record<string, unknown>, stack = "test"): strin
 describe("stack config", () => {
     it("parses every shipped stack into a frozen object", () => {
         for (const stack of listStacks(REPO_ROOT)) {
-            const engine = readEngineConfig(REPO_ROOT, stack);
-            const cfg = parseStackConfig(stack, engine.config, engine.secretKeys);
+            const cfg = loadStackConfig(REPO_ROOT, stack);
             assert.equal(cfg.stack, stack);
             assert.ok(Object.isFrozen(cfg) && Object.isFrozen(cfg.gcp), `${stack} config is frozen`);
         }

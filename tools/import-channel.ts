@@ -8,7 +8,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { isMap as isMapNode, parse, parseDocument, stringify } from "yaml";
-import { Problems, ValidationError } from "../config/problems";
+import { Problems, ValidationError } from "../lib/problems";
 import { keyPath } from "../config/section";
 
 const USAGE = `Usage: npm run import-channel -- <legacy-channel.yaml> [--stack <name>]

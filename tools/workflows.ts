@@ -5,10 +5,10 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
-import { parseStackConfig } from "../config";
-import { ValidationError } from "../config/problems";
+import { loadStackConfig } from "../config";
+import { ValidationError } from "../lib/problems";
 import { renderWorkflows, pulumiVersionFromLock, type ChannelSpec } from "./workflows/render";
-import { listStacks, readEngineConfig } from "../runtime/stack-files";
+import { listStacks } from "../runtime/stack-files";
 
 export const REPO_ROOT = path.resolve(__dirname, "..");
 export const WORKFLOW_DIR = path.join(REPO_ROOT, ".github", "workflows");
@@ -16,8 +16,7 @@ export const WORKFLOW_DIR = path.join(REPO_ROOT, ".github", "workflows");
 /** The channel list: one entry per stack file, with the GitHub settings the workflows depend on. */
 export function readChannels(projectDir = REPO_ROOT): ChannelSpec[] {
     return listStacks(projectDir).map((stack) => {
-        const engine = readEngineConfig(projectDir, stack);
-        const cfg = parseStackConfig(stack, engine.config, engine.secretKeys);
+        const cfg = loadStackConfig(projectDir, stack);
         return {
             name: stack,
             promotedFrom: cfg.github.promotedFrom,

@@ -6,7 +6,7 @@ import { createHash, hash as hashOnce } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import picomatch from "picomatch";
-import type { Problem } from "../../config/problems";
+import type { Problem } from "../../lib/problems";
 
 /** One local folder mirrored under one object-name prefix. */
 export interface DagFolder {

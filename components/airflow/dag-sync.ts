@@ -1,8 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as gcp from "@pulumi/gcp";
-import { Problems } from "../../config/problems";
+import { Problems } from "../../lib/problems";
 import { listDagFiles, type DagFolder } from "./dag-files";
 import { projectPath } from "../platform/paths";
+import { throwIfInvalid } from "../platform/resource-error";
 
 export interface DagSyncArgs {
     /** Bucket to mirror into: the Composer environment's bucket. */
@@ -37,17 +38,20 @@ export interface DagSyncArgs {
  * deletes exactly its object. Replaces `gsutil rsync -d -c` without touching anything outside the prefixes.
  */
 export class DagSync extends pulumi.ComponentResource {
+    /** The component's type token: part of every child's URN, so never change it. */
+    public static readonly TYPE = "data-infra:airflow:DagSync";
+
     /** Object names managed, sorted. */
     public readonly objectNames: readonly string[];
     /** The objects by object name. */
     public readonly objects: Readonly<Record<string, gcp.storage.BucketObject>>;
 
     constructor(name: string, args: DagSyncArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("data-infra:airflow:DagSync", name, {}, opts);
+        super(DagSync.TYPE, name, {}, opts);
         const list = listDagFiles(args);
         const problems = new Problems();
         problems.addAll(list.problems);
-        problems.throwIfAny(`DagSync ${name}`);
+        throwIfInvalid(problems, `DagSync ${name}`, this);
 
         const objects: Record<string, gcp.storage.BucketObject> = {};
         for (const file of list.files) {

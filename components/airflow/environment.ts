@@ -2,9 +2,10 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import * as gcp from "@pulumi/gcp";
-import { Problems } from "../../config/problems";
+import { Problems } from "../../lib/problems";
 import { parseRequirements } from "./requirements";
 import { checkSoftwareSettings } from "./software";
+import { throwIfInvalid } from "../platform/resource-error";
 
 /** CPU, memory and storage of one Airflow workload; see `config.workloadsConfig` in the provider. */
 export interface WorkloadSize {
@@ -120,6 +121,9 @@ export function bucketOfDagGcsPrefix(prefix: string): string {
  * at creation, so adopting an existing environment with one would replace it.
  */
 export class ComposerEnvironment extends pulumi.ComponentResource {
+    /** The component's type token: part of every child's URN, so never change it. */
+    public static readonly TYPE = "data-infra:airflow:ComposerEnvironment";
+
     /** The environment itself. */
     public readonly environment: gcp.composer.Environment;
     /** Airflow web UI URL (known once the environment exists). */
@@ -132,7 +136,7 @@ export class ComposerEnvironment extends pulumi.ComponentResource {
     public readonly pypiPackages: Readonly<Record<string, string>>;
 
     constructor(name: string, args: ComposerEnvironmentArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("data-infra:airflow:ComposerEnvironment", name, {}, opts);
+        super(ComposerEnvironment.TYPE, name, {}, opts);
         const problems = new Problems();
         checkSoftwareSettings(args, (...s) => `args.${s.join(".")}`, problems);
         const requirements = parseRequirements(toPosix(args.requirementsFile), (file) => {
@@ -140,7 +144,7 @@ export class ComposerEnvironment extends pulumi.ComponentResource {
             return fs.existsSync(full) && fs.statSync(full).isFile() ? fs.readFileSync(full, "utf8") : undefined;
         });
         problems.addAll(requirements.problems);
-        problems.throwIfAny(`ComposerEnvironment ${name}`);
+        throwIfInvalid(problems, `ComposerEnvironment ${name}`, this);
         this.pypiPackages = requirements.packages;
 
         const protect = args.protect ?? true;

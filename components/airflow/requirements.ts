@@ -6,7 +6,7 @@
  * cannot express (markers, URLs, paths, pip options) is rejected instead of silently dropped.
  */
 import * as path from "node:path";
-import type { Problem } from "../../config/problems";
+import type { Problem } from "../../lib/problems";
 
 // ESM-only package; Node >= 20.19 (package.json engines) loads it through require().
 const { parse: parseSpecifier } = require("@renovatebot/pep440/lib/specifier") as {

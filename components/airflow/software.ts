@@ -3,7 +3,7 @@
  * config loader (messages name `data-infra:composer.…`) and the component (messages name its args), plus the
  * base → head comparison the PR review uses.
  */
-import type { Problems } from "../../config/problems";
+import type { Problems } from "../../lib/problems";
 
 /**
  * `composer-<major>|<x.y.z>[-preview.<n>]|latest-airflow-<x>[.<y>[.<z>]]`, from the provider's `imageVersion` doc,

@@ -1,7 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as github from "@pulumi/github";
-import { Problems } from "../../config/problems";
-import type { CiIdentityConfig, EnvironmentReviewers } from "../../config/sections/github";
+import { Problems } from "../../lib/problems";
 import {
     checkNames,
     DEFAULT_BRANCH,
@@ -10,6 +9,30 @@ import {
     promoteEnvironment,
     releaseBranch,
 } from "./naming";
+import { throwIfInvalid } from "../platform/resource-error";
+
+/** Who approves deployments to a channel's GitHub environment, by numeric GitHub id. */
+export interface EnvironmentReviewers {
+    /** User ids (`gh api users/<login> --jq .id`); at most 6. */
+    readonly users: readonly number[];
+    /** Team ids (`gh api orgs/<org>/teams/<slug> --jq .id`); at most 6. */
+    readonly teams: readonly number[];
+}
+
+/**
+ * The channel's keyless CI identity and state backend, as the bootstrap project outputs them. Written into the
+ * stack file by `bootstrap/write-config.ts`, never by hand.
+ */
+export interface CiIdentityConfig {
+    /** Full workload identity provider name: `projects/<number>/locations/global/workloadIdentityPools/<pool>/providers/<provider>`. */
+    readonly workloadIdentityProvider: string;
+    /** Service account deploys (`pulumi up` on `releases/<channel>`) impersonate. */
+    readonly deployServiceAccount: string;
+    /** Read-only service account previews (pull requests to `releases/<channel>`) impersonate. */
+    readonly previewServiceAccount: string;
+    /** Pulumi state backend, `gs://<bucket>`. */
+    readonly backendUrl: string;
+}
 
 /** What one channel's stack owns of the repository's settings. */
 export interface GithubGovernanceArgs {
@@ -170,14 +193,17 @@ export function validateGithubGovernanceArgs(args: GithubGovernanceArgs): Proble
  * branch, and the variables the workflows authenticate with. Needs a token with repository administration.
  */
 export class GithubGovernance extends pulumi.ComponentResource {
+    /** The component's type token: part of every child's URN, so never change it. */
+    public static readonly TYPE = "data-infra:github:Governance";
+
     /** Branch patterns this stack protects. */
     public readonly protectedPatterns: string[];
     /** The deployment environment's name. */
     public readonly environment: pulumi.Output<string>;
 
     constructor(name: string, args: GithubGovernanceArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("data-infra:github:Governance", name, {}, opts);
-        validateGithubGovernanceArgs(args).throwIfAny(`GithubGovernance ${name}`);
+        super(GithubGovernance.TYPE, name, {}, opts);
+        throwIfInvalid(validateGithubGovernanceArgs(args), `GithubGovernance ${name}`, this);
         const repository = args.repository;
 
         const rules = protectionRules(args);

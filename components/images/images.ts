@@ -4,10 +4,25 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import * as gcp from "@pulumi/gcp";
 import * as docker from "@pulumi/docker";
-import { Problems } from "../../config/problems";
-import type { ImageConfig } from "../../config/sections/images";
+import { Problems } from "../../lib/problems";
 import { projectPath } from "../platform/paths";
 import { hashTree } from "../releases/tree-hash";
+import { byCodeUnit } from "../../lib/order";
+import { throwIfInvalid } from "../platform/resource-error";
+
+/** One container image built from a folder under `images/`. */
+export interface ImageConfig {
+    /** Image name in the registry and in releases' `images` references. */
+    readonly name: string;
+    /** Build context: a repository-relative folder under `images/`. */
+    readonly context: string;
+    /** Dockerfile path relative to the context (default `Dockerfile`). */
+    readonly dockerfile: string;
+    /** Docker build arguments. */
+    readonly buildArgs: Readonly<Record<string, string>>;
+    /** Multi-stage build target. */
+    readonly target?: string;
+}
 
 /** What the channel's images need. */
 export interface ImagesArgs {
@@ -40,14 +55,17 @@ export interface ImagesArgs {
  * @see https://www.pulumi.com/registry/packages/docker/api-docs/image/
  */
 export class Images extends pulumi.ComponentResource {
+    /** The component's type token: part of every child's URN, so never change it. */
+    public static readonly TYPE = "data-infra:images:Images";
+
     /** Pinned reference `<registry>/<name>@sha256:…` per image name; export it as the stack output `images`. */
     public readonly refs: pulumi.Output<Record<string, string>>;
     /** The registry path images are pushed to (build), e.g. `us-west2-docker.pkg.dev/p/data-infra`. */
     public readonly registry?: string;
 
     constructor(name: string, args: ImagesArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("data-infra:images:Images", name, {}, opts);
-        validateImages(args).throwIfAny(`Images ${name}`);
+        super(Images.TYPE, name, {}, opts);
+        throwIfInvalid(validateImages(args), `Images ${name}`, this);
         const names = args.images.map((i) => i.name);
 
         if (args.source === "promote") {
@@ -59,8 +77,9 @@ export class Images extends pulumi.ComponentResource {
             this.refs = source.getOutput("images").apply((all: Record<string, string> | undefined) => {
                 const missing = names.filter((n) => !all?.[n]);
                 if (missing.length) {
-                    throw new Error(
+                    throw new pulumi.ResourceError(
                         `stack ${args.stackReference} exports no digest for ${missing.join(", ")}: deploy it first`,
+                        this,
                     );
                 }
                 return Object.fromEntries(names.map((n) => [n, all![n]]));
@@ -132,7 +151,7 @@ export function contextTag(context: string, img: Pick<ImageConfig, "dockerfile" 
         rootAnchored: true,
         alwaysInclude: [img.dockerfile, ".dockerignore"],
     });
-    const args = Object.entries(img.buildArgs).sort(([a], [b]) => a.localeCompare(b));
+    const args = Object.entries(img.buildArgs).sort(([a], [b]) => byCodeUnit(a, b));
     const h = crypto.createHash("sha256");
     h.update(JSON.stringify({ tree: tree.sha256, dockerfile: img.dockerfile, args, target: img.target ?? null }));
     return `ctx-${h.digest("hex").slice(0, 16)}`;

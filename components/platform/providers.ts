@@ -2,8 +2,23 @@ import * as pulumi from "@pulumi/pulumi";
 import * as gcp from "@pulumi/gcp";
 import * as github from "@pulumi/github";
 import * as k8s from "@pulumi/kubernetes";
-import type { StackConfig } from "../../config";
 import { renderGkeKubeconfig } from "./kubeconfig";
+
+/** How the program reaches the GKE cluster that runs the channel's Helm and kustomize releases. */
+export type ClusterConfig =
+    /** A GKE cluster: the kubeconfig is built from its endpoint and CA, authenticated by `gke-gcloud-auth-plugin`. */
+    | { readonly kind: "gke"; readonly name: string; readonly location: string; readonly project?: string }
+    /** An explicit kubeconfig (file path or contents), e.g. for a local kind cluster. */
+    | { readonly kind: "kubeconfig"; readonly kubeconfig: string; readonly context?: string };
+
+/** What the providers are built from: the channel's name, GCP project and region, cluster and GitHub owner. */
+export interface ProvidersConfig {
+    /** The stack (release channel) name; labels every GCP resource. */
+    readonly stack: string;
+    readonly gcp: { readonly project: string; readonly region: string };
+    readonly cluster: ClusterConfig;
+    readonly github: { readonly owner: string };
+}
 
 /** The explicit providers every component receives; default providers are disabled for kubernetes and github. */
 export interface Providers {
@@ -16,7 +31,7 @@ export interface Providers {
  * Builds the channel's providers from its config. Labels every GCP resource with the channel so cost reports and
  * `gcloud ... --filter labels.channel=prod` find them.
  */
-export function createProviders(cfg: StackConfig): Providers {
+export function createProviders(cfg: ProvidersConfig): Providers {
     const gcpProvider = new gcp.Provider("gcp", {
         project: cfg.gcp.project,
         region: cfg.gcp.region,

@@ -4,8 +4,8 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { Problems } from "../../config/problems";
-import type { HelmReleaseConfig, ReleaseConfig, SecretRef } from "../../config/sections/releases";
+import { Problems } from "../../lib/problems";
+import type { HelmReleaseConfig, ReleaseConfig, SecretRef } from "./types";
 import { hashTree } from "./tree-hash";
 import { projectPath } from "../platform/paths";
 import {

@@ -1,9 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import type { HelmReleaseConfig, ReleaseConfig } from "../../config/sections/releases";
+import type { HelmReleaseConfig, ReleaseConfig } from "./types";
 import { helmInputs, kustomizeDirectory, namespacesOf, plannedSecrets, validateReleases } from "./plan";
 import { secretArgs, secretPayload } from "./secrets";
 import { isMap, type Values } from "./values";
+import { byCodeUnit } from "../../lib/order";
+import { throwIfInvalid } from "../platform/resource-error";
 
 /** What the channel's releases need. */
 export interface ReleasesArgs {
@@ -31,16 +33,21 @@ export interface ReleasesArgs {
  * @see https://www.pulumi.com/registry/packages/kubernetes/api-docs/helm/v3/release/
  */
 export class Releases extends pulumi.ComponentResource {
+    /** The component's type token: part of every child's URN, so never change it. */
+    public static readonly TYPE = "data-infra:releases:Releases";
+
     /** Helm release name by release, e.g. `{ "postgresql-backup-metabase": "postgresql-backup" }`. */
     public readonly helmReleases: pulumi.Output<Record<string, string>>;
     /** The namespaces declared, sorted. */
     public readonly namespaces: string[];
 
     constructor(name: string, args: ReleasesArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("data-infra:releases:Releases", name, {}, opts);
+        super(Releases.TYPE, name, {}, opts);
         const managedImages = args.managedImages ?? [];
-        validateReleases(args.releases, { rootDir: args.rootDir, managedImages }).throwIfAny(
+        throwIfInvalid(
+            validateReleases(args.releases, { rootDir: args.rootDir, managedImages }),
             `Releases ${name}`,
+            this,
         );
 
         this.namespaces = namespacesOf(args.releases);
@@ -110,7 +117,7 @@ export function helmReleaseArgs(
     const inputs = helmInputs(r, rootDir);
     const refs = pulumi.output(imageRefs);
     let values: Values = inputs.values;
-    for (const [valuesPath, image] of Object.entries(r.images).sort(([a], [b]) => a.localeCompare(b))) {
+    for (const [valuesPath, image] of Object.entries(r.images).sort(([a], [b]) => byCodeUnit(a, b))) {
         values = withValue(
             values,
             valuesPath,

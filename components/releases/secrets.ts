@@ -2,8 +2,9 @@ import * as pulumi from "@pulumi/pulumi";
 import * as gcp from "@pulumi/gcp";
 import type * as k8s from "@pulumi/kubernetes";
 import { parse } from "yaml";
-import type { SecretRef } from "../../config/sections/releases";
+import type { SecretRef } from "./types";
 import { isMap } from "./values";
+import { byCodeUnit } from "../../lib/order";
 
 /** A Kubernetes Secret's content, read from one Secret Manager payload. */
 export interface SecretContent {
@@ -54,7 +55,7 @@ export function secretContent(ref: SecretRef, payload: string): SecretContent {
 function stringMap(m: Record<string, unknown>): Record<string, string> {
     return Object.fromEntries(
         Object.entries(m)
-            .sort(([a], [b]) => a.localeCompare(b))
+            .sort(([a], [b]) => byCodeUnit(a, b))
             .map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]),
     );
 }

@@ -1,12 +1,6 @@
 import type { ConfigSection } from "../section";
 import { keyPath } from "../section";
-
-/** How the program reaches the GKE cluster that runs the channel's Helm and kustomize releases. */
-export type ClusterConfig =
-    /** A GKE cluster: the kubeconfig is built from its endpoint and CA, authenticated by `gke-gcloud-auth-plugin`. */
-    | { readonly kind: "gke"; readonly name: string; readonly location: string; readonly project?: string }
-    /** An explicit kubeconfig (file path or contents), e.g. for a local kind cluster. */
-    | { readonly kind: "kubeconfig"; readonly kubeconfig: string; readonly context?: string };
+import type { ClusterConfig } from "../../components/platform/providers";
 
 export const clusterSection: ConfigSection<ClusterConfig> = {
     description:

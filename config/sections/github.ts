@@ -1,28 +1,6 @@
 import type { ConfigSection } from "../section";
 import { keyPath } from "../section";
-
-/** Who approves deployments to a channel's GitHub environment, by numeric GitHub id. */
-export interface EnvironmentReviewers {
-    /** User ids (`gh api users/<login> --jq .id`); at most 6. */
-    readonly users: readonly number[];
-    /** Team ids (`gh api orgs/<org>/teams/<slug> --jq .id`); at most 6. */
-    readonly teams: readonly number[];
-}
-
-/**
- * The channel's keyless CI identity and state backend, as the bootstrap project outputs them. Written into the
- * stack file by `bootstrap/write-config.ts`, never by hand.
- */
-export interface CiIdentityConfig {
-    /** Full workload identity provider name: `projects/<number>/locations/global/workloadIdentityPools/<pool>/providers/<provider>`. */
-    readonly workloadIdentityProvider: string;
-    /** Service account deploys (`pulumi up` on `releases/<channel>`) impersonate. */
-    readonly deployServiceAccount: string;
-    /** Read-only service account previews (pull requests to `releases/<channel>`) impersonate. */
-    readonly previewServiceAccount: string;
-    /** Pulumi state backend, `gs://<bucket>`. */
-    readonly backendUrl: string;
-}
+import type { CiIdentityConfig, EnvironmentReviewers } from "../../components/github/governance";
 
 /** The GitHub repository whose settings and workflows this channel owns. */
 export interface GithubConfig {

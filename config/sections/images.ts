@@ -1,19 +1,6 @@
 import type { ConfigSection } from "../section";
 import { keyPath } from "../section";
-
-/** One container image built from a folder under `images/`. */
-export interface ImageConfig {
-    /** Image name in the registry and in releases' `images` references. */
-    readonly name: string;
-    /** Build context: a repository-relative folder under `images/`. */
-    readonly context: string;
-    /** Dockerfile path relative to the context (default `Dockerfile`). */
-    readonly dockerfile: string;
-    /** Docker build arguments. */
-    readonly buildArgs: Readonly<Record<string, string>>;
-    /** Multi-stage build target. */
-    readonly target?: string;
-}
+import type { ImageConfig } from "../../components/images/images";
 
 /** How this channel gets its container images. */
 export interface ImagesConfig {

@@ -5,7 +5,7 @@ import { gcpSection } from "./gcp";
 import { githubSection } from "./github";
 import { imagesSection } from "./images";
 import { releasesSection } from "./releases";
-import { policySection } from "../../policy/config";
+import { policySection } from "./policy";
 
 /**
  * Every top-level config key, by name (`data-infra:<name>`). Adding a capability adds one line here and one

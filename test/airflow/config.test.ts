@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import { parseStackConfig, type StackConfig } from "../../config";
-import { ValidationError, formatProblem } from "../../config/problems";
+import { ValidationError, formatProblem } from "../../lib/problems";
 import { stackConfig } from "../harness";
 
 function load(stack: string, overrides: Record<string, unknown> = {}): StackConfig {

@@ -2,7 +2,7 @@ import { strict as assert } from "node:assert";
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { formatProblem } from "../../config/problems";
+import { formatProblem } from "../../lib/problems";
 import { DEFAULT_DAG_EXCLUDES } from "../../config/sections/dags";
 import { contentTypeOf, gcsObjectNameProblem, listDagFiles } from "../../components/airflow/dag-files";
 import { REPO_ROOT } from "../harness";

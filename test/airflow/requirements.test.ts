@@ -1,5 +1,5 @@
 import { strict as assert } from "node:assert";
-import { formatProblem } from "../../config/problems";
+import { formatProblem } from "../../lib/problems";
 import { normalizePackageName, parseRequirements } from "../../components/airflow/requirements";
 
 /** Parses `files["req.txt"]` (and what it includes) from memory. */

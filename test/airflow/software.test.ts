@@ -1,5 +1,5 @@
 import { strict as assert } from "node:assert";
-import { Problems, formatProblem } from "../../config/problems";
+import { Problems, formatProblem } from "../../lib/problems";
 import {
     checkSoftwareSettings,
     compareComposerSoftware,

@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
+import * as pulumi from "@pulumi/pulumi";
 import { parseStackConfig } from "../../config";
-import { ValidationError } from "../../config/problems";
 import { GithubGovernance, protectionRules, workflowVariables } from "../../components/github/governance";
 import type { ProgramRun } from "../../runtime/run-program";
 import { plan, stackConfig } from "../harness";
@@ -149,7 +149,7 @@ describe("GithubGovernance", () => {
     it("fails when the channel cannot name a release branch", () => {
         assert.throws(
             () => new GithubGovernance("g", { repository: "r", channel: "main", releaseManagers: ["/a"] }),
-            (e: unknown) => e instanceof ValidationError && /channel: must be lowercase/.test(e.message),
+            (e: unknown) => e instanceof pulumi.ResourceError && /channel: must be lowercase/.test(e.message),
         );
     });
 });

@@ -2,7 +2,7 @@ import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { contextTag, validateImages } from "../../components/images/images";
-import { formatProblem } from "../../config/problems";
+import { formatProblem } from "../../lib/problems";
 import type { ProgramRun } from "../../runtime/run-program";
 import { isSecret, isUnknown } from "../../runtime/wire";
 import { plan, REPO_ROOT } from "../harness";

@@ -1,11 +1,12 @@
 import { strict as assert } from "node:assert";
+import { TYPES } from "../../lib/plan-document";
 import type { ResourceValidationArgs } from "@pulumi/policy";
-import { crossGuardPolicies, channelOf, planForm, stackFilePolicy } from "../../policy/pack";
-import { defaultPolicyConfig, policySection, type PolicyConfig } from "../../policy/config";
-import { RULES } from "../../policy/catalog";
-import { Problems } from "../../config/problems";
-
-const OBJECT = "gcp:storage/bucketObject:BucketObject";
+import { loadStackConfig } from "../../config";
+import { defaultPolicyConfig, policySection } from "../../config/sections/policy";
+import { RULES, type PolicyConfig } from "../../policy/catalog";
+import { crossGuardPolicies, channelOf, planForm } from "../../policy/pack";
+import { REPO_ROOT } from "../harness";
+import { Problems } from "../../lib/problems";
 
 /** A hand-built CrossGuard argument bag (the SDK has no harness; pulumi/pulumi-policy#445). */
 function args(stack: string, type: string, props: Record<string, unknown>): ResourceValidationArgs {
@@ -58,7 +59,7 @@ describe("CrossGuard policy pack", () => {
                 a: ResourceValidationArgs,
                 report: (m: string) => void,
             ) => void;
-            validate(args(stack, OBJECT, { name: "data/x.csv" }), (m) => found.push(m));
+            validate(args(stack, TYPES.bucketObject, { name: "data/x.csv" }), (m) => found.push(m));
             return found;
         };
         assert.deepEqual(report("bucket-object-prefix", "prod"), [
@@ -90,15 +91,15 @@ describe("CrossGuard policy pack", () => {
     it("takes each shipped channel's enforcement from its stack file", () => {
         assert.deepEqual(
             {
-                production: stackFilePolicy("prod").production,
-                enforcement: stackFilePolicy("prod").enforcement,
+                production: loadStackConfig(REPO_ROOT, "prod").policy.production,
+                enforcement: loadStackConfig(REPO_ROOT, "prod").policy.enforcement,
             },
             { production: true, enforcement: "mandatory" },
         );
         assert.deepEqual(
             {
-                production: stackFilePolicy("test").production,
-                enforcement: stackFilePolicy("test").enforcement,
+                production: loadStackConfig(REPO_ROOT, "test").policy.production,
+                enforcement: loadStackConfig(REPO_ROOT, "test").policy.enforcement,
             },
             { production: false, enforcement: "advisory" },
         );

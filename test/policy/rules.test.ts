@@ -1,14 +1,9 @@
 import { strict as assert } from "node:assert";
+import { TYPES } from "../../lib/plan-document";
 import { RULES, evaluatePolicies, formatViolation } from "../../policy/catalog";
 import { isCredentialKey } from "../../policy/rules-governance";
 import type { PolicyContext, PolicyResource } from "../../policy/rules";
 
-const COMPOSER = "gcp:composer/environment:Environment";
-const RELEASE = "kubernetes:helm.sh/v3:Release";
-const OBJECT = "gcp:storage/bucketObject:BucketObject";
-const SECRET = "kubernetes:core/v1:Secret";
-const PROTECTION = "github:index/branchProtection:BranchProtection";
-const ENVIRONMENT = "github:index/repositoryEnvironment:RepositoryEnvironment";
 const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
 
 const prod: PolicyContext = { channel: "prod", production: true, managedPrefixes: ["dags/", "plugins/"] };
@@ -30,21 +25,21 @@ const table: Record<
 > = {
     "composer-prod-protected": {
         pass: [
-            [r(COMPOSER, {}, { protect: true }), prod],
-            [r(COMPOSER, {}), test],
+            [r(TYPES.composer, {}, { protect: true }), prod],
+            [r(TYPES.composer, {}), test],
         ],
-        fail: [[r(COMPOSER, {}), prod, "(options).protect"]],
+        fail: [[r(TYPES.composer, {}), prod, "(options).protect"]],
     },
     "composer-no-replace": {
-        pass: [[r(COMPOSER, {}, { protect: true }), prod]],
+        pass: [[r(TYPES.composer, {}, { protect: true }), prod]],
         fail: [
             [
-                r(COMPOSER, {}, { protect: true, replaceOnChanges: ["config"] }),
+                r(TYPES.composer, {}, { protect: true, replaceOnChanges: ["config"] }),
                 prod,
                 "(options).replaceOnChanges",
             ],
             [
-                r(COMPOSER, {}, { protect: true, deleteBeforeReplace: true }),
+                r(TYPES.composer, {}, { protect: true, deleteBeforeReplace: true }),
                 test,
                 "(options).deleteBeforeReplace",
             ],
@@ -53,31 +48,39 @@ const table: Record<
     "helm-chart-pinned": {
         pass: [
             [
-                r(RELEASE, { chart: "metabase", version: "2.10.4", repositoryOpts: { repo: "https://c" } }),
+                r(TYPES.release, {
+                    chart: "metabase",
+                    version: "2.10.4",
+                    repositoryOpts: { repo: "https://c" },
+                }),
                 prod,
             ],
-            [r(RELEASE, { chart: "oci://r/c", version: "1.0.0-rc.1" }), prod],
-            [r(RELEASE, { chart: "/repo/charts/backup", values: { chartHash: "abc" } }), prod],
+            [r(TYPES.release, { chart: "oci://r/c", version: "1.0.0-rc.1" }), prod],
+            [r(TYPES.release, { chart: "/repo/charts/backup", values: { chartHash: "abc" } }), prod],
         ],
         fail: [
             [
-                r(RELEASE, { chart: "metabase", version: "^2.10", repositoryOpts: { repo: "https://c" } }),
+                r(TYPES.release, {
+                    chart: "metabase",
+                    version: "^2.10",
+                    repositoryOpts: { repo: "https://c" },
+                }),
                 prod,
                 "version",
             ],
-            [r(RELEASE, { chart: "metabase", repositoryOpts: { repo: "https://c" } }), test, "version"],
-            [r(RELEASE, { chart: "/repo/charts/backup", values: {} }), prod, "values"],
+            [r(TYPES.release, { chart: "metabase", repositoryOpts: { repo: "https://c" } }), test, "version"],
+            [r(TYPES.release, { chart: "/repo/charts/backup", values: {} }), prod, "values"],
         ],
     },
     "image-digest": {
         pass: [
-            [r(RELEASE, { values: { image: { repository: "r/app", tag: "1", digest } } }), prod],
+            [r(TYPES.release, { values: { image: { repository: "r/app", tag: "1", digest } } }), prod],
             [r(DEPLOYMENT, { spec: { containers: [{ image: `r/app@${digest}` }] } }), prod],
-            [r(RELEASE, { values: { image: { repository: "r/app", tag: "1" } } }), test],
+            [r(TYPES.release, { values: { image: { repository: "r/app", tag: "1" } } }), test],
         ],
         fail: [
             [
-                r(RELEASE, { values: { image: { repository: "r/app", tag: "1" } } }),
+                r(TYPES.release, { values: { image: { repository: "r/app", tag: "1" } } }),
                 prod,
                 "values.image.digest",
             ],
@@ -90,33 +93,33 @@ const table: Record<
     },
     "bucket-object-prefix": {
         pass: [
-            [r(OBJECT, { name: "dags/a.py" }), prod],
-            [r(OBJECT, { name: "plugins/p/x.py" }), test],
+            [r(TYPES.bucketObject, { name: "dags/a.py" }), prod],
+            [r(TYPES.bucketObject, { name: "plugins/p/x.py" }), test],
         ],
-        fail: [[r(OBJECT, { name: "data/x.csv" }), prod, "name"]],
+        fail: [[r(TYPES.bucketObject, { name: "data/x.csv" }), prod, "name"]],
     },
     "kubernetes-secret-data-secret": {
         pass: [
-            [r(SECRET, { data: "[secret]" }), prod],
-            [r(SECRET, { stringData: { a: "[secret]" } }), prod],
+            [r(TYPES.k8sSecret, { data: "[secret]" }), prod],
+            [r(TYPES.k8sSecret, { stringData: { a: "[secret]" } }), prod],
         ],
-        fail: [[r(SECRET, { stringData: { password: "hunter2" } }), test, "stringData.password"]],
+        fail: [[r(TYPES.k8sSecret, { stringData: { password: "hunter2" } }), test, "stringData.password"]],
     },
     "prod-branch-protection": {
         pass: [
             [
-                r(PROTECTION, {
+                r(TYPES.branchProtection, {
                     pattern: "releases/prod",
                     requiredPullRequestReviews: [{ requiredApprovingReviewCount: 1 }],
                     requiredStatusChecks: [{ contexts: ["preview (prod)"] }],
                 }),
                 prod,
             ],
-            [r(PROTECTION, { pattern: "releases/test" }), test],
+            [r(TYPES.branchProtection, { pattern: "releases/test" }), test],
         ],
         fail: [
             [
-                r(PROTECTION, {
+                r(TYPES.branchProtection, {
                     pattern: "releases/prod",
                     requiredStatusChecks: [{ contexts: ["preview (prod)"] }],
                 }),
@@ -124,7 +127,7 @@ const table: Record<
                 "requiredPullRequestReviews[0].requiredApprovingReviewCount",
             ],
             [
-                r(PROTECTION, {
+                r(TYPES.branchProtection, {
                     pattern: "releases/prod",
                     requiredPullRequestReviews: [{ requiredApprovingReviewCount: 1 }],
                     requiredStatusChecks: [{ contexts: ["test"] }],
@@ -136,15 +139,15 @@ const table: Record<
     },
     "prod-environment-reviewers": {
         pass: [
-            [r(ENVIRONMENT, { environment: "prod", reviewers: [{ teams: [12] }] }), prod],
-            [r(ENVIRONMENT, { environment: "test" }), test],
+            [r(TYPES.environment, { environment: "prod", reviewers: [{ teams: [12] }] }), prod],
+            [r(TYPES.environment, { environment: "test" }), test],
         ],
-        fail: [[r(ENVIRONMENT, { environment: "prod", reviewers: [] }), prod, "reviewers"]],
+        fail: [[r(TYPES.environment, { environment: "prod", reviewers: [] }), prod, "reviewers"]],
     },
     "no-plaintext-credentials": {
         pass: [
             [
-                r(RELEASE, {
+                r(TYPES.release, {
                     values: {
                         db: { password: "[secret]", existingSecret: "db", host: "h" },
                         tolerations: [{ key: "dedicated" }],
@@ -153,21 +156,23 @@ const table: Record<
                 prod,
             ],
             [
-                r(COMPOSER, {
+                r(TYPES.composer, {
                     config: { softwareConfig: { envVariables: { API_URL: "https://x", SECRET_NAME: "s" } } },
                 }),
                 prod,
             ],
         ],
         fail: [
-            [r(RELEASE, { values: { db: { password: "hunter2" } } }), prod, "values.db.password"],
+            [r(TYPES.release, { values: { db: { password: "hunter2" } } }), prod, "values.db.password"],
             [
-                r(COMPOSER, { config: { softwareConfig: { envVariables: { GTFS_API_KEY: "k-123" } } } }),
+                r(TYPES.composer, {
+                    config: { softwareConfig: { envVariables: { GTFS_API_KEY: "k-123" } } },
+                }),
                 test,
                 "config.softwareConfig.envVariables.GTFS_API_KEY",
             ],
             [
-                r(COMPOSER, {
+                r(TYPES.composer, {
                     config: {
                         softwareConfig: {
                             airflowConfigOverrides: {
@@ -179,7 +184,11 @@ const table: Record<
                 prod,
                 "config.softwareConfig.airflowConfigOverrides.secrets-backend_kwargs",
             ],
-            [r(RELEASE, { values: { cert: "-----BEGIN RSA PRIVATE KEY-----\nabc" } }), prod, "values.cert"],
+            [
+                r(TYPES.release, { values: { cert: "-----BEGIN RSA PRIVATE KEY-----\nabc" } }),
+                prod,
+                "values.cert",
+            ],
         ],
     },
 };
@@ -222,7 +231,7 @@ describe("Policy rules", () => {
     });
 
     it("applies the channel's enforcement levels and disabled rules", () => {
-        const bad = r(OBJECT, { name: "data/x" });
+        const bad = r(TYPES.bucketObject, { name: "data/x" });
         const enforced = evaluatePolicies([bad], prod, { enforcement: "mandatory", rules: {} });
         assert.deepEqual(
             enforced.map((v) => [v.rule, v.level]),

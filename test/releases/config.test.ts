@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import { parseStackConfig } from "../../config";
-import { ValidationError } from "../../config/problems";
+import { ValidationError } from "../../lib/problems";
 import { HELM_DEFAULTS } from "../../config/sections/releases";
 import { stackConfig } from "../harness";
 

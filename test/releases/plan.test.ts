@@ -1,8 +1,8 @@
 import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { formatProblem } from "../../config/problems";
-import type { HelmReleaseConfig, ReleaseConfig } from "../../config/sections/releases";
+import { formatProblem } from "../../lib/problems";
+import type { HelmReleaseConfig, ReleaseConfig } from "../../components/releases/types";
 import {
     CHART_HASH_KEY,
     helmInputs,

@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
 import * as path from "node:path";
 import { helmInputs } from "../../components/releases/plan";
-import type { HelmReleaseConfig } from "../../config/sections/releases";
+import type { HelmReleaseConfig } from "../../components/releases/types";
 import type { RecordedResource } from "../../runtime/recorder";
 import type { ProgramRun } from "../../runtime/run-program";
 import { isAsset, isSecret, UNKNOWN } from "../../runtime/wire";

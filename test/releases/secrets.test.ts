@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
 import * as pulumi from "@pulumi/pulumi";
 import { secretArgs, secretContent, secretSource } from "../../components/releases/secrets";
-import type { SecretRef } from "../../config/sections/releases";
+import type { SecretRef } from "../../components/releases/types";
 
 const MANIFEST = `apiVersion: v1
 kind: Secret

@@ -1,10 +1,11 @@
 import { strict as assert } from "node:assert";
+import { TYPES } from "../../lib/plan-document";
 import { compareValues, diffPlans, groupOf } from "../../tools/plan/review/diff";
 import { buildReport, reportJson } from "../../tools/plan/review/report";
 import { renderDiffText } from "../../tools/plan/review/render/text";
 import { renderMarkdown } from "../../tools/plan/review/render/markdown";
 import { compareChannels } from "../../tools/plan/review/compare";
-import { SECRET_TYPE, composer, dagObject, doc, res } from "./fixtures";
+import { composer, dagObject, doc, res } from "./fixtures";
 
 const labels = { base: "main", head: "working tree" };
 
@@ -36,7 +37,7 @@ describe("Plan diff", () => {
         const secret = (source: string) =>
             res(
                 "test",
-                SECRET_TYPE,
+                TYPES.k8sSecret,
                 "db",
                 { metadata: { annotations: { "data-infra/secret-source": source } }, stringData: "[secret]" },
                 { secrets: { stringData: "(computed)" } },
@@ -133,24 +134,24 @@ describe("Plan diff", () => {
         const base = doc("test", [
             res(
                 "test",
-                SECRET_TYPE,
+                TYPES.k8sSecret,
                 "db",
                 { data: "[secret]", metadata: { name: "db" } },
                 { secrets: { data: "0123456789ab" } },
             ),
-            res("test", SECRET_TYPE, "api", { stringData: { token: planted } }),
+            res("test", TYPES.k8sSecret, "api", { stringData: { token: planted } }),
         ]);
         const head = doc("test", [
             res(
                 "test",
-                SECRET_TYPE,
+                TYPES.k8sSecret,
                 "db",
                 { data: "[secret]", metadata: { name: "db" } },
                 { secrets: { data: "ba9876543210" } },
             ),
             res(
                 "test",
-                SECRET_TYPE,
+                TYPES.k8sSecret,
                 "api",
                 { stringData: "[secret]" },
                 { secrets: { stringData: "111111111111" } },

@@ -1,7 +1,8 @@
 import { strict as assert } from "node:assert";
+import { TYPES } from "../../lib/plan-document";
 import { diffPlans } from "../../tools/plan/review/diff";
 import { buildReport } from "../../tools/plan/review/report";
-import { ENVIRONMENT, PROTECTION, composer, dagObject, doc, release, res } from "./fixtures";
+import { composer, dagObject, doc, release, res } from "./fixtures";
 
 const labels = { base: "main", head: "HEAD" };
 const report = (base: Parameters<typeof doc>[1], head: Parameters<typeof doc>[1]) =>
@@ -200,13 +201,13 @@ describe("Review sections", () => {
             };
             const r = report(
                 [
-                    res("prod", PROTECTION, "releases-prod", strong),
-                    res("prod", ENVIRONMENT, "prod", env),
-                    res("prod", PROTECTION, "main", { pattern: "main" }),
+                    res("prod", TYPES.branchProtection, "releases-prod", strong),
+                    res("prod", TYPES.environment, "prod", env),
+                    res("prod", TYPES.branchProtection, "main", { pattern: "main" }),
                 ],
                 [
-                    res("prod", PROTECTION, "releases-prod", weak),
-                    res("prod", ENVIRONMENT, "prod", {
+                    res("prod", TYPES.branchProtection, "releases-prod", weak),
+                    res("prod", TYPES.environment, "prod", {
                         ...env,
                         reviewers: [{ users: [1] }],
                         preventSelfReview: false,
@@ -232,13 +233,13 @@ describe("Review sections", () => {
         it("does not flag a strengthening", () => {
             const r = report(
                 [
-                    res("prod", PROTECTION, "p", {
+                    res("prod", TYPES.branchProtection, "p", {
                         pattern: "releases/prod",
                         requiredPullRequestReviews: [{ requiredApprovingReviewCount: 1 }],
                     }),
                 ],
                 [
-                    res("prod", PROTECTION, "p", {
+                    res("prod", TYPES.branchProtection, "p", {
                         pattern: "releases/prod",
                         requiredPullRequestReviews: [{ requiredApprovingReviewCount: 2 }],
                         requireConversationResolution: true,

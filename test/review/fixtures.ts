@@ -2,24 +2,21 @@
  * Hand-built plan documents for the review tests: the diff, domain sections, renderers and promotion check are
  * pure functions of documents, so most tests need no program run.
  */
-import type { DiffableDocument, DiffableResource } from "../../lib/plan-document";
+import { ComposerEnvironment } from "../../components/airflow/environment";
+import { DagSync } from "../../components/airflow/dag-sync";
+import { GithubGovernance } from "../../components/github/governance";
+import { Releases } from "../../components/releases/releases";
+import { TYPES, type DiffableDocument, type DiffableResource } from "../../lib/plan-document";
 import type { RecordedOptions } from "../../runtime/recorder";
 
-export const COMPOSER = "gcp:composer/environment:Environment";
-export const OBJECT = "gcp:storage/bucketObject:BucketObject";
-export const RELEASE = "kubernetes:helm.sh/v3:Release";
-export const PROTECTION = "github:index/branchProtection:BranchProtection";
-export const ENVIRONMENT = "github:index/repositoryEnvironment:RepositoryEnvironment";
-export const SECRET_TYPE = "kubernetes:core/v1:Secret";
-
-/** The component each resource type lives in, as the real program nests them. */
+/** The component each resource type lives in, as the real program nests them (the real type tokens). */
 const COMPONENT: Record<string, string> = {
-    [COMPOSER]: "data-infra:airflow:Environment",
-    [OBJECT]: "data-infra:airflow:DagSync",
-    [RELEASE]: "data-infra:releases:Releases",
-    [SECRET_TYPE]: "data-infra:releases:Releases",
-    [PROTECTION]: "data-infra:github:Governance",
-    [ENVIRONMENT]: "data-infra:github:Governance",
+    [TYPES.composer]: ComposerEnvironment.TYPE,
+    [TYPES.bucketObject]: DagSync.TYPE,
+    [TYPES.release]: Releases.TYPE,
+    [TYPES.k8sSecret]: Releases.TYPE,
+    [TYPES.branchProtection]: GithubGovernance.TYPE,
+    [TYPES.environment]: GithubGovernance.TYPE,
 };
 
 export interface ResOpts {
@@ -59,7 +56,7 @@ export function composer(
     software: Record<string, unknown>,
     extra: Record<string, unknown> = {},
 ) {
-    return res(stack, COMPOSER, `composer-${stack}`, {
+    return res(stack, TYPES.composer, `composer-${stack}`, {
         name: `data-infra-${stack}`,
         region: "us-west2",
         config: { softwareConfig: software },
@@ -68,7 +65,7 @@ export function composer(
 }
 
 export function dagObject(stack: string, objectName: string, sha256: string): DiffableResource {
-    return res(stack, OBJECT, objectName, {
+    return res(stack, TYPES.bucketObject, objectName, {
         bucket: "(computed)",
         name: objectName,
         source: { asset: "file", path: `airflow/${objectName}`, sha256 },
@@ -76,7 +73,7 @@ export function dagObject(stack: string, objectName: string, sha256: string): Di
 }
 
 export function release(stack: string, name: string, inputs: Record<string, unknown>): DiffableResource {
-    return res(stack, RELEASE, name, { name, namespace: name, ...inputs });
+    return res(stack, TYPES.release, name, { name, namespace: name, ...inputs });
 }
 
 /** `n` DAG objects `dags/gen/dag_<i>.py` with content hashes derived from `salt` for the first `changed`. */

@@ -2,11 +2,8 @@ import { strict as assert } from "node:assert";
 import { diffPlans } from "../../tools/plan/review/diff";
 import { buildReport } from "../../tools/plan/review/report";
 import { highestTier, reachesTier, type Tier } from "../../tools/plan/review/risk";
-import { SECRET_TYPE, composer, dagObject, doc, release, res } from "./fixtures";
-import type { DiffableResource } from "../../lib/plan-document";
-
-const BUCKET = "gcp:storage/bucket:Bucket";
-const NAMESPACE = "kubernetes:core/v1:Namespace";
+import { composer, dagObject, doc, release, res } from "./fixtures";
+import { TYPES, type DiffableResource } from "../../lib/plan-document";
 
 describe("Risk tiers", () => {
     const cases: Array<[what: string, base: DiffableResource[], head: DiffableResource[], tier: Tier]> = [
@@ -17,10 +14,10 @@ describe("Risk tiers", () => {
             [composer("test", { imageVersion: "a" }, { region: "europe-west1" })],
             "critical",
         ],
-        ["bucket deleted", [res("test", BUCKET, "dags", { name: "b" })], [], "critical"],
+        ["bucket deleted", [res("test", TYPES.bucket, "dags", { name: "b" })], [], "critical"],
         [
             "namespace deleted",
-            [res("test", NAMESPACE, "metabase", { metadata: { name: "metabase" } })],
+            [res("test", TYPES.namespace, "metabase", { metadata: { name: "metabase" } })],
             [],
             "critical",
         ],
@@ -30,7 +27,7 @@ describe("Risk tiers", () => {
             [composer("test", { imageVersion: "b" })],
             "high",
         ],
-        ["Kubernetes secret removed", [res("test", SECRET_TYPE, "s", { data: "[secret]" })], [], "high"],
+        ["Kubernetes secret removed", [res("test", TYPES.k8sSecret, "s", { data: "[secret]" })], [], "high"],
         ["DAG file deleted", [dagObject("test", "dags/x.py", "1")], [], "medium"],
         [
             "chart major bump",

@@ -1,10 +1,11 @@
 import { stringify } from "yaml";
-import { Problems } from "../../config/problems";
+import { Problems } from "../../lib/problems";
 import { DEFAULT_BRANCH } from "../../components/github/naming";
 import { actionPins, type ChannelSpec, type Workflow } from "./common";
 import { planCommentWorkflow, planPrWorkflow } from "./plan";
 import { promoteWorkflow } from "./promote";
 import { deployWorkflow, gateWorkflow, previewWorkflow, testWorkflow } from "./release";
+import { byCodeUnit } from "../../lib/order";
 
 export * from "./common";
 export { planFile, PR_NUMBER_FILE } from "./plan";
@@ -86,8 +87,7 @@ export function renderWorkflow(workflow: Workflow): string {
  */
 export function renderWorkflows(inputs: WorkflowInputs): Record<string, string> {
     validateChannels(inputs.channels).throwIfAny("channel list");
-    // Code-unit order: the same bytes whatever the locale.
-    const channels = [...inputs.channels].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const channels = [...inputs.channels].sort((a, b) => byCodeUnit(a.name, b.name));
     const workflows: Record<string, Workflow> = {
         "test.yml": testWorkflow(),
         "preview.yml": previewWorkflow(channels, inputs.pulumiVersion),

@@ -1,6 +1,7 @@
 import type { PlanDocument, PlanResource } from "../../../lib/plan-document";
 import type { ProgramRun } from "../../../runtime/run-program";
 import { renderInputs, type RenderContext } from "./render-inputs";
+import { byCodeUnit } from "../../../lib/order";
 
 export const PLAN_NOTE =
     "Desired state computed offline under the Pulumi mock runtime; not a diff against the cloud. " +
@@ -10,7 +11,7 @@ export const PLAN_NOTE =
 export function buildPlanDocument(run: ProgramRun, ctx: Omit<RenderContext, "fileHashes">): PlanDocument {
     const rc: RenderContext = { ...ctx, fileHashes: new Map() };
     const resources = [...run.recorder.resources]
-        .sort((a, b) => (a.urn < b.urn ? -1 : a.urn > b.urn ? 1 : 0))
+        .sort((a, b) => byCodeUnit(a.urn, b.urn))
         .map((r): PlanResource => {
             const { value, secrets } = renderInputs(r.inputs, rc);
             return {

@@ -1,4 +1,6 @@
 import type { PlanDocument, PlanResource } from "../../../lib/plan-document";
+import { byCodeUnit } from "../../../lib/order";
+import { shorten } from "../../../lib/shorten";
 
 /** How much of each resource the text view shows; the JSON view always has everything. */
 export interface TextLimits {
@@ -102,7 +104,7 @@ function prefixCounts(group: PlanResource[]): string {
         counts.set(key, (counts.get(key) ?? 0) + 1);
     }
     return [...counts.entries()]
-        .sort(([a], [b]) => a.localeCompare(b))
+        .sort(([a], [b]) => byCodeUnit(a, b))
         .map(([k, n]) => `${k}: ${n.toLocaleString("en-US")}`)
         .join("   ");
 }
@@ -136,6 +138,5 @@ function isLeafObject(v: object): boolean {
 
 function short(v: unknown, width: number): string {
     const text = typeof v === "string" ? v : JSON.stringify(v);
-    const oneLine = (text ?? "undefined").replace(/\n/g, "\\n");
-    return oneLine.length > width ? `${oneLine.slice(0, width - 1)}…` : oneLine;
+    return shorten((text ?? "undefined").replace(/\n/g, "\\n"), width);
 }

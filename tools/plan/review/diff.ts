@@ -16,6 +16,7 @@ import {
     type ResourceDiff,
     type SecretStatus,
 } from "../../../lib/plan-document";
+import { byCodeUnit } from "../../../lib/order";
 
 export interface DiffLabels {
     /** What the base side is (a git ref, a stack name). */
@@ -231,5 +232,5 @@ export function summarize(
         row[r.kind]++;
         rows.set(r.group, row);
     }
-    return [...rows.values()].sort((a, b) => a.group.localeCompare(b.group));
+    return [...rows.values()].sort((a, b) => byCodeUnit(a.group, b.group));
 }

@@ -8,6 +8,7 @@ import {
     type DiffableDocument,
     type DiffableResource,
 } from "../../../lib/plan-document";
+import { shorten } from "../../../lib/shorten";
 
 export type ArtifactKind =
     "chart version" | "chart content" | "image digest" | "requirements" | "composer image" | "dag content";
@@ -102,11 +103,10 @@ export function checkPromotion(from: DiffableDocument, to: DiffableDocument): Pr
 export function renderPromotionText(result: PromotionResult): string {
     if (!result.findings.length)
         return `Promotion ${result.from} → ${result.to}: OK — ${result.to} deploys nothing that ${result.from} does not run.`;
-    const short = (s: string) => (s.length > 160 ? `${s.slice(0, 159)}…` : s);
     return [
         `Promotion ${result.from} → ${result.to}: ${result.findings.length} artifact(s) in ${result.to} that ${result.from} does not run:`,
         "",
-        ...result.findings.map((f) => `- ${f.kind}: ${f.subject}: ${short(f.artifact)}`),
+        ...result.findings.map((f) => `- ${f.kind}: ${f.subject}: ${shorten(f.artifact, 160)}`),
         "",
         `Deploy them to ${result.from} first (or make ${result.to} use what ${result.from} runs).`,
     ].join("\n");

@@ -3,6 +3,7 @@ import type { ComposerChange } from "./sections/composer";
 import { objectName } from "./sections/dags";
 import type { Weakening } from "./sections/github";
 import type { HelmChange } from "./sections/helm";
+import { byCodeUnit } from "../../../lib/order";
 
 /** Risk tiers, most severe first. */
 export const TIERS = ["critical", "high", "medium", "low"] as const;
@@ -66,7 +67,7 @@ export function classifyRisks(inputs: RiskInputs): RiskEntry[] {
         if (!classified.has(r.urn))
             add(r, "low", r.kind === "add" ? "added" : r.kind === "remove" ? "removed" : "changed");
     }
-    return entries.sort((a, b) => tierRank(a.tier) - tierRank(b.tier) || a.urn.localeCompare(b.urn));
+    return entries.sort((a, b) => tierRank(a.tier) - tierRank(b.tier) || byCodeUnit(a.urn, b.urn));
 }
 
 export const tierRank = (t: Tier): number => TIERS.indexOf(t);

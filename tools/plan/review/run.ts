@@ -4,13 +4,12 @@
  */
 import { randomBytes } from "node:crypto";
 import * as path from "node:path";
-import { parseStackConfig } from "../../../config";
+import { loadStackConfig } from "../../../config";
 import { NAMESPACE } from "../../../config/section";
 import type { PlanDiff, PlanDocument } from "../../../lib/plan-document";
 import { stableStringify } from "../../../lib/stable-json";
 import { evaluateDiff, evaluateDocument, formatViolation } from "../../../policy/catalog";
 import type { Violation } from "../../../policy/rules";
-import { readEngineConfig } from "../../../runtime/stack-files";
 import { planStack } from "../document/plan-stack";
 import { EXIT } from "../exit";
 import { gitShowReader, planBase } from "../git/base";
@@ -42,8 +41,7 @@ export interface ReviewOptions {
  */
 export function policyViolations(doc: PlanDocument, projectDir: string, diff?: PlanDiff): Violation[] {
     if (doc.project !== NAMESPACE) return [];
-    const engine = readEngineConfig(projectDir, doc.stack);
-    const cfg = parseStackConfig(doc.stack, engine.config, engine.secretKeys).policy;
+    const cfg = loadStackConfig(projectDir, doc.stack).policy;
     return [...evaluateDocument(doc, cfg), ...(diff ? evaluateDiff(diff, cfg) : [])];
 }
 

@@ -7,12 +7,7 @@ import {
     type ResourceDiff,
     type SecretStatus,
 } from "../../../../lib/plan-document";
-
-/** A value for one line of output: JSON, shortened. */
-export function show(value: unknown, max = 100): string {
-    const text = typeof value === "string" ? JSON.stringify(value) : (JSON.stringify(value) ?? String(value));
-    return text.length > max ? `${text.slice(0, max - 1)}…` : text;
-}
+import { shortJson } from "../../../../lib/shorten";
 
 const fingerprint = (f?: string) => (f ? ` (fingerprint ${f})` : "");
 
@@ -32,11 +27,11 @@ export function describeSecret(s: SecretStatus): string {
 export function describeChange(c: InputChange, max = 100): string {
     switch (c.kind) {
         case "added":
-            return `${c.path}: added ${show(c.new, max)}`;
+            return `${c.path}: added ${shortJson(c.new, max)}`;
         case "removed":
-            return `${c.path}: removed (was ${show(c.old, max)})`;
+            return `${c.path}: removed (was ${shortJson(c.old, max)})`;
         case "changed":
-            return `${c.path}: ${show(c.old, max)} → ${show(c.new, max)}`;
+            return `${c.path}: ${shortJson(c.old, max)} → ${shortJson(c.new, max)}`;
         case "secret":
             return describeSecret({ ...c, status: c.secret });
     }
@@ -63,7 +58,7 @@ const DECLARED_LINES = 12;
 function declaredInputs(r: ResourceDiff, max: number): string[] {
     if (r.kind === "change") return [];
     const inputs = leaves((r.head ?? r.base)?.inputs).filter(([, , v]) => v !== SECRET);
-    const lines = inputs.slice(0, DECLARED_LINES).map(([path, , v]) => `${path}: ${show(v, max)}`);
+    const lines = inputs.slice(0, DECLARED_LINES).map(([path, , v]) => `${path}: ${shortJson(v, max)}`);
     if (inputs.length > DECLARED_LINES) lines.push(`… ${inputs.length - DECLARED_LINES} more inputs`);
     return lines;
 }

@@ -1,4 +1,5 @@
 import { TYPES, valueAt, type PlanDiff, type ResourceDiff } from "../../../../lib/plan-document";
+import { byCodeUnit } from "../../../../lib/order";
 
 /** Bucket object changes under one prefix (`dags/`, `plugins/`, …), object names sorted. */
 export interface PrefixChanges {
@@ -33,7 +34,7 @@ export function dagChanges(diff: PlanDiff): PrefixChanges[] {
         byPrefix.set(prefix, entry);
     }
     return [...byPrefix.entries()]
-        .sort(([a], [b]) => a.localeCompare(b))
+        .sort(([a], [b]) => byCodeUnit(a, b))
         .map(([prefix, e]) => ({
             prefix,
             added: e.added.sort(),

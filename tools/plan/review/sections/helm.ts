@@ -9,6 +9,7 @@ import {
     type PlanDiff,
     type ResourceDiff,
 } from "../../../../lib/plan-document";
+import { shortJson } from "../../../../lib/shorten";
 
 export interface HelmChange {
     readonly urn: string;
@@ -55,10 +56,7 @@ export function valuesFileKeyChanges(
     } catch {
         return [];
     }
-    const show = (v: unknown) => {
-        const t = JSON.stringify(v) ?? String(v);
-        return t.length > 60 ? `${t.slice(0, 59)}…` : t;
-    };
+    const show = (v: unknown) => shortJson(v, 60);
     return [...new Set([...a.keys(), ...b.keys()])]
         .sort()
         .filter((k) => a.get(k) !== b.get(k))

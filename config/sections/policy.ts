@@ -1,10 +1,7 @@
-import type { ConfigSection } from "../config/section";
-import { keyPath } from "../config/section";
-import { RULE_NAMES, type Enforcement } from "./catalog";
-import type { EnforcementLevel, PolicyContext } from "./rules";
-
-/** The channel's policy settings, resolved. */
-export interface PolicyConfig extends Enforcement, Omit<PolicyContext, "channel"> {}
+import { RULE_NAMES, type PolicyConfig } from "../../policy/catalog";
+import type { EnforcementLevel } from "../../policy/rules";
+import type { ConfigSection } from "../section";
+import { keyPath } from "../section";
 
 const LEVELS: EnforcementLevel[] = ["mandatory", "advisory", "disabled"];
 

@@ -1,3 +1,4 @@
+import { shortJson, shorten } from "./shorten";
 /**
  * Collected validation problems. Every validator in this repository appends to one of these instead of throwing,
  * so a user sees every mistake in one run, each as `<where>: <what> (got <value>)`.
@@ -38,13 +39,7 @@ export class Problems {
 
 /** Renders a value for an error message: JSON, shortened so one bad value cannot flood the output. */
 export function renderGot(value: unknown, max = 80): string {
-    let text: string;
-    try {
-        text = value === undefined ? "nothing" : (JSON.stringify(value) ?? String(value));
-    } catch {
-        text = String(value);
-    }
-    return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+    return value === undefined ? shorten("nothing", max) : shortJson(value, max);
 }
 
 export function formatProblem(p: Problem): string {
