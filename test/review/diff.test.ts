@@ -199,12 +199,12 @@ describe("Plan diff", () => {
         ]);
         // WHEN compared
         const diff = compareChannels(test, prod);
-        // THEN only the real differences remain
+        // THEN only the real differences remain, by URN (the ComposerEnvironment component sorts before DagSync)
         assert.deepEqual(
             diff.resources.map((r) => [r.name, r.kind, r.changes.map((c) => c.path)]),
             [
-                ["dags/extra.py", "add", []],
                 ["composer-<channel>", "change", ["size"]],
+                ["dags/extra.py", "add", []],
             ],
         );
         assert.equal(diff.baseLabel, "test");
