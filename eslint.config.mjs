@@ -4,31 +4,30 @@
 import tseslint from "typescript-eslint";
 import pulumi from "@pulumi/eslint-plugin";
 import importPlugin from "eslint-plugin-import";
+import * as fs from "node:fs";
 
 // Which top-level folders each folder may import (see docs/contributing.md). Read bottom-up, the folders form
-// layers: runtime (engine glue) < lib (the plan-document kernel, validation and text helpers) < components <
-// policy < config < tools and bootstrap; nothing imports test, bench or the program's index.ts. An import outside
-// this list fails lint, so no cycle between folders can form.
+// layers: runtime (engine glue) < lib (the plan-document kernel, validation and text helpers) < providers <
+// components < policy < config < tools and bootstrap; nothing imports test, bench or the program's index.ts.
+// An import outside this table fails lint, so no cycle between folders can form.
+// Every top-level folder with code, so a new folder is forbidden to every importer until it gets a row below.
 const FOLDERS = [
-    "runtime",
-    "lib",
-    "components",
-    "policy",
-    "config",
-    "tools",
-    "bootstrap",
-    "test",
-    "bench",
+    ...fs
+        .readdirSync(import.meta.dirname, { withFileTypes: true })
+        .filter((d) => d.isDirectory() && !d.name.startsWith(".") && d.name !== "node_modules")
+        .map((d) => d.name),
     "index.ts",
 ];
 const MAY_IMPORT = {
     runtime: [],
     lib: ["runtime"],
-    components: ["lib", "runtime"],
+    // Resource providers served from this repository (a plugin process of their own).
+    providers: ["lib", "runtime"],
+    components: ["lib", "runtime", "providers"],
     // Policy rules read plan documents through the kernel; the branch names are governance's naming contract.
     policy: ["lib", "runtime", "components/github/naming.ts"],
     config: ["lib", "runtime", "components", "policy"],
-    tools: ["lib", "runtime", "components", "policy", "config"],
+    tools: ["lib", "runtime", "providers", "components", "policy", "config"],
     bootstrap: ["lib", "runtime", "components", "config"],
 };
 // Composition roots read config and wire everything, like the program's index.ts; the pack's entry must live in
