@@ -22,7 +22,7 @@ export interface PolicyResource {
     };
 }
 
-/** The channel's settings the rules depend on (from `data-infra:policy`, see `policy/config.ts`). */
+/** The channel's settings the rules depend on (from `data-infra:policy`, resolved by `config/sections/policy.ts`). */
 export interface PolicyContext {
     /** The stack (release channel) name. */
     readonly channel: string;

@@ -7,6 +7,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import picomatch from "picomatch";
 import type { Problem } from "../../lib/problems";
+import { byCodeUnit } from "../../lib/order";
 
 /** One local folder mirrored under one object-name prefix. */
 export interface DagFolder {
@@ -132,7 +133,7 @@ export function listDagFiles(args: DagFileListArgs): DagFileList {
         const walk = (dir: string, relDir: string, seen: ReadonlySet<string>) => {
             const entries = fs
                 .readdirSync(dir, { withFileTypes: true })
-                .sort((a, b) => byCodeUnits(a.name, b.name));
+                .sort((a, b) => byCodeUnit(a.name, b.name));
             for (const entry of entries) {
                 const abs = path.join(dir, entry.name);
                 const rel = relDir ? `${relDir}/${entry.name}` : entry.name;
@@ -174,12 +175,9 @@ export function listDagFiles(args: DagFileListArgs): DagFileList {
         };
         walk(root, "", new Set([rootReal]));
     }
-    files.sort((a, b) => byCodeUnits(a.objectName, b.objectName));
+    files.sort((a, b) => byCodeUnit(a.objectName, b.objectName));
     return { files, problems };
 }
-
-/** Locale-independent order, so the file list is the same on every machine. */
-const byCodeUnits = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 // One read buffer for every file: the sync hashes thousands of small files, and allocation would dominate.
 const CHUNK = Buffer.allocUnsafe(1024 * 1024);

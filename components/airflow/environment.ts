@@ -6,6 +6,7 @@ import { Problems } from "../../lib/problems";
 import { parseRequirements } from "./requirements";
 import { checkSoftwareSettings } from "./software";
 import { throwIfInvalid } from "../platform/resource-error";
+import { byCodeUnit } from "../../lib/order";
 
 /** CPU, memory and storage of one Airflow workload; see `config.workloadsConfig` in the provider. */
 export interface WorkloadSize {
@@ -105,7 +106,7 @@ export function composerEnvironmentConfig(
 }
 
 function sortedMap(m: Readonly<Record<string, string>>): Record<string, string> {
-    return Object.fromEntries(Object.entries(m).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+    return Object.fromEntries(Object.entries(m).sort(([a], [b]) => byCodeUnit(a, b)));
 }
 
 /** `gs://<bucket>/dags` → `<bucket>`. */

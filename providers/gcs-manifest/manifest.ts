@@ -1,3 +1,4 @@
+import { byCodeUnit } from "../../lib/order";
 /**
  * The manifest of one managed prefix and what to do about it: pure functions, shared by the program (which builds
  * the manifest offline from the files), the provider (diff, sync plan) and the review. No I/O here.
@@ -72,8 +73,6 @@ export interface ManifestChanges {
     readonly changed: readonly string[];
     readonly removed: readonly string[];
 }
-
-const byCodeUnit = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 export function diffManifests(olds: Manifest, news: Manifest): ManifestChanges {
     const added: string[] = [];
