@@ -2,6 +2,7 @@ import { loadStackConfig } from "../config";
 import { Problems } from "../lib/problems";
 import { listStacks } from "../runtime/stack-files";
 import { BOOTSTRAP_KEY } from "./state-backend";
+import type { RepositoryIds } from "./identity-rules";
 
 /** A channel stack of the main project, as the bootstrap project sees it. */
 export interface ChannelInfo {
@@ -20,6 +21,8 @@ export interface ChannelInfo {
 /** Every channel of the main project and the one GitHub repository (`owner/name`) they govern. */
 export interface ChannelList {
     readonly repository: string;
+    /** That repository's immutable ids (`data-infra:github.repositoryId`, `ownerId`), which CI identity trusts. */
+    readonly repositoryIds: RepositoryIds;
     readonly channels: readonly ChannelInfo[];
 }
 
@@ -31,6 +34,7 @@ export function readChannelList(projectDir: string): ChannelList {
     const problems = new Problems();
     const channels: ChannelInfo[] = [];
     const repositories = new Set<string>();
+    const ids = new Set<string>();
     for (const stack of listStacks(projectDir)) {
         const cfg = loadStackConfig(projectDir, stack);
         channels.push({
@@ -41,6 +45,13 @@ export function readChannelList(projectDir: string): ChannelList {
             ...(cfg.composer.serviceAccount ? { composerServiceAccount: cfg.composer.serviceAccount } : {}),
         });
         repositories.add(`${cfg.github.owner}/${cfg.github.repository}`);
+        ids.add(`${cfg.github.repositoryId ?? ""}/${cfg.github.ownerId ?? ""}`);
+        if (cfg.github.repositoryId === undefined || cfg.github.ownerId === undefined) {
+            problems.add(
+                `data-infra:github (stack ${stack})`,
+                "set repositoryId and ownerId: workload identity trusts the repository's ids, never its name",
+            );
+        }
     }
     if (channels.some((c) => c.name === BOOTSTRAP_KEY)) {
         problems.add(
@@ -53,8 +64,14 @@ export function readChannelList(projectDir: string): ChannelList {
             ...repositories,
         ]);
     }
+    if (ids.size > 1) {
+        problems.add("data-infra:github", "every channel must name the same repositoryId and ownerId", [
+            ...ids,
+        ]);
+    }
     problems.throwIfAny("channel list");
-    return { repository: [...repositories][0], channels };
+    const [repositoryId, ownerId] = [...ids][0].split("/");
+    return { repository: [...repositories][0], repositoryIds: { repositoryId, ownerId }, channels };
 }
 
 /** The channels deploying into `project`; fails when there are none. */

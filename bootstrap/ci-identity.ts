@@ -19,6 +19,7 @@ import {
     serviceAccountId,
     stateBucketGrants,
     type Grant,
+    type RepositoryIds,
 } from "./identity-rules";
 import type { ChannelInfo } from "./channels";
 import { releaseBranch } from "../components/github/naming";
@@ -29,8 +30,8 @@ export interface CiIdentityArgs {
     readonly project: string;
     /** Its number; workload identity principals are named by it. */
     readonly projectNumber: string;
-    /** The one GitHub repository (`owner/name`) whose workflows may authenticate. */
-    readonly repository: string;
+    /** The one GitHub repository whose workflows may authenticate, by its immutable ids. */
+    readonly repositoryIds: RepositoryIds;
     /** Channels deploying into this project; each gets a deployer and a previewer. */
     readonly channels: readonly ChannelInfo[];
     /** Channels whose deploys push images here. @default none */
@@ -105,7 +106,7 @@ export class CiIdentity extends pulumi.ComponentResource {
                 workloadIdentityPoolProviderId: PROVIDER_ID,
                 displayName: "GitHub",
                 attributeMapping: { ...ATTRIBUTE_MAPPING },
-                attributeCondition: attributeCondition(args.repository),
+                attributeCondition: attributeCondition(args.repositoryIds),
                 oidc: { issuerUri: GITHUB_ISSUER },
             },
             { parent: this },
@@ -171,7 +172,7 @@ export class CiIdentity extends pulumi.ComponentResource {
                         child,
                     );
                 }
-                for (const g of stateBucketGrants(kind, args.stateBucket)) {
+                for (const g of stateBucketGrants(kind, args.stateBucket, c.name, c.promotedFrom)) {
                     new gcp.storage.BucketIAMMember(
                         `${accountName}-state-${roleKey(g.role)}`,
                         { bucket: args.stateBucket, role: g.role, member, condition: conditionOf(g) },

@@ -9,24 +9,56 @@ export const GITHUB_ISSUER = "https://token.actions.githubusercontent.com";
 export const POOL_ID = "github-actions";
 export const PROVIDER_ID = "github";
 
+/** The workflow file whose jobs deploy (rendered by tools/workflows; `job_workflow_ref` names it). */
+export const DEPLOY_WORKFLOW = ".github/workflows/deploy.yml";
+
+/**
+ * The channel a token may deploy, or `''`. Only a `push` or `workflow_dispatch` run of `deploy.yml` on
+ * `refs/heads/releases/<channel>`, in the job environment named `<channel>` (whose reviewers and branch policy apply),
+ * yields `<channel>`. Any other job on that branch, without the environment, from another workflow file or another
+ * event gets no deployer. GitHub's OIDC claims (all strings): `event_name`, `ref`, `environment` (only present for a
+ * job with an environment), `job_workflow_ref` (`<owner>/<repo>/<path>@<ref>`; the calling workflow's own file for
+ * a job that uses no reusable workflow), see https://docs.github.com/en/actions/reference/security/oidc.
+ */
+export const DEPLOY_CHANNEL_MAPPING =
+    "(assertion.event_name == 'push' || assertion.event_name == 'workflow_dispatch') && " +
+    `has(assertion.environment) && assertion.ref == 'refs/heads/${releaseBranch("")}' + assertion.environment && ` +
+    `assertion.job_workflow_ref == assertion.repository + '/${DEPLOY_WORKFLOW}@' + assertion.ref ` +
+    "? assertion.environment : ''";
+
 /**
  * How GitHub's token claims map to Google attributes. `pull_request_base` is the target branch only for
- * `pull_request` events (otherwise empty), so a preview principal cannot be produced by a push or any other event.
+ * `pull_request` events (otherwise empty), so a preview principal cannot be produced by a push or any other event;
+ * `deploy_channel` is {@link DEPLOY_CHANNEL_MAPPING}.
  */
 export const ATTRIBUTE_MAPPING: Readonly<Record<string, string>> = {
     "google.subject": "assertion.sub",
     "attribute.repository": "assertion.repository",
+    "attribute.repository_id": "assertion.repository_id",
+    "attribute.repository_owner_id": "assertion.repository_owner_id",
     "attribute.ref": "assertion.ref",
     "attribute.event_name": "assertion.event_name",
     "attribute.pull_request_base": "assertion.event_name == 'pull_request' ? assertion.base_ref : ''",
+    "attribute.deploy_channel": DEPLOY_CHANNEL_MAPPING,
 };
 
+/** The GitHub repository by its immutable numeric ids (`gh api repos/<owner>/<name> --jq '.id, .owner.id'`). */
+export interface RepositoryIds {
+    readonly repositoryId: string;
+    readonly ownerId: string;
+}
+
 /**
- * Only this repository's tokens are accepted. `pull_request_target` runs with the base branch's `ref` but can be
- * started by a fork, so its tokens are refused outright.
+ * Only this repository's tokens are accepted, named by its immutable ids: after a rename (or a deletion) whoever
+ * creates a repository with the old name gets a new id, so the name is never trusted. `pull_request_target` runs
+ * with the base branch's `ref` but can be started by a fork, so its tokens are refused outright.
  */
-export function attributeCondition(repository: string): string {
-    return `assertion.repository == '${repository}' && assertion.event_name != 'pull_request_target'`;
+export function attributeCondition(ids: RepositoryIds): string {
+    return (
+        `assertion.repository_id == '${ids.repositoryId}' && ` +
+        `assertion.repository_owner_id == '${ids.ownerId}' && ` +
+        "assertion.event_name != 'pull_request_target'"
+    );
 }
 
 export function poolName(projectNumber: string): string {
@@ -38,9 +70,9 @@ export function providerName(projectNumber: string): string {
     return `${poolName(projectNumber)}/providers/${PROVIDER_ID}`;
 }
 
-/** Every job running on `releases/<channel>` (pushes and manual runs of that branch): the deployer. */
+/** Deploy jobs of `releases/<channel>` in environment `<channel>` (see {@link DEPLOY_CHANNEL_MAPPING}): the deployer. */
 export function deployPrincipal(projectNumber: string, channel: string): string {
-    return `principalSet://iam.googleapis.com/${poolName(projectNumber)}/attribute.ref/refs/heads/${releaseBranch(channel)}`;
+    return `principalSet://iam.googleapis.com/${poolName(projectNumber)}/attribute.deploy_channel/${channel}`;
 }
 
 /** Jobs of pull requests targeting `releases/<channel>`: the previewer. Fork pull requests get no OIDC token. */
@@ -140,24 +172,69 @@ export function previewGrants(): Grant[] {
     ];
 }
 
+/** The Pulumi project whose stacks the channels are (Pulumi.yaml `name`). */
+export const PULUMI_PROJECT = "data-infra";
+
 /**
- * Roles on the shared state bucket. Both read every stack (a channel reads its upstream's outputs through a
- * StackReference; secrets in them stay encrypted with that channel's key). The deployer writes only channel state
- * (`.pulumi/`, never the bootstrap state under `bootstrap/`); the previewer writes only the stack lock.
+ * The objects of one stack in the DIY (`gs://`) backend, as prefixes of object names. From pulumi
+ * pkg/backend/diy/store.go (projectReferenceStore: StackBasePath, HistoryDir, BackupDir; the checkpoint is
+ * `<base>.json`, `.json.gz` or `.json.zst`, and `.bak` copies of it, state.go backupTarget) and lock.go
+ * (`stackLockDir`: `.pulumi/locks/<fully qualified name>`, which is `organization/<project>/<stack>`), identical at
+ * v3.259.0 and v3.274.1, the releases either side of our pinned v3.270.0.
  */
-export function stateBucketGrants(kind: "deploy" | "preview", bucket: string): Grant[] {
-    const prefix = kind === "deploy" ? ".pulumi/" : ".pulumi/locks/";
+export function stackObjectPrefixes(stack: string, project = PULUMI_PROJECT) {
+    return {
+        checkpoint: `.pulumi/stacks/${project}/${stack}.json`,
+        history: `.pulumi/history/${project}/${stack}/`,
+        backups: `.pulumi/backups/${project}/${stack}/`,
+        locks: `.pulumi/locks/organization/${project}/${stack}/`,
+    } as const;
+}
+
+/** The backend's own metadata object, read by every CLI run (pkg/backend/diy/meta.go `pulumiMetaPath`). */
+export const BACKEND_META = ".pulumi/meta.yaml";
+
+const objectsUnder = (bucket: string, prefixes: readonly string[]): string =>
+    prefixes.map((p) => `resource.name.startsWith("projects/_/buckets/${bucket}/objects/${p}")`).join(" || ");
+
+/**
+ * Roles on the shared state bucket, scoped per stack. Both kinds read their own stack and the upstream channel's
+ * (a StackReference reads its checkpoint; its secrets stay encrypted with that channel's key), the backend's
+ * metadata, and object names (listing is a bucket-level permission, which an object-name condition cannot scope).
+ * The deployer writes only its own stack's checkpoint, history, backups and locks; the previewer only its stack's
+ * locks. No channel can write (or read) another channel's state, nor the bootstrap state under `bootstrap/`.
+ */
+export function stateBucketGrants(
+    kind: "deploy" | "preview",
+    bucket: string,
+    channel: string,
+    promotedFrom: string,
+): Grant[] {
+    const own = stackObjectPrefixes(channel);
+    const readable = [...Object.values(own), BACKEND_META];
+    if (promotedFrom !== "main") readable.push(stackObjectPrefixes(promotedFrom).checkpoint);
+    const writable = kind === "deploy" ? Object.values(own) : [own.locks];
     return [
-        { role: "roles/storage.objectViewer", why: "reads stack state, history and other channels' outputs" },
+        {
+            role: "roles/storage.objectViewer",
+            why:
+                promotedFrom !== "main"
+                    ? `lists object names; reads the ${channel} stack's state and the ${promotedFrom} stack's outputs`
+                    : `lists object names; reads the ${channel} stack's state`,
+            condition: {
+                title: `state-read-${channel}`,
+                expression: `resource.type == "storage.googleapis.com/Bucket" || ${objectsUnder(bucket, readable)}`,
+            },
+        },
         {
             role: "roles/storage.objectUser",
             why:
                 kind === "deploy"
-                    ? "writes the channel stacks' state, history and locks, not the bootstrap state"
-                    : "a preview takes the stack lock; it may write nothing else",
+                    ? `writes the ${channel} stack's checkpoint, history, backups and locks, and nothing else`
+                    : `a preview takes the ${channel} stack's lock; it may write nothing else`,
             condition: {
-                title: kind === "deploy" ? "channel-state" : "pulumi-locks",
-                expression: `resource.name.startsWith("projects/_/buckets/${bucket}/objects/${prefix}")`,
+                title: kind === "deploy" ? `state-write-${channel}` : `state-lock-${channel}`,
+                expression: objectsUnder(bucket, writable),
             },
         },
     ];

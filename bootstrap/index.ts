@@ -52,7 +52,7 @@ const identity = new CiIdentity(
     {
         project: cfg.project,
         projectNumber: cfg.projectNumber,
-        repository: list.repository,
+        repositoryIds: list.repositoryIds,
         channels: served,
         buildChannels: cfg.buildChannels,
         stateBucket: stateBucketName(stateAt),

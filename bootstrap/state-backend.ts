@@ -12,10 +12,17 @@ export interface StateBackendArgs {
      */
     readonly channels: readonly string[];
     /**
-     * Noncurrent versions kept of each state object; older ones are deleted.
+     * Noncurrent versions kept of each state object at least; with {@link keepNoncurrentDays}, a version goes only
+     * when it is both older and has this many newer versions.
      * @default 10
      */
     readonly keepNoncurrentVersions?: number;
+    /**
+     * Days a noncurrent version of a state object is kept at least. The DIY backend writes the checkpoint once per
+     * resource step, so a count alone can be less than one deploy; time keeps every write of the last weeks.
+     * @default 30
+     */
+    readonly keepNoncurrentDays?: number;
 }
 
 /** Where the shared backend lives, by name: every bootstrap stack derives the same names. */
@@ -25,6 +32,8 @@ export interface StateLocation {
 }
 
 export const KEY_RING = "pulumi";
+/** 90 days, the longest soft-delete retention GCS accepts (7 to 90 days). */
+export const SOFT_DELETE_SECONDS = 90 * 24 * 3600;
 /** Bucket name of the shared Pulumi state. */
 export const stateBucketName = (s: StateLocation): string => `${s.project}-pulumi-state`;
 export const backendUrl = (s: StateLocation): string => `gs://${stateBucketName(s)}`;
@@ -50,6 +59,7 @@ export class StateBackend extends pulumi.ComponentResource {
     constructor(name: string, args: StateBackendArgs, opts?: pulumi.ComponentResourceOptions) {
         super("data-infra:bootstrap:StateBackend", name, {}, opts);
         const keep = args.keepNoncurrentVersions ?? 10;
+        const keepDays = args.keepNoncurrentDays ?? 30;
         const where = { project: args.project, location: args.location };
 
         const bucket = new gcp.storage.Bucket(
@@ -65,10 +75,18 @@ export class StateBackend extends pulumi.ComponentResource {
                 lifecycleRules: [
                     {
                         action: { type: "Delete" },
-                        // Bounded history: a noncurrent version goes once `keep` newer versions exist.
-                        condition: { numNewerVersions: keep, withState: "ARCHIVED" },
+                        // Bounded history: a noncurrent version goes once it is `keepDays` old AND `keep` newer
+                        // versions exist (conditions of one rule must all hold).
+                        condition: {
+                            daysSinceNoncurrentTime: keepDays,
+                            numNewerVersions: keep,
+                            withState: "ARCHIVED",
+                        },
                     },
                 ],
+                // A deleted or overwritten object (a deployer deleting its history, a bad lifecycle run) stays
+                // restorable for the longest soft-delete window GCS allows.
+                softDeletePolicy: { retentionDurationSeconds: SOFT_DELETE_SECONDS },
                 forceDestroy: false,
             },
             { parent: this, protect: true },

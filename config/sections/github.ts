@@ -8,6 +8,12 @@ export interface GithubConfig {
     readonly owner: string;
     /** Repository name (without owner). */
     readonly repository: string;
+    /**
+     * The repository's and its owner's immutable numeric ids (`gh api repos/<owner>/<repository> --jq '.id,
+     * .owner.id'`). The bootstrap's workload identity trusts these, never the name, which a rename frees.
+     */
+    readonly repositoryId?: number;
+    readonly ownerId?: number;
     /** Whether this stack also owns the protection of `main`; exactly one stack does (prod by default). */
     readonly manageDefaultBranch: boolean;
     /** Approving reviews a pull request to `main` needs. */
@@ -39,7 +45,7 @@ const serviceAccount = {
 
 export const githubSection: ConfigSection<GithubConfig> = {
     description:
-        "GitHub repository this channel governs and how: {owner, repository, manageDefaultBranch, mainRequiredReviews, releaseRequiredReviews, releaseManagers, promotedFrom, environmentReviewers, ci}.",
+        "GitHub repository this channel governs and how: {owner, repository, repositoryId, ownerId, manageDefaultBranch, mainRequiredReviews, releaseRequiredReviews, releaseManagers, promotedFrom, environmentReviewers, ci}.",
     required: true,
     schema: {
         type: "object",
@@ -48,6 +54,8 @@ export const githubSection: ConfigSection<GithubConfig> = {
         properties: {
             owner: { type: "string", pattern: "^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$" },
             repository: { type: "string", pattern: "^[A-Za-z0-9._-]{1,100}$" },
+            repositoryId: { type: "integer", minimum: 1 },
+            ownerId: { type: "integer", minimum: 1 },
             // No schema default: it depends on the stack (prod by default), see resolve().
             manageDefaultBranch: { type: "boolean" },
             mainRequiredReviews: { type: "integer", minimum: 0, maximum: 6, default: 1 },

@@ -59,9 +59,15 @@ describe("bootstrap project", () => {
             versioning: { enabled: true },
             uniformBucketLevelAccess: true,
             publicAccessPrevention: "enforced",
+            // Issue 15, L6: a noncurrent version goes only when 30 days old AND 10 newer versions exist, and a
+            // deleted object stays restorable for 90 days (soft delete).
             lifecycleRules: [
-                { action: { type: "Delete" }, condition: { numNewerVersions: 10, withState: "ARCHIVED" } },
+                {
+                    action: { type: "Delete" },
+                    condition: { daysSinceNoncurrentTime: 30, numNewerVersions: 10, withState: "ARCHIVED" },
+                },
             ],
+            softDeletePolicy: { retentionDurationSeconds: 7776000 },
             forceDestroy: false,
         });
         assert.equal(b.options.protect, true);
@@ -87,22 +93,33 @@ describe("bootstrap project", () => {
         assert.deepEqual(test.recorder.ofType("gcp:kms/cryptoKey:CryptoKey"), []);
     });
 
-    it("creates a GitHub OIDC provider that accepts only this repository and no pull_request_target", () => {
+    it("creates a GitHub OIDC provider that accepts only this repository, by id, and no pull_request_target", () => {
         const p = test.recorder.get(
             "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider",
             "ci-provider",
         );
         assert.equal(
             p.inputs.attributeCondition,
-            "assertion.repository == 'transit-data/data-infra' && assertion.event_name != 'pull_request_target'",
+            // Issue 15, H4b: the immutable ids (Pulumi.yaml data-infra:github), never the name a rename frees.
+            "assertion.repository_id == '810000001' && assertion.repository_owner_id == '81000001' && " +
+                "assertion.event_name != 'pull_request_target'",
         );
         assert.deepEqual(p.inputs.oidc, { issuerUri: "https://token.actions.githubusercontent.com" });
         assert.deepEqual(p.inputs.attributeMapping, {
             "google.subject": "assertion.sub",
             "attribute.repository": "assertion.repository",
+            "attribute.repository_id": "assertion.repository_id",
+            "attribute.repository_owner_id": "assertion.repository_owner_id",
             "attribute.ref": "assertion.ref",
             "attribute.event_name": "assertion.event_name",
             "attribute.pull_request_base": "assertion.event_name == 'pull_request' ? assertion.base_ref : ''",
+            // Issue 15, H4a: the deployer needs the push (or manual run) of deploy.yml on releases/<c> in
+            // environment <c>; any other job on that branch maps to ''.
+            "attribute.deploy_channel":
+                "(assertion.event_name == 'push' || assertion.event_name == 'workflow_dispatch') && " +
+                "has(assertion.environment) && assertion.ref == 'refs/heads/releases/' + assertion.environment && " +
+                "assertion.job_workflow_ref == assertion.repository + '/.github/workflows/deploy.yml@' + assertion.ref " +
+                "? assertion.environment : ''",
         });
     });
 
@@ -125,7 +142,7 @@ describe("bootstrap project", () => {
                     [
                         `ci-deploy-${channel}-wif`,
                         "roles/iam.workloadIdentityUser",
-                        `principalSet://iam.googleapis.com/${POOL(number)}/attribute.ref/refs/heads/releases/${channel}`,
+                        `principalSet://iam.googleapis.com/${POOL(number)}/attribute.deploy_channel/${channel}`,
                     ],
                     [
                         `ci-preview-${channel}-wif`,
@@ -143,7 +160,7 @@ describe("bootstrap project", () => {
             .filter((r) => r.name === "ci-deploy-prod-wif")
             .map((r) => String(r.inputs.member));
         assert.equal(members.length, 1);
-        assert.ok(members[0].endsWith("/attribute.ref/refs/heads/releases/prod"));
+        assert.ok(members[0].endsWith("/attribute.deploy_channel/prod"));
         assert.ok(!members.some((m) => /releases\/test|pull_request|\*|attribute\.repository\//.test(m)));
     });
 
@@ -167,14 +184,24 @@ describe("bootstrap project", () => {
         const deployProd = "serviceAccount:deploy-prod@transit-data-prod.iam.gserviceaccount.com";
         assert.ok(!("roles/artifactregistry.admin" in rolesOf(prod, PROJECT_IAM, deployProd)));
         assert.deepEqual(rolesOf(test, BUCKET_IAM, deployTest), {
-            "roles/storage.objectViewer": "",
-            "roles/storage.objectUser": "channel-state",
+            "roles/storage.objectViewer": "state-read-test",
+            "roles/storage.objectUser": "state-write-test",
         });
         const state = test.recorder.get(BUCKET_IAM, "ci-deploy-test-state-storage.objectUser");
         assert.equal(state.inputs.bucket, "transit-data-prod-pulumi-state");
+        // Issue 15, H3: test's deployer writes test's checkpoint, history, backups and locks, nothing of prod's.
+        const objects = (p: string) =>
+            `resource.name.startsWith("projects/_/buckets/transit-data-prod-pulumi-state/objects/${p}")`;
         assert.equal(
             (state.inputs.condition as { expression: string }).expression,
-            'resource.name.startsWith("projects/_/buckets/transit-data-prod-pulumi-state/objects/.pulumi/")',
+            [
+                ".pulumi/stacks/data-infra/test.json",
+                ".pulumi/history/data-infra/test/",
+                ".pulumi/backups/data-infra/test/",
+                ".pulumi/locks/organization/data-infra/test/",
+            ]
+                .map(objects)
+                .join(" || "),
         );
         const composer = test.recorder.get(PROJECT_IAM, "ci-deploy-test-storage.objectAdmin");
         assert.equal(
@@ -191,9 +218,18 @@ describe("bootstrap project", () => {
             "roles/secretmanager.secretAccessor": "",
         });
         assert.deepEqual(rolesOf(test, BUCKET_IAM, preview), {
-            "roles/storage.objectViewer": "",
-            "roles/storage.objectUser": "pulumi-locks",
+            "roles/storage.objectViewer": "state-read-test",
+            "roles/storage.objectUser": "state-lock-test",
         });
+        assert.equal(
+            (
+                test.recorder.get(BUCKET_IAM, "ci-preview-test-state-storage.objectUser").inputs
+                    .condition as {
+                    expression: string;
+                }
+            ).expression,
+            'resource.name.startsWith("projects/_/buckets/transit-data-prod-pulumi-state/objects/.pulumi/locks/organization/data-infra/test/")',
+        );
         assert.deepEqual(
             test.recorder.ofType(KEY_IAM).map((r) => [r.name, r.inputs.role, r.inputs.cryptoKeyId]),
             [
@@ -339,6 +375,7 @@ describe("bootstrap config and channels", () => {
     it("finds the channels deploying into a project from the stack files", () => {
         const list = readChannelList(REPO_ROOT);
         assert.equal(list.repository, "transit-data/data-infra");
+        assert.deepEqual(list.repositoryIds, { repositoryId: "810000001", ownerId: "81000001" });
         assert.deepEqual(channelsInProject(list, "transit-data-prod"), [
             {
                 name: "prod",
@@ -357,7 +394,7 @@ describe("bootstrap config and channels", () => {
                 new CiIdentity("ci", {
                     project: "p-roject",
                     projectNumber: "1234567",
-                    repository: "o/r",
+                    repositoryIds: { repositoryId: "1", ownerId: "2" },
                     channels: [
                         { name: "prod", project: "p-roject", region: "us-west2", promotedFrom: "test" },
                     ],
@@ -369,5 +406,87 @@ describe("bootstrap config and channels", () => {
                 /buildChannels: not a channel of this project/.test(String(e)) &&
                 /keyIds\.test: missing: channel prod needs it/.test(String(e)),
         );
+    });
+});
+
+describe("state bucket and workload identity (issue 15, H3 and H4)", () => {
+    let runs: ProgramRun[];
+    before(async () => {
+        runs = [await planBootstrap("transit-data-test"), await planBootstrap("transit-data-prod")];
+    });
+    /** Which members may write objects of `stack`, judged from each storage grant's condition. */
+    const writers = (conditions: Array<[string, string]>, stack: string): string[] => {
+        const objects = [
+            `.pulumi/stacks/data-infra/${stack}.json`,
+            `.pulumi/history/data-infra/${stack}/1.json`,
+            `.pulumi/backups/data-infra/${stack}/1.json`,
+            `.pulumi/locks/organization/data-infra/${stack}/l.json`,
+        ].map((o) => `projects/_/buckets/transit-data-prod-pulumi-state/objects/${o}`);
+        return conditions
+            .filter(([, expr]) =>
+                objects.some((name) =>
+                    [...expr.matchAll(/resource\.name\.startsWith\("([^"]+)"\)/g)].some((m) =>
+                        name.startsWith(m[1]),
+                    ),
+                ),
+            )
+            .map(([member]) => member)
+            .sort();
+    };
+    const grantsOf = (role: string): Array<[string, string]> =>
+        runs.flatMap((run) =>
+            run.recorder
+                .ofType(BUCKET_IAM)
+                .filter((r) => r.inputs.role === role)
+                .map((r): [string, string] => [
+                    String(r.inputs.member).replace(/^serviceAccount:|@.*$/g, ""),
+                    (r.inputs.condition as { expression: string }).expression,
+                ]),
+        );
+
+    it("lets only a channel's own deployer write its state; previewers write only their lock", () => {
+        const write = grantsOf("roles/storage.objectUser");
+        assert.deepEqual(writers(write, "prod"), ["deploy-prod", "preview-prod"]);
+        assert.deepEqual(writers(write, "test"), ["deploy-test", "preview-test"]);
+        // Before issue 15 every deployer held `.pulumi/` and every previewer `.pulumi/locks/`:
+        const before: Array<[string, string]> = [
+            [
+                "deploy-test",
+                'resource.name.startsWith("projects/_/buckets/transit-data-prod-pulumi-state/objects/.pulumi/")',
+            ],
+            [
+                "preview-test",
+                'resource.name.startsWith("projects/_/buckets/transit-data-prod-pulumi-state/objects/.pulumi/locks/")',
+            ],
+        ];
+        assert.deepEqual(writers(before, "prod"), ["deploy-test", "preview-test"]);
+    });
+
+    it("lets prod read test's checkpoint (its outputs) but not write it, and test read nothing of prod", () => {
+        const read = grantsOf("roles/storage.objectViewer");
+        const prodRead = read.find(([m]) => m === "deploy-prod")![1];
+        assert.match(prodRead, /objects\/\.pulumi\/stacks\/data-infra\/test\.json"\)/);
+        assert.doesNotMatch(read.find(([m]) => m === "deploy-test")![1], /data-infra\/prod/);
+        assert.ok(!writers(grantsOf("roles/storage.objectUser"), "test").includes("deploy-prod"));
+    });
+
+    it("binds each deployer to its channel's deploy_channel attribute, never to a ref or the repository name", () => {
+        const members = runs.flatMap((run) =>
+            run.recorder
+                .ofType(WIF)
+                .filter(
+                    (r) => r.inputs.role === "roles/iam.workloadIdentityUser" && r.name.includes("-deploy-"),
+                )
+                .map((r) => String(r.inputs.member)),
+        );
+        assert.equal(members.length, 2);
+        for (const m of members) assert.match(m, /\/attribute\.deploy_channel\/(test|prod)$/);
+        for (const run of runs) {
+            const p = run.recorder.get(
+                "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider",
+                "ci-provider",
+            );
+            assert.doesNotMatch(String(p.inputs.attributeCondition), /assertion\.repository ==/);
+        }
     });
 });
