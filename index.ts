@@ -5,7 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { parseStackConfig, engineSecretKeys } from "./config";
 import { createProviders } from "./components/platform/providers";
-import { ComposerEnvironment, DagSync } from "./components/airflow";
+import { ComposerEnvironment, DagSync, composerImportId } from "./components/airflow";
 import { createDockerAccess } from "./components/images/docker-provider";
 import { Images } from "./components/images/images";
 import { Releases } from "./components/releases/releases";
@@ -37,6 +37,10 @@ const composer = new ComposerEnvironment(
         // A production environment holds the Airflow metadata database and run history: a replace or delete must
         // be a deliberate two-step change there, while test environments are cheap to rebuild.
         protect: cfg.composer.protect ?? cfg.policy.production,
+        // Taking over the live environment (and its bucket) on the first up, when the stack says it exists.
+        importId: cfg.adopt.composer
+            ? composerImportId(cfg.gcp.project, cfg.composer.region ?? cfg.gcp.region, cfg.composer.name)
+            : undefined,
     },
     { provider: providers.gcp },
 );
@@ -86,6 +90,7 @@ const releases = new Releases(
         rootDir: __dirname,
         imageRefs: imageSet?.refs,
         managedImages: cfg.images?.images.map((i) => i.name),
+        adopt: cfg.adopt,
     },
     { providers: [providers.k8s, providers.gcp] },
 );

@@ -38,6 +38,12 @@ export interface ComposerEnvironmentArgs {
      */
     readonly imageVersion: string;
     /**
+     * Import id of a live environment to take over on the first `up` instead of creating one (config
+     * `adopt.composer`); see {@link composerImportId}. Its bucket comes with it.
+     * @default create the environment
+     */
+    readonly importId?: string;
+    /**
      * @default `ENVIRONMENT_SIZE_SMALL` (Composer's default)
      */
     readonly environmentSize?: string;
@@ -109,6 +115,20 @@ function sortedMap(m: Readonly<Record<string, string>>): Record<string, string> 
     return Object.fromEntries(Object.entries(m).sort(([a], [b]) => byCodeUnit(a, b)));
 }
 
+/**
+ * Longest time one create or update of the environment may take (its `customTimeouts`): the provider bounds the
+ * whole operation, the post-create PyPI update included, by it. The deploy job's timeout is derived from it.
+ */
+export const COMPOSER_OPERATION_MINUTES = 180;
+
+/**
+ * The provider's import id of an environment: `projects/{project}/locations/{region}/environments/{name}`
+ * (`pulumi import gcp:composer/environment:Environment`, @pulumi/gcp composer/environment.d.ts).
+ */
+export function composerImportId(project: string, region: string, name: string): string {
+    return `projects/${project}/locations/${region}/environments/${name}`;
+}
+
 /** `gs://<bucket>/dags` → `<bucket>`. */
 export function bucketOfDagGcsPrefix(prefix: string): string {
     const m = /^gs:\/\/([^/]+)\//.exec(prefix);
@@ -163,9 +183,14 @@ export class ComposerEnvironment extends pulumi.ComponentResource {
             {
                 parent: this,
                 protect,
+                import: args.importId,
                 // One create or update runs several Composer operations in sequence (create, then the PyPI install;
                 // image, then overrides, env, PyPI), each up to an hour; the provider's 120m default covers one.
-                customTimeouts: { create: "180m", update: "180m", delete: "60m" },
+                customTimeouts: {
+                    create: `${COMPOSER_OPERATION_MINUTES}m`,
+                    update: `${COMPOSER_OPERATION_MINUTES}m`,
+                    delete: "60m",
+                },
             },
         );
         const config = this.environment.config;

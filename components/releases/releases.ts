@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import type { HelmReleaseConfig, ReleaseConfig } from "./types";
+import { adoptionImportIds, type ReleasesAdoption } from "./adopt";
 import { helmInputs, kustomizeDirectory, namespacesOf, plannedSecrets, validateReleases } from "./plan";
 import { secretArgs, secretPayload } from "./secrets";
 import { isMap, type Values } from "./values";
@@ -24,6 +25,12 @@ export interface ReleasesArgs {
      * @default none
      */
     readonly managedImages?: readonly string[];
+    /**
+     * Live Namespaces, Secrets and Helm releases to take over on the first `up` (config `adopt`): each gets the
+     * `import` resource option with the provider's id. See `adopt.ts` for why not `upsertExistingObjects`.
+     * @default adopt nothing: every object is created
+     */
+    readonly adopt?: ReleasesAdoption;
 }
 
 /**
@@ -44,11 +51,9 @@ export class Releases extends pulumi.ComponentResource {
     constructor(name: string, args: ReleasesArgs, opts?: pulumi.ComponentResourceOptions) {
         super(Releases.TYPE, name, {}, opts);
         const managedImages = args.managedImages ?? [];
-        throwIfInvalid(
-            validateReleases(args.releases, { rootDir: args.rootDir, managedImages }),
-            `Releases ${name}`,
-            this,
-        );
+        const problems = validateReleases(args.releases, { rootDir: args.rootDir, managedImages });
+        const imports = adoptionImportIds(args.releases, args.adopt ?? {}, problems);
+        throwIfInvalid(problems, `Releases ${name}`, this);
 
         this.namespaces = namespacesOf(args.releases);
         const namespaces = new Map(
@@ -59,7 +64,7 @@ export class Releases extends pulumi.ComponentResource {
                 new k8s.core.v1.Namespace(
                     `${name}-namespace-${ns}`,
                     { metadata: { name: ns } },
-                    { parent: this, retainOnDelete: true },
+                    { parent: this, retainOnDelete: true, import: imports.namespaces.get(ns) },
                 ),
             ]),
         );
@@ -73,6 +78,7 @@ export class Releases extends pulumi.ComponentResource {
                 {
                     parent: this,
                     dependsOn: s.namespace ? [namespaces.get(s.namespace)!] : [],
+                    import: imports.secrets.get(s.key),
                 },
             );
             for (const r of s.releases) secretsOf.set(r, [...(secretsOf.get(r) ?? []), secret]);
@@ -99,7 +105,7 @@ export class Releases extends pulumi.ComponentResource {
             const release = new k8s.helm.v3.Release(
                 `${name}-${r.name}`,
                 helmReleaseArgs(r, args.rootDir, args.imageRefs),
-                { parent: this, dependsOn },
+                { parent: this, dependsOn, import: imports.releases.get(r.name) },
             );
             declared.set(r.name, release);
         }

@@ -1,3 +1,4 @@
+import { adoptSection } from "./adopt";
 import { clusterSection } from "./cluster";
 import { composerSection } from "./composer";
 import { dagsSection } from "./dags";
@@ -20,4 +21,5 @@ export const sections = {
     releases: releasesSection,
     images: imagesSection,
     policy: policySection,
+    adopt: adoptSection,
 } as const;
