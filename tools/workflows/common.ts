@@ -3,6 +3,7 @@
  * check names, variables) live in `components/github/naming.ts`.
  */
 import { DEFAULT_BRANCH, releaseBranch } from "../../components/github/naming";
+import { COMPOSER_OPERATION_MINUTES } from "../../components/airflow/environment";
 
 /** One release channel as the workflows see it: a stack deployed from `releases/<name>`. */
 export interface ChannelSpec {
@@ -119,15 +120,25 @@ export const actions = Object.fromEntries(
     Object.entries(actionPins).map(([k, p]) => [k, `${p.repo}@${p.sha}`]),
 ) as { readonly [K in keyof typeof actionPins]: string };
 
-/** Node.js major used in CI (package.json `engines` requires >= 20.19). */
-export const NODE_VERSION = "20";
+/**
+ * The file holding the exact Node.js release CI installs (actions/setup-node `node-version-file`); `.ci/run` runs
+ * the tests on the same release, and package.json `engines` admits it (test/node-version.test.ts).
+ */
+export const NODE_VERSION_FILE = ".node-version";
 
-/** Minutes before GitHub kills a job. Deploys cover Composer updates, which take up to ~1 h each. */
+/**
+ * Minutes of headroom the deploy job keeps over the longest operation it waits for (one Composer create or update,
+ * the PyPI install included): checkout, npm ci, authentication, the DAG sync and releases that follow the
+ * environment, and the state writes. A job killed mid-update leaves the stack locked (README "A killed deploy").
+ */
+export const DEPLOY_HEADROOM_MINUTES = 60;
+
+/** Minutes before GitHub kills a job (at most 360 on GitHub-hosted runners). */
 export const timeoutMinutes = {
     test: 20,
     plan: 20,
     preview: 30,
-    deploy: 180,
+    deploy: COMPOSER_OPERATION_MINUTES + DEPLOY_HEADROOM_MINUTES,
     promote: 15,
     comment: 10,
 } as const;
@@ -192,8 +203,8 @@ export function setupSteps(
             name: "Set up Node.js",
             uses: actions.setupNode,
             with: npmCache
-                ? { "node-version": NODE_VERSION, cache: "npm" }
-                : { "node-version": NODE_VERSION },
+                ? { "node-version-file": NODE_VERSION_FILE, cache: "npm" }
+                : { "node-version-file": NODE_VERSION_FILE },
         },
         { name: "Install dependencies", run: "npm ci --no-audit --no-fund" },
     ];
