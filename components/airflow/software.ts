@@ -44,12 +44,44 @@ export interface SoftwareSettings {
 /** Where a setting lives, for messages: `at("envVariables", "FOO")`. */
 export type PathOf = (...segments: string[]) => string;
 
+/** The Composer major of an image version (`composer-2.14.2-…` → 2, `composer-3-…` → 3); `undefined` for `latest`. */
+export function composerMajor(imageVersion: string): number | undefined {
+    const m = IMAGE_VERSION.exec(imageVersion);
+    return m && m[1] !== "latest" ? Number(m[1].split(".")[0]) : undefined;
+}
+
+/**
+ * Why an environment cannot move from `from` to `to` in place, or `undefined` when it can: the provider rejects a
+ * change of Composer major at preview (`imageVersionChangeValidationFunc` in magic-modules
+ * `resource_composer_environment.go.tmpl`: "upgrade to composer 3 is not yet supported"), and Google documents a
+ * migration to a second environment instead.
+ */
+export function composerMajorChangeProblem(from: string, to: string): string | undefined {
+    const a = composerMajor(from);
+    const b = composerMajor(to);
+    if (a === undefined || b === undefined || a === b) return undefined;
+    return (
+        `imageVersion ${from} → ${to} changes Composer ${a} to Composer ${b}, which the provider refuses in place ` +
+        `("upgrade to composer 3 is not yet supported"). Migrate to a second environment instead: create a ` +
+        `Composer ${b} environment (another data-infra:composer.name, in a new channel stack or after this one is ` +
+        `retired), move DAGs and data to it (Composer snapshots: save on the old, load on the new), then remove the ` +
+        `old environment. https://cloud.google.com/composer/docs/composer-3/migrate-composer-2-snapshots-af-2`
+    );
+}
+
 /** Adds a problem for every software setting Composer would reject. */
 export function checkSoftwareSettings(s: SoftwareSettings, at: PathOf, problems: Problems): void {
     if (!IMAGE_VERSION.test(s.imageVersion)) {
         problems.add(
             at("imageVersion"),
             "must be composer-<major|x.y.z|latest>-airflow-<x[.y[.z]]>[-build.<n>], e.g. composer-2.14.2-airflow-2.9.3",
+            s.imageVersion,
+        );
+    } else if (composerMajor(s.imageVersion) === 1) {
+        problems.add(
+            at("imageVersion"),
+            "Composer 1 is not supported: the environment sets fields Composer 1 lacks (environmentSize, " +
+                "workloadsConfig); use a composer-2 or composer-3 image",
             s.imageVersion,
         );
     }

@@ -21,6 +21,7 @@ import { renderDiffText } from "./render/text";
 import { buildReport, reportJson } from "./report";
 import { reachesTier, type Tier } from "./risk";
 import type { ValuesFileReader } from "./sections/helm";
+import { composerMajorChangeProblem } from "../../../components/airflow/software";
 
 export type ReviewFormat = "text" | "json" | "markdown";
 
@@ -69,6 +70,18 @@ function render(
               ? renderMarkdown(report, { fullCommand })
               : renderDiffText(report);
     opts.print(text);
+    // A change the provider refuses at preview fails the plan, as `pulumi preview` would.
+    const refused = report.composer.flatMap((c) => {
+        const problem =
+            c.kind === "change" && c.imageVersion?.old && c.imageVersion.new
+                ? composerMajorChangeProblem(c.imageVersion.old, c.imageVersion.new)
+                : undefined;
+        return problem ? [`${c.urn}: ${problem}`] : [];
+    });
+    if (refused.length) {
+        console.error(refused.join("\n"));
+        return 1;
+    }
     const mandatory = violations.some((v) => v.level === "mandatory");
     if (opts.failOn && reachesTier(report.risks, opts.failOn)) return EXIT.failOn;
     return mandatory ? EXIT.policy : 0;
