@@ -55,8 +55,20 @@ export function withCiConfig(
     stackFileText: string,
     effectiveGithub: Record<string, unknown>,
     ci: CiIdentityConfig,
+    secretsProvider?: string,
 ): string {
     const doc = parseDocument(stackFileText);
+    if (secretsProvider !== undefined) {
+        // The CLI reads the stack's secrets provider from here; a different one needs `change-secrets-provider`,
+        // which re-encrypts the stack's secrets: never swap it silently.
+        const current = doc.get("secretsprovider");
+        if (current !== undefined && current !== secretsProvider)
+            throw new Error(
+                `the stack file names secretsprovider ${String(current)}, not ${secretsProvider}: run ` +
+                    `pulumi stack change-secrets-provider ${secretsProvider} first`,
+            );
+        doc.set("secretsprovider", secretsProvider);
+    }
     const key = ["config", "data-infra:github"];
     if (!doc.hasIn(key)) doc.setIn(key, doc.createNode({ ...effectiveGithub }));
     doc.setIn([...key, "ci"], doc.createNode({ ...ci }));
@@ -83,9 +95,14 @@ function main(argv: string[]): void {
         ) as Record<string, unknown>;
         fs.writeFileSync(
             file,
-            withCiConfig(fs.readFileSync(file, "utf8"), effective, ciConfigFor(outputs, channel)),
+            withCiConfig(
+                fs.readFileSync(file, "utf8"),
+                effective,
+                ciConfigFor(outputs, channel),
+                outputs.channels[channel].secretsProvider,
+            ),
         );
-        console.log(`wrote data-infra:github.ci to Pulumi.${channel}.yaml`);
+        console.log(`wrote data-infra:github.ci and secretsprovider to Pulumi.${channel}.yaml`);
         console.log(
             `  create the stack once: pulumi login ${outputs.backendUrl} && ` +
                 `pulumi stack init ${channel} --secrets-provider ${outputs.channels[channel].secretsProvider}`,

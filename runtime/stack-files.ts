@@ -161,3 +161,26 @@ function stripSecure(value: unknown): { value: unknown; secret: boolean } {
         : Object.fromEntries(Object.entries(value).map(([k, v]) => [k, map(v)]));
     return { value: out, secret };
 }
+
+/**
+ * The CLI's secrets provider for a stack deployed from CI, or why it would ask for a passphrase. With a DIY
+ * (`gs://`) backend and neither `secretsprovider` nor a passphrase's `encryptionsalt` in the stack file, the CLI
+ * falls back to the passphrase provider, which fails without `PULUMI_CONFIG_PASSPHRASE` ("passphrase must be set").
+ * A stack file that says `secretsprovider: passphrase` (or carries `encryptionsalt`) declares passphrase use on
+ * purpose; otherwise it must name a cloud KMS key (`gcpkms://…`, written by `bootstrap/write-config.ts`).
+ */
+export function secretsProviderProblem(projectDir: string, stack: string): string | undefined {
+    const stackFile = path.join(projectDir, `Pulumi.${stack}.yaml`);
+    const doc = (readYaml(stackFile) ?? {}) as { secretsprovider?: unknown; encryptionsalt?: unknown };
+    const provider = doc.secretsprovider;
+    if (typeof provider === "string" && /^(gcpkms|awskms|azurekeyvault|hashivault):\/\/./.test(provider))
+        return undefined;
+    if (provider === "passphrase" || typeof doc.encryptionsalt === "string") return undefined;
+    return (
+        `${stackFile}: no secrets provider (got ${provider === undefined ? "none" : JSON.stringify(provider)}): ` +
+        "a workflow deploys this stack, and without one the CLI falls back to a passphrase, which CI does not have. " +
+        "Set secretsprovider: gcpkms://projects/<state project>/locations/<region>/keyRings/pulumi/cryptoKeys/" +
+        `pulumi-secrets-${stack} (bootstrap/write-config.ts writes it), or declare passphrase use on purpose ` +
+        "(secretsprovider: passphrase, with PULUMI_CONFIG_PASSPHRASE set in CI)"
+    );
+}

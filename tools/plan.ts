@@ -144,7 +144,9 @@ async function main(argv: string[]): Promise<number> {
     const docs: PlanDocument[] = [];
     for (const stack of stacks) {
         try {
-            docs.push(await planStack({ projectDir, stack, fingerprintKey }));
+            // The workflows deploy every stack of the repository's own project (tools/workflows renders them from it).
+            const deployedByWorkflows = projectDir === REPO_ROOT;
+            docs.push(await planStack({ projectDir, stack, fingerprintKey, deployedByWorkflows }));
         } catch (e) {
             console.error(`plan failed for stack "${stack}":\n${(e as Error).message}`);
             if (args.verbose) console.error(stackOf(e));
