@@ -1,9 +1,9 @@
-import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import * as gcp from "@pulumi/gcp";
 import { Problems } from "../../lib/problems";
 import { parseRequirements } from "./requirements";
+import { readProjectFile } from "../platform/paths";
 import { checkSoftwareSettings } from "./software";
 import { throwIfInvalid } from "../platform/resource-error";
 import { byCodeUnit } from "../../lib/order";
@@ -160,10 +160,9 @@ export class ComposerEnvironment extends pulumi.ComponentResource {
         super(ComposerEnvironment.TYPE, name, {}, opts);
         const problems = new Problems();
         checkSoftwareSettings(args, (...s) => `args.${s.join(".")}`, problems);
-        const requirements = parseRequirements(toPosix(args.requirementsFile), (file) => {
-            const full = path.resolve(args.projectDir, file);
-            return fs.existsSync(full) && fs.statSync(full).isFile() ? fs.readFileSync(full, "utf8") : undefined;
-        });
+        const requirements = parseRequirements(toPosix(args.requirementsFile), (file) =>
+            readProjectFile(args.projectDir, file),
+        );
         problems.addAll(requirements.problems);
         throwIfInvalid(problems, `ComposerEnvironment ${name}`, this);
         this.pypiPackages = requirements.packages;

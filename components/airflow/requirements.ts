@@ -7,14 +7,19 @@
  */
 import * as path from "node:path";
 import type { Problem } from "../../lib/problems";
+import { fileFaultReason, leavesProject } from "../platform/paths";
+import { decodeLikePip, pipLogicalLines, PY_SPACE } from "./pip-text";
 
 // ESM-only package; Node >= 20.19 (package.json engines) loads it through require().
 const { parse: parseSpecifier } = require("@renovatebot/pep440/lib/specifier") as {
     parse(ranges: string): Array<{ operator: string; version?: string; legacy?: string; prefix?: string }> | null;
 };
 
-/** Reads a requirements file by its repository-relative POSIX path; `undefined` when it does not exist. */
-export type ReadRequirementsFile = (file: string) => string | undefined;
+/**
+ * Reads a requirements file by its repository-relative POSIX path: its bytes (a string counts as already decoded
+ * text), or `undefined` when it does not exist. May throw a file-system error; it becomes a problem at that file.
+ */
+export type ReadRequirementsFile = (file: string) => Uint8Array | string | undefined;
 
 export interface ParsedRequirements {
     /** `{normalized-name: "[extras]specifier"}`, keys sorted, so unchanged files give byte-identical inputs. */
@@ -32,8 +37,10 @@ const NAME = "[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?";
 const REQUIREMENT = new RegExp(`^(?<name>${NAME})\\s*(?:\\[(?<extras>[^\\]]*)\\])?(?<rest>.*)$`);
 const EXTRA = new RegExp(`^${NAME}$`);
 const INCLUDE = /^(?:-r|--requirement)(?:\s*=\s*|\s+|(?=[^\s=-]))(?<file>\S+)$/;
-// pip's COMMENT_RE: a comment starts at a `#` at the line start or after whitespace.
-const COMMENT = /(^|\s+)#.*$/;
+// req_file.py:47 ENV_VAR_RE: pip substitutes `${NAME}` from the installing machine's environment.
+const ENV_VAR = /\$\{[A-Z0-9_]+\}/;
+// packaging's requirement grammar allows only space and tab as whitespace (packaging/_tokenizer.py `WS`).
+const ODD_SPACE = new RegExp(`[${PY_SPACE.replace(" ", "").replace("\\t", "")}\\ufeff\\u200b]`);
 const URL_OR_PATH = /^(?:[a-z][a-z0-9+.-]*:|\.{1,2}\/|\/|~)|\.(?:whl|zip|tar\.gz|tgz|tar\.bz2)$/i;
 
 const OPTION_REASONS: ReadonlyArray<[RegExp, string]> = [
@@ -53,8 +60,22 @@ export function parseRequirements(file: string, read: ReadRequirementsFile): Par
     const problems: Problem[] = [];
     const found = new Map<string, { value: string } & Seen>();
     const visit = (current: string, chain: readonly string[], includedAt?: string) => {
-        const text = read(current);
-        if (text === undefined) {
+        if (leavesProject(current)) {
+            problems.push(
+                includedAt
+                    ? { where: includedAt, what: `included file ${current} is outside the repository; keep requirements files inside it` }
+                    : { where: current, what: "requirements file is outside the repository" },
+            );
+            return;
+        }
+        let content: Uint8Array | string | undefined;
+        try {
+            content = read(current);
+        } catch (e) {
+            problems.push({ where: current, what: `requirements file ${fileFaultReason(e)}` });
+            return;
+        }
+        if (content === undefined) {
             problems.push(
                 includedAt
                     ? { where: includedAt, what: `included file ${current} does not exist` }
@@ -62,11 +83,27 @@ export function parseRequirements(file: string, read: ReadRequirementsFile): Par
             );
             return;
         }
-        for (const { line, text: logical } of logicalLines(text)) {
+        const decoded = typeof content === "string" ? { text: content } : decodeLikePip(content);
+        if ("fault" in decoded) {
+            problems.push({ where: current, what: decoded.fault });
+            return;
+        }
+        const { lines, swallowed } = pipLogicalLines(decoded.text);
+        for (const s of swallowed) {
+            const lost = s.lost.map(String).join(", ");
+            problems.push({
+                where: `${current}:${s.line}`,
+                what: `the inline comment ends in "\\", so pip joins line${s.lost.length > 1 ? "s" : ""} ${lost} into the comment and never installs ${s.lost.length > 1 ? "them" : "it"}; remove the backslash`,
+            });
+        }
+        for (const { line, text: logical } of lines) {
             const where = `${current}:${line}`;
             const include = INCLUDE.exec(logical)?.groups?.file;
             if (include !== undefined) {
-                const target = path.posix.normalize(path.posix.join(path.posix.dirname(current), include));
+                // pip resolves an include against the including file's folder (req_file.py `_parse_and_recurse`).
+                const target = path.posix.isAbsolute(include)
+                    ? include
+                    : path.posix.normalize(path.posix.join(path.posix.dirname(current), include));
                 if (chain.includes(target)) {
                     problems.push({ where, what: `circular include of ${target}`, got: logical });
                 } else {
@@ -97,30 +134,22 @@ export function parseRequirements(file: string, read: ReadRequirementsFile): Par
     return { packages, problems };
 }
 
-/** pip's line joining: a trailing `\` continues the line (unless the line is a comment); numbers are first lines. */
-function* logicalLines(text: string): Generator<{ line: number; text: string }> {
-    const lines = text.split(/\r?\n/);
-    let start = 0;
-    let pending = "";
-    for (let i = 0; i < lines.length; i++) {
-        const raw = lines[i];
-        if (raw.endsWith("\\") && !COMMENT.test(raw)) {
-            if (!pending) start = i + 1;
-            pending += raw.slice(0, -1);
-            continue;
-        }
-        const joined = pending ? pending + raw : raw;
-        const line = pending ? start : i + 1;
-        pending = "";
-        const stripped = joined.replace(COMMENT, "").trim();
-        if (stripped) yield { line, text: stripped };
-    }
-    if (pending.trim()) yield { line: start, text: pending.replace(COMMENT, "").trim() };
-}
-
 type LineResult = { key: string; value: string } | { reason: string };
 
 function parseLine(line: string): LineResult {
+    const odd = ODD_SPACE.exec(line);
+    if (odd) {
+        const cp = odd[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0");
+        return {
+            reason: `contains the invisible character U+${cp}${cp === "00A0" ? " (no-break space)" : ""}; pip rejects the line (only spaces and tabs separate parts of a requirement): remove it or type a plain space`,
+        };
+    }
+    const env = ENV_VAR.exec(line);
+    if (env) {
+        return {
+            reason: `environment variable ${env[0]}: pip substitutes it from the installing machine's environment, which Composer's PyPI map cannot express`,
+        };
+    }
     if (line.startsWith("-")) {
         for (const [re, reason] of OPTION_REASONS) if (re.test(line)) return { reason };
         return {

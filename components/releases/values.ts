@@ -1,5 +1,5 @@
 import Ajv, { type ErrorObject } from "ajv";
-import { parse } from "yaml";
+import { readYaml } from "../../runtime/yaml-readers";
 
 /** Helm values: a YAML/JSON map. */
 export type Values = Record<string, unknown>;
@@ -10,22 +10,24 @@ export interface ValuesLayer {
     readonly values: Values;
 }
 
-/** Merged values and, per JSON pointer, the layer that last set it. */
+/** Merged values and, per JSON pointer, the layer that last set it (or deleted it with `null`). */
 export interface MergedValues {
     readonly values: Values;
     readonly origin: ReadonlyMap<string, string>;
+    /** Pointers a layer deleted with `null` (and no later layer set again), with that layer. */
+    readonly deleted: ReadonlyMap<string, string>;
 }
 
 export const isMap = (v: unknown): v is Values => v !== null && typeof v === "object" && !Array.isArray(v);
 
-/** Parses a values file's text: a YAML map, or nothing (an empty file is an empty map, as in Helm). */
+/**
+ * Parses a values file's text as Helm reads it (YAML 1.1 scalars, merge keys: see `readYaml`'s `helm` dialect): a
+ * map, or nothing (an empty file is an empty map, as in Helm).
+ */
 export function parseValues(text: string): { values?: Values; problem?: string } {
-    let doc: unknown;
-    try {
-        doc = parse(text);
-    } catch (e) {
-        return { problem: `not valid YAML: ${(e as Error).message.split("\n")[0]}` };
-    }
+    const read = readYaml(text, "helm");
+    if ("problem" in read) return { problem: read.problem };
+    const doc = read.value;
     if (doc === null || doc === undefined) return { values: {} };
     if (!isMap(doc))
         return { problem: `must be a YAML map of values, not ${Array.isArray(doc) ? "a list" : typeof doc}` };
@@ -38,6 +40,7 @@ export function parseValues(text: string): { values?: Values; problem?: string }
  */
 export function mergeValues(layers: readonly ValuesLayer[]): MergedValues {
     const origin = new Map<string, string>();
+    const deleted = new Map<string, string>();
     const values: Values = {};
     const merge = (into: Values, from: Values, at: string, label: string) => {
         origin.set(at || "", label);
@@ -46,7 +49,12 @@ export function mergeValues(layers: readonly ValuesLayer[]): MergedValues {
             if (v === null) {
                 delete into[k];
                 forget(origin, p);
-            } else if (isMap(v)) {
+                forget(deleted, p);
+                deleted.set(p, label);
+                continue;
+            }
+            deleted.delete(p);
+            if (isMap(v)) {
                 if (!isMap(into[k])) {
                     forget(origin, p);
                     into[k] = {};
@@ -60,7 +68,7 @@ export function mergeValues(layers: readonly ValuesLayer[]): MergedValues {
         }
     };
     for (const layer of layers) merge(values, layer.values, "", layer.label);
-    return { values, origin };
+    return { values, origin, deleted };
 }
 
 function forget(origin: Map<string, string>, pointer: string): void {
@@ -120,6 +128,16 @@ function violation(e: ErrorObject, merged: MergedValues): SchemaViolation {
         };
     }
     if (e.keyword === "required") {
+        const missing = `${e.instancePath}/${escape(String(params.missingProperty))}`;
+        const deletedBy = merged.deleted.get(missing);
+        if (deletedBy !== undefined) {
+            // Blame the layer whose `null` removed the key, not the last layer that touched the parent map.
+            return {
+                source: deletedBy,
+                path: jsonPath(missing),
+                problem: `deletes required key ${String(params.missingProperty)} (null removes it from the merged values)`,
+            };
+        }
         return {
             source: originOf(merged, e.instancePath),
             path: jsonPath(e.instancePath),

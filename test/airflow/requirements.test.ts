@@ -163,6 +163,41 @@ describe("parseRequirements", () => {
         ]);
     });
 
+    // Paths stay inside the repository: nothing outside it is read, so nothing outside it is echoed.
+    const outside: Array<[string, string, string]> = [
+        ["a climbing include", "-r ../../etc/passwd", "airflow/requirements.txt:1: included file ../etc/passwd is outside the repository; keep requirements files inside it"],
+        ["an absolute include", "-r /etc/passwd", "airflow/requirements.txt:1: included file /etc/passwd is outside the repository; keep requirements files inside it"],
+        ["an include climbing out through a folder", "--requirement=x/../../../y.txt", "airflow/requirements.txt:1: included file ../y.txt is outside the repository; keep requirements files inside it"],
+    ];
+    for (const [what, line, message] of outside) {
+        it(`fails on ${what} without reading it`, () => {
+            const read: string[] = [];
+            const r = parseRequirements("airflow/requirements.txt", (f) => {
+                read.push(f);
+                return f === "airflow/requirements.txt" ? `${line}\n` : "SECRET-LINE\n";
+            });
+            assert.deepEqual(r.problems.map(formatProblem), [message]);
+            assert.deepEqual(read, ["airflow/requirements.txt"]);
+        });
+    }
+    it("stays inside with an include that climbs back in", () => {
+        const files = { "airflow/requirements.txt": "-r ../common/base.txt\n", "common/base.txt": "six==1\n" };
+        assert.deepEqual(parse(files, "airflow/requirements.txt"), { packages: { six: "==1" }, problems: [] });
+    });
+    it("fails on a requirements file outside the repository", () => {
+        assert.deepEqual(parse({}, "../req.txt").problems, ["../req.txt: requirements file is outside the repository"]);
+    });
+    it("reports a file-system fault as a problem and keeps collecting", () => {
+        const r = parseRequirements("req.txt", (f) => {
+            if (f === "dir.txt") throw Object.assign(new Error("EISDIR: illegal operation"), { code: "EISDIR" });
+            return "-r dir.txt\nfoo=>1\n";
+        });
+        assert.deepEqual(r.problems.map(formatProblem), [
+            "dir.txt: requirements file is a directory, not a file (EISDIR)",
+            'req.txt:2: malformed version specifier: expected PEP 440 clauses like ==1.2.3, >=2,<3, ~=1.4 (got "foo=>1")',
+        ]);
+    });
+
     it("fails when the file does not exist", () => {
         assert.deepEqual(parse({}).problems, ["req.txt: requirements file does not exist"]);
     });

@@ -79,6 +79,72 @@ describe("Helm values", () => {
     });
 });
 
+describe("which layer is to blame", () => {
+    const schema = JSON.parse(SCHEMA);
+    // layers (chart defaults first) → the violations, each `<layer>: <path>: <problem>`
+    const table: Array<[string, Array<[string, Record<string, unknown>]>, string[]]> = [
+        [
+            "a later file deletes a required key with null: that file, not the last layer",
+            [
+                ["charts/app/values.yaml", { schedule: "@daily", backup: { bucket: "b" } }],
+                ["values/delete.yaml", { backup: { bucket: null } }],
+                ["values/last.yaml", { backup: { other: 1 } }],
+                ["inline values", { replicas: 2 }],
+            ],
+            [
+                "values/delete.yaml: $.backup.bucket: deletes required key bucket (null removes it from the merged values)",
+            ],
+        ],
+        [
+            "a top-level required key deleted",
+            [
+                ["charts/app/values.yaml", { schedule: "@daily" }],
+                ["values/a.yaml", { schedule: null }],
+                ["inline values", { replicas: 2 }],
+            ],
+            [
+                "values/a.yaml: $.schedule: deletes required key schedule (null removes it from the merged values)",
+            ],
+        ],
+        [
+            "deleted, then set again by a later file: no problem",
+            [
+                ["charts/app/values.yaml", { schedule: "@daily" }],
+                ["values/a.yaml", { schedule: null }],
+                ["values/b.yaml", { schedule: "@hourly" }],
+            ],
+            [],
+        ],
+        [
+            "a whole map deleted, then re-created without the key: the re-creating layer",
+            [
+                ["charts/app/values.yaml", { schedule: "@daily", backup: { bucket: "b" } }],
+                ["values/a.yaml", { backup: null }],
+                ["values/b.yaml", { backup: {} }],
+            ],
+            ["values/b.yaml: $.backup: missing required key bucket"],
+        ],
+        [
+            "a key never set: the layer that made the map",
+            [
+                ["charts/app/values.yaml", { schedule: "@daily" }],
+                ["values/a.yaml", { backup: {} }],
+                ["inline values", { replicas: 2 }],
+            ],
+            ["values/a.yaml: $.backup: missing required key bucket"],
+        ],
+    ];
+    for (const [what, layers, expected] of table) {
+        it(what, () => {
+            const merged = mergeValues(layers.map(([label, values]) => ({ label, values })));
+            const found = validateAgainstSchema(schema, merged).map(
+                (v) => `${v.source}: ${v.path}: ${v.problem}`,
+            );
+            assert.deepEqual(found, expected);
+        });
+    }
+});
+
 describe("validateReleases", () => {
     const root = tempTree({
         "charts/app/Chart.yaml": "apiVersion: v2\nname: app\nversion: 0.1.0\n",

@@ -1,4 +1,4 @@
-import { parse } from "yaml";
+import { readYaml } from "../../../../runtime/yaml-readers";
 import {
     TYPES,
     chartRef,
@@ -48,14 +48,12 @@ export function valuesFileKeyChanges(
     before: string,
     after: string,
 ): Array<{ key: string; kind: string }> {
-    let a: Map<string, unknown>;
-    let b: Map<string, unknown>;
-    try {
-        a = flatten(parse(before) ?? {});
-        b = flatten(parse(after) ?? {});
-    } catch {
-        return [];
-    }
+    // Compare what Helm sees (YAML 1.1: `on` is true, `0644` is 420, merge keys expanded), not the text.
+    const ra = readYaml(before, "helm");
+    const rb = readYaml(after, "helm");
+    if ("problem" in ra || "problem" in rb) return [];
+    const a = flatten(ra.value ?? {});
+    const b = flatten(rb.value ?? {});
     const show = (v: unknown) => shortJson(v, 60);
     return [...new Set([...a.keys(), ...b.keys()])]
         .sort()
