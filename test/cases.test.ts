@@ -3,11 +3,21 @@
  * the real program with the case's file in place, asserting the result its EXPECT.md names.
  */
 import { strict as assert } from "node:assert";
+import * as fs from "node:fs";
 import * as path from "node:path";
+import { parse } from "yaml";
 import { plan, stackConfig } from "./harness";
 
 const CASES = path.join("test", "fixtures", "cases");
 const ENV = "gcp:composer/environment:Environment";
+
+/** `data-infra:<key>` of a case's stack file. */
+function caseConfig(slug: string, key: string): unknown {
+    const doc = parse(fs.readFileSync(path.join(CASES, slug, "Pulumi.test.yaml"), "utf8")) as {
+        config: Record<string, unknown>;
+    };
+    return doc.config[`data-infra:${key}`];
+}
 
 function releasesWith(patch: (r: Array<Record<string, unknown>>) => void): unknown {
     const releases = JSON.parse(stackConfig("test").config["data-infra:releases"]) as Array<
@@ -62,7 +72,41 @@ describe("issue 17 handed cases", () => {
                 (r[0].valuesFiles as string[])[0] = file;
             }),
         });
-        const release = run.recorder.get("kubernetes:helm.sh/v3:Release", "releases-postgresql-backup-metabase");
+        const release = run.recorder.get(
+            "kubernetes:helm.sh/v3:Release",
+            "releases-postgresql-backup-metabase",
+        );
         assert.match(JSON.stringify(release.inputs), /values-merge-key\/postgresql-backup-metabase\.yaml/);
+    });
+
+    it("secret-dockerconfigjson-key: an image-pull Secret under config.json fails the plan at that key", async () => {
+        await assert.rejects(
+            plan("test", { releases: caseConfig("secret-dockerconfigjson-key", "releases") }),
+            (e: Error) => {
+                assert.match(
+                    e.message,
+                    /data-infra:releases\[0\]\.secrets\[1\]\.key: a kubernetes\.io\/dockerconfigjson Secret keeps its payload under "\.dockerconfigjson" \(got "config\.json"\)/,
+                );
+                assert.match(e.message, /: 1 problem\n/);
+                return true;
+            },
+        );
+    });
+
+    it("composer-override-limits: Composer 3 limits on the two timeouts fail the plan, both named", async () => {
+        await assert.rejects(
+            plan("test", { composer: caseConfig("composer-override-limits", "composer") }),
+            (e: Error) => {
+                assert.match(
+                    e.message,
+                    /data-infra:composer\.airflowConfigOverrides\.core-dag_file_processor_timeout: must be at most 600 on Composer 3 \(got "900"\)/,
+                );
+                assert.match(
+                    e.message,
+                    /data-infra:composer\.airflowConfigOverrides\.core-dagbag_import_timeout: must be at least core-dag_file_processor_timeout \(900\) on Composer 3 \(got "300"\)/,
+                );
+                return true;
+            },
+        );
     });
 });

@@ -4,6 +4,7 @@
  * base → head comparison the PR review uses.
  */
 import type { Problems } from "../../lib/problems";
+import { overrideProblems } from "./override-rules";
 
 /**
  * `composer-<major>|<x.y.z>[-preview.<n>]|latest-airflow-<x>[.<y>[.<z>]]`, from the provider's `imageVersion` doc,
@@ -93,6 +94,10 @@ export function checkSoftwareSettings(s: SoftwareSettings, at: PathOf, problems:
                 key,
             );
         }
+    }
+    // Composer's own limits and blocked options (override-rules.ts, with their source).
+    for (const p of overrideProblems(s.imageVersion, s.airflowConfigOverrides ?? {})) {
+        problems.add(at("airflowConfigOverrides", p.key), p.what, p.got);
     }
     for (const name of Object.keys(s.envVariables ?? {})) {
         const override = AIRFLOW_OVERRIDE_ENV.exec(name);

@@ -5,6 +5,7 @@ import { parse } from "yaml";
 import type { SecretRef } from "./types";
 import { isMap } from "./values";
 import { byCodeUnit } from "../../lib/order";
+import { secretKeysProblem, secretTypeProblem } from "./kubernetes-rules";
 
 /** A Kubernetes Secret's content, read from one Secret Manager payload. */
 export interface SecretContent {
@@ -23,6 +24,15 @@ export function secretContent(ref: SecretRef, payload: string): SecretContent {
     const fail = (what: string): never => {
         throw new Error(`Secret Manager secret ${ref.secret}: ${what}`);
     };
+    const content = readSecretContent(ref, payload, fail);
+    // The API server's per-type rules (kubernetes-rules.ts), before it answers 422 with the whole object.
+    const keys = [...Object.keys(content.data ?? {}), ...Object.keys(content.stringData ?? {})];
+    const problem = secretTypeProblem(content.type) ?? secretKeysProblem(content.type, keys);
+    if (problem) fail(`${problem} (payload keys: ${keys.sort().join(", ") || "none"}; type ${content.type})`);
+    return content;
+}
+
+function readSecretContent(ref: SecretRef, payload: string, fail: (what: string) => never): SecretContent {
     if (ref.format === "value") {
         return { name: ref.name, type: ref.type ?? "Opaque", stringData: { [ref.key as string]: payload } };
     }

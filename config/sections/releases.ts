@@ -6,6 +6,11 @@ import type {
     ReleaseConfig,
     SecretRef,
 } from "../../components/releases/types";
+import {
+    dataKeyProblem,
+    secretKeysProblem,
+    secretTypeProblem,
+} from "../../components/releases/kubernetes-rules";
 
 const DNS_LABEL = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$";
 const DNS_SUBDOMAIN = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$";
@@ -187,6 +192,20 @@ function resolveSecret(
     if (format !== "value" && s.key !== undefined) problems.add(at("key"), "only valid for format value");
     if (format === "manifest" && s.type !== undefined) {
         problems.add(at("type"), "not valid for format manifest: the manifest's type is used");
+    }
+    if (format !== "manifest") {
+        const type = s.type ?? "Opaque";
+        const typeProblem = secretTypeProblem(type);
+        if (typeProblem) problems.add(at("type"), typeProblem, type);
+        if (format === "value" && s.key !== undefined) {
+            const keyProblem = dataKeyProblem(s.key);
+            if (keyProblem) problems.add(at("key"), keyProblem, s.key);
+            // The one key of a value-format Secret is known here: check it against the type's required keys.
+            const typeKeys = typeProblem ? undefined : secretKeysProblem(type, [s.key]);
+            if (typeKeys) problems.add(at("key"), typeKeys, s.key);
+        } else if (type === "kubernetes.io/service-account-token") {
+            problems.add(at("type"), secretKeysProblem(type, [])!, type);
+        }
     }
     return { ...s, format };
 }
