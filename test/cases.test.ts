@@ -109,4 +109,32 @@ describe("issue 17 handed cases", () => {
             },
         );
     });
+
+    describe("dags-airflowignore", () => {
+        const source = path.posix.join(CASES, "dags-airflowignore", "airflow", "dags");
+        const folders = [
+            { source, prefix: "dags/" },
+            { source: "airflow/plugins", prefix: "plugins/" },
+        ];
+        it("ships .airflowignore by default, next to the helper modules it hides", async () => {
+            const run = await plan("test", { dags: { folders } });
+            const names = run.recorder.ofType("gcp:storage/bucketObject:BucketObject").map((r) => r.name);
+            assert.deepEqual(
+                names.filter((n) => n.startsWith("dags/")),
+                ["dags/.airflowignore", "dags/transform/lib/dbt_args.py", "dags/transform/lib/profiles.py"],
+            );
+        });
+        it("fails loudly when an exclude glob drops it", async () => {
+            await assert.rejects(
+                plan("test", { dags: { folders, exclude: ["**/__pycache__", "**/.*"] } }),
+                (e: Error) => {
+                    assert.match(
+                        e.message,
+                        /dags-airflowignore\/airflow\/dags\/\.airflowignore: is excluded by "\*\*\/\.\*"/,
+                    );
+                    return true;
+                },
+            );
+        });
+    });
 });

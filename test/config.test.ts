@@ -101,6 +101,16 @@ describe("stack config", () => {
             },
             'data-infra:github.owner: must match ^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$ (got "-bad-")',
         ],
+        [
+            "a repository named ..",
+            { github: { ...JSON.parse(stackConfig("test").config["data-infra:github"]), repository: ".." } },
+            'data-infra:github.repository: is not a repository name GitHub allows (. and .. are reserved) (got "..")',
+        ],
+        [
+            "a repository named .",
+            { github: { ...JSON.parse(stackConfig("test").config["data-infra:github"]), repository: "." } },
+            'data-infra:github.repository: is not a repository name GitHub allows (. and .. are reserved) (got ".")',
+        ],
     ];
     for (const [what, overrides, expected] of cases) {
         it(`fails on ${what}`, () => {

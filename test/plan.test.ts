@@ -3,6 +3,7 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { parseDocument } from "yaml";
 import { buildPlanDocument } from "../tools/plan/document/build";
 import { planStack } from "../tools/plan/document/plan-stack";
 import { renderText } from "../tools/plan/document/render-text";
@@ -10,7 +11,7 @@ import { stableStringify } from "../lib/stable-json";
 import { renderInputs, type RenderContext } from "../tools/plan/document/render-inputs";
 import { UNKNOWN } from "../runtime/wire";
 import { engineUrn } from "../runtime/recorder";
-import { REPO_ROOT, plan } from "./harness";
+import { REPO_ROOT, plan, stackConfig } from "./harness";
 
 const SECRET_SIG = { "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270" };
 const ASSET_SIG = { "4dabf18193072939515e22adb298388d": "c44067f5952c0a294b673a41bacd8c17" };
@@ -226,6 +227,37 @@ describe("offline plan", () => {
             const r = cli("--format", "yaml");
             assert.equal(r.code, 2);
             assert.match(r.stderr, /--format must be text or json/);
+        });
+
+        it("refuses a --stack name Pulumi would refuse, before touching any file", () => {
+            const r = cli("--stack", "../x");
+            assert.equal(r.code, 2);
+            assert.match(
+                r.stderr,
+                /--stack "\.\.\/x": a stack name may only contain alphanumeric, hyphens, underscores, or periods: invalid character "\/" at position 2/,
+            );
+        });
+
+        it("fails on a promotedFrom cycle across the stack files, as the workflow renderer does", () => {
+            const dir = fs.mkdtempSync(path.join(os.tmpdir(), "promotion-cycle-"));
+            try {
+                fs.copyFileSync(path.join(REPO_ROOT, "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
+                for (const [stack, from] of [
+                    ["test", "prod"],
+                    ["prod", "test"],
+                ]) {
+                    const text = fs.readFileSync(path.join(REPO_ROOT, `Pulumi.${stack}.yaml`), "utf8");
+                    const config = parseDocument(text);
+                    const github = JSON.parse(stackConfig(stack).config["data-infra:github"]) as object;
+                    config.setIn(["config", "data-infra:github"], { ...github, promotedFrom: from });
+                    fs.writeFileSync(path.join(dir, `Pulumi.${stack}.yaml`), config.toString());
+                }
+                const r = cli("--project", dir, "--stack", "test");
+                assert.equal(r.code, 1, r.stderr);
+                assert.match(r.stderr, /promotions form a cycle; one channel must be promoted from main/);
+            } finally {
+                fs.rmSync(dir, { recursive: true, force: true });
+            }
         });
     });
 });

@@ -10,6 +10,10 @@ import { parseArgs } from "node:util";
 // (issue 22). Stack traces of our own errors then name the compiled positions, which --verbose still prints.
 process.setSourceMapsEnabled(false);
 import { listStacks } from "../runtime/stack-files";
+import { stackNameProblem } from "../runtime/stack-names";
+import { formatProblem } from "../lib/problems";
+import { readChannels } from "./workflows";
+import { validateChannels } from "./workflows/render";
 import type { PlanDocument } from "../lib/plan-document";
 import { stableStringify } from "../lib/stable-json";
 import { planStack } from "./plan/document/plan-stack";
@@ -115,6 +119,10 @@ async function main(argv: string[]): Promise<number> {
             throw new UsageError(`${flag} takes two stacks (got ${value.join(" ")})`);
     }
     const projectDir = path.resolve(REPO_ROOT, args.project!);
+    for (const stack of args.stack ?? []) {
+        const bad = stackNameProblem(stack);
+        if (bad) throw new UsageError(`--stack ${JSON.stringify(stack)}: ${bad}`);
+    }
     const stacks = args.stack ?? listStacks(projectDir);
     if (stacks.length === 0) throw new UsageError(`no Pulumi.<stack>.yaml in ${projectDir}`);
     if (reviewing) {
@@ -141,6 +149,13 @@ async function main(argv: string[]): Promise<number> {
     const fingerprintKey = process.env.DATA_INFRA_PLAN_KEY
         ? Buffer.from(process.env.DATA_INFRA_PLAN_KEY, "hex")
         : undefined;
+    const chain = promotionProblems(projectDir);
+    if (chain.length) {
+        console.error(
+            `plan failed: the channels' promotion chain is broken:\n${chain.map((p) => `  - ${p}`).join("\n")}`,
+        );
+        return 1;
+    }
     const docs: PlanDocument[] = [];
     for (const stack of stacks) {
         try {
@@ -162,6 +177,23 @@ async function main(argv: string[]): Promise<number> {
         0,
         ...docs.map((d) => review.reportViolations(review.policyViolations(d, projectDir), d.stack)),
     );
+}
+
+/**
+ * `promotedFrom` problems across every stack file (unknown channel, cycle), the same rule the workflow renderer
+ * applies: a cycle would otherwise plan fine and only fail `npm run workflows`. Skipped when a stack's config does
+ * not load (planning that stack reports why) or the project has no channels (bootstrap).
+ */
+function promotionProblems(projectDir: string): string[] {
+    let channels;
+    try {
+        channels = readChannels(projectDir);
+    } catch {
+        return [];
+    }
+    return validateChannels(channels)
+        .list.filter((p) => p.where.startsWith("data-infra:github.promotedFrom"))
+        .map(formatProblem);
 }
 
 /** `--compare a b` → `--compare a --compare b`, so the two-stack options read naturally. */

@@ -89,6 +89,22 @@ export function gcsObjectNameProblem(name: string): string | undefined {
 }
 
 /**
+ * Why `glob` is not a usable picomatch pattern, or `undefined`. picomatch quietly reads an unbalanced `[` as a
+ * literal, so a typo'd glob would match nothing and be ignored; strict mode refuses it instead.
+ */
+export function globProblem(glob: string): string | undefined {
+    try {
+        picomatch.makeRe(glob, { dot: true, strictBrackets: true });
+        return undefined;
+    } catch (e) {
+        return `not a valid glob: ${(e as Error).message.split("\n")[0]}`;
+    }
+}
+
+/** The file Airflow reads to skip files in the DAG and plugin folders. */
+export const AIRFLOW_IGNORE = ".airflowignore";
+
+/**
  * Lists, filters, checks and hashes the files of every folder. Collects every problem (missing folder, symlink
  * out of the folder, oversized file, bad object name, two files for one object) instead of stopping.
  */
@@ -96,6 +112,12 @@ export function listDagFiles(args: DagFileListArgs): DagFileList {
     const includeAll = !args.include || args.include.includes("**");
     const include = includeAll ? () => true : picomatch([...args.include!], { dot: true });
     const exclude = args.exclude?.length ? picomatch([...args.exclude], { dot: true }) : () => false;
+    // Which exclude glob matched, for the one file whose exclusion changes what Airflow parses.
+    const excludedBy = (rel: string) => {
+        const globs = (args.exclude ?? []).filter((g) => picomatch(g, { dot: true })(rel));
+        return globs.some((g) => g.endsWith(AIRFLOW_IGNORE)) ? "" : (globs[0] ?? "");
+    };
+    const normalized = new Map<string, string>();
     const maxBytes = args.maxFileSizeBytes ?? DEFAULT_MAX_FILE_SIZE_BYTES;
     const display = (p: string) => path.relative(args.projectDir, p).split(path.sep).join("/") || ".";
     const files: DagFile[] = [];
@@ -119,6 +141,18 @@ export function listDagFiles(args: DagFileListArgs): DagFileList {
             const owner = owners.get(objectName);
             if (bad) return void problems.push({ where, what: bad, got: objectName });
             if (owner) return void problems.push({ where, what: `same object ${objectName} as ${owner}` });
+            // GCS keeps both spellings; Airflow's DAG folder (a FUSE mount of the bucket) and the humans reading
+            // it see one name, so two files that differ only by Unicode normalization are one file twice.
+            const nfc = objectName.normalize("NFC");
+            const twin = normalized.get(nfc);
+            if (twin) {
+                return void problems.push({
+                    where,
+                    what: `same name as ${twin} after Unicode normalization (NFC); rename one of them`,
+                    got: objectName,
+                });
+            }
+            normalized.set(nfc, where);
             const { size, md5 } = hashFile(abs, maxBytes);
             if (md5 === undefined) {
                 return void problems.push({
@@ -137,7 +171,17 @@ export function listDagFiles(args: DagFileListArgs): DagFileList {
             for (const entry of entries) {
                 const abs = path.join(dir, entry.name);
                 const rel = relDir ? `${relDir}/${entry.name}` : entry.name;
-                if (exclude(rel)) continue;
+                if (exclude(rel)) {
+                    const glob = entry.name === AIRFLOW_IGNORE ? excludedBy(rel) : "";
+                    // Excluding it by name is a decision; a generic glob dropping it is a trap.
+                    if (glob) {
+                        problems.push({
+                            where: display(abs),
+                            what: `is excluded by ${JSON.stringify(glob)}, so Composer never receives it and Airflow parses the files it lists as DAGs; keep it (exclude "**/.!(airflowignore)" instead) or exclude "${AIRFLOW_IGNORE}" by name`,
+                        });
+                    }
+                    continue;
+                }
                 let stat: fs.Stats | undefined;
                 if (entry.isSymbolicLink()) {
                     let real: string;

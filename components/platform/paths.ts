@@ -46,7 +46,17 @@ export function leavesProject(rel: string): boolean {
  * Reads a repository file's bytes; `undefined` when nothing is there. Throws a {@link FileFault} for a directory,
  * a link loop, a dangling link or a link that resolves outside `rootDir`, so callers can report it as a problem.
  */
-export function readProjectFile(rootDir: string, rel: string): Buffer | undefined {
+export function readProjectFile(
+    rootDir: string,
+    rel: string,
+    opts: {
+        /**
+         * Follow a committed symlink that resolves outside `rootDir` (a chart linked from elsewhere in the
+         * checkout). Only for readers that never echo file content in their messages.
+         */
+        readonly linksMayLeave?: boolean;
+    } = {},
+): Buffer | undefined {
     if (leavesProject(rel)) throw new FileFault("EOUTSIDE", "is outside the repository");
     const full = path.resolve(rootDir, rel);
     let real: string;
@@ -61,7 +71,7 @@ export function readProjectFile(rootDir: string, rel: string): Buffer | undefine
         throw new FileFault(code ?? "EIO", fileFaultReason(e));
     }
     const root = fs.realpathSync(rootDir);
-    if (real !== root && !real.startsWith(root + path.sep)) {
+    if (!opts.linksMayLeave && real !== root && !real.startsWith(root + path.sep)) {
         throw new FileFault("EOUTSIDE", "is a link to a file outside the repository");
     }
     try {

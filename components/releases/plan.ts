@@ -7,7 +7,7 @@ import * as path from "node:path";
 import { Problems } from "../../lib/problems";
 import type { HelmReleaseConfig, ReleaseConfig, SecretRef } from "./types";
 import { hashTree } from "./tree-hash";
-import { projectPath } from "../platform/paths";
+import { fileFaultReason, leavesProject, projectPath, readProjectFile } from "../platform/paths";
 import {
     mergeValues,
     parseValues,
@@ -146,16 +146,21 @@ export function validateReleases(releases: readonly ReleaseConfig[], ctx: Valida
     for (const r of releases) {
         if (r.driver === "kustomize") {
             if (!isRemoteKustomization(r.kustomizeDir)) {
+                const where = `${r.name}: kustomizeDir ${r.kustomizeDir}`;
+                if (leavesProject(r.kustomizeDir)) {
+                    problems.add(where, "is outside the repository; kustomize folders must be inside it");
+                    continue;
+                }
                 const dir = path.resolve(ctx.rootDir, r.kustomizeDir);
+                const fault = folderFault(dir);
+                if (fault) {
+                    problems.add(where, fault);
+                    continue;
+                }
                 const found = ["kustomization.yaml", "kustomization.yml", "Kustomization"].some((f) =>
                     fs.existsSync(path.join(dir, f)),
                 );
-                if (!found) {
-                    problems.add(
-                        `${r.name}: kustomizeDir ${r.kustomizeDir}`,
-                        fs.existsSync(dir) ? "has no kustomization.yaml" : "folder not found",
-                    );
-                }
+                if (!found) problems.add(where, "has no kustomization.yaml");
             }
         } else {
             validateHelm(r, ctx, problems);
@@ -165,32 +170,109 @@ export function validateReleases(releases: readonly ReleaseConfig[], ctx: Valida
     return problems;
 }
 
+/** Why `dir` is not a usable folder (missing, a file, a link loop, a dangling link), or `undefined`. */
+function folderFault(dir: string): string | undefined {
+    try {
+        if (!fs.statSync(dir).isDirectory()) return "is a file, not a folder";
+        return undefined;
+    } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code === "ENOENT") {
+            try {
+                if (fs.lstatSync(dir).isSymbolicLink())
+                    return "is a symbolic link to nothing (dangling link)";
+            } catch {
+                // not there at all
+            }
+            return "folder not found";
+        }
+        return fileFaultReason(e);
+    }
+}
+
+/** Reads a repository file as Helm reads YAML; every file-system fault becomes a problem string. */
+function readYamlFile(rootDir: string, file: string): { values?: Values; problem?: string; missing?: true } {
+    let bytes: Buffer | undefined;
+    try {
+        // Committed links may point elsewhere in the checkout (the legacy layout links charts); the path itself
+        // was checked to stay inside, and YAML problems never echo file content.
+        bytes = readProjectFile(rootDir, file, { linksMayLeave: true });
+    } catch (e) {
+        return { problem: fileFaultReason(e) };
+    }
+    if (bytes === undefined) return { missing: true };
+    return parseValues(bytes.toString("utf8").replace(/^\uFEFF/, ""));
+}
+
+// Helm's pkg/chart/metadata.go `Validate`: apiVersion v1|v2, name and version required, version SemVer 2,
+// type application|library.
+const SEMVER =
+    /^v?(0|[1-9]\d*)(\.(0|[1-9]\d*))?(\.(0|[1-9]\d*))?(-[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?(\+[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?$/;
+
+/** What Helm refuses in a local chart's Chart.yaml (`helm install` fails with "chart.metadata…"). */
+export function chartMetadataProblems(chart: Values): string[] {
+    const out: string[] = [];
+    const str = (k: string) => (typeof chart[k] === "string" ? (chart[k] as string) : undefined);
+    if (chart.apiVersion === undefined) out.push("apiVersion is required (v2)");
+    else if (chart.apiVersion !== "v1" && chart.apiVersion !== "v2") {
+        out.push(`apiVersion must be v1 or v2 (got ${JSON.stringify(chart.apiVersion)})`);
+    }
+    if (!str("name")) out.push("name is required");
+    else if (/[/\\]/.test(str("name")!))
+        out.push(`name must not contain a path separator (got ${JSON.stringify(chart.name)})`);
+    if (chart.version === undefined || chart.version === "") out.push("version is required");
+    else if (typeof chart.version !== "string" || !SEMVER.test(chart.version)) {
+        // Helm reads `version: 1.0` as the number 1, which is not a SemVer string either.
+        out.push(`version must be a SemVer 2 string such as 0.1.0 (got ${JSON.stringify(chart.version)})`);
+    }
+    if (chart.type !== undefined && chart.type !== "application" && chart.type !== "library") {
+        out.push(`type must be application or library (got ${JSON.stringify(chart.type)})`);
+    }
+    return out;
+}
+
 function validateHelm(r: HelmReleaseConfig, ctx: ValidationContext, problems: Problems): void {
     const layers: ValuesLayer[] = [];
     let chartDir: string | undefined;
     if (r.repo === undefined) {
-        chartDir = path.resolve(ctx.rootDir, r.chart);
-        if (!fs.existsSync(path.join(chartDir, "Chart.yaml"))) {
-            problems.add(
-                `${r.name}: chart ${r.chart}`,
-                fs.existsSync(chartDir) ? "has no Chart.yaml" : "chart folder not found",
-            );
-            chartDir = undefined;
+        const where = `${r.name}: chart ${r.chart}`;
+        const fault = leavesProject(r.chart)
+            ? "is outside the repository; local charts must be inside it"
+            : folderFault(path.resolve(ctx.rootDir, r.chart))?.replace(
+                  /^folder not found$/,
+                  "chart folder not found",
+              );
+        const chartFile = path.posix.join(r.chart.split(path.sep).join("/"), "Chart.yaml");
+        const meta = fault ? undefined : readYamlFile(ctx.rootDir, chartFile);
+        if (fault) {
+            problems.add(where, fault);
+        } else if (meta?.missing) {
+            problems.add(where, "has no Chart.yaml");
+        } else if (meta?.problem) {
+            problems.add(`${r.name}: ${chartFile}`, meta.problem);
         } else {
-            const defaults = readValuesFile(chartDir, "values.yaml");
+            const bad = chartMetadataProblems(meta?.values ?? {});
+            for (const p of bad) problems.add(`${r.name}: ${chartFile}`, p);
+            if (!bad.length) chartDir = path.resolve(ctx.rootDir, r.chart);
+        }
+        if (chartDir) {
+            const defaults = readYamlFile(chartDir, "values.yaml");
+            if (defaults.problem) problems.add(`${r.name}: ${r.chart}/values.yaml`, defaults.problem);
             if (defaults.values) layers.push({ label: `${r.chart}/values.yaml`, values: defaults.values });
         }
     }
     let readable = true;
     for (const f of r.valuesFiles) {
-        const file = path.resolve(ctx.rootDir, f);
-        if (!fs.existsSync(file)) {
-            problems.add(`${r.name}: ${f}`, "values file not found");
+        if (leavesProject(f)) {
+            problems.add(`${r.name}: ${f}`, "values file is outside the repository");
             readable = false;
             continue;
         }
-        const parsed = readValuesFile(ctx.rootDir, f);
-        if (parsed.problem) {
+        const parsed = readYamlFile(ctx.rootDir, f);
+        if (parsed.missing) {
+            problems.add(`${r.name}: ${f}`, "values file not found");
+            readable = false;
+        } else if (parsed.problem) {
             problems.add(`${r.name}: ${f}`, parsed.problem);
             readable = false;
         } else {
@@ -210,7 +292,13 @@ function validateHelm(r: HelmReleaseConfig, ctx: ValidationContext, problems: Pr
         problems.add(`${r.name}: ${r.chart}/values.schema.json`, `not valid JSON: ${(e as Error).message}`);
         return;
     }
-    const inputs = helmInputs(r, ctx.rootDir);
+    let inputs: HelmInputs;
+    try {
+        inputs = helmInputs(r, ctx.rootDir);
+    } catch (e) {
+        problems.add(`${r.name}: chart ${r.chart}`, `cannot be read: ${fileFaultReason(e)}`);
+        return;
+    }
     layers.push({
         label: `chart hash (${CHART_HASH_KEY}, added by data-infra)`,
         values: { [CHART_HASH_KEY]: inputs.chartHash },
@@ -231,12 +319,6 @@ function validateHelm(r: HelmReleaseConfig, ctx: ValidationContext, problems: Pr
             `not a usable JSON schema: ${(e as Error).message}`,
         );
     }
-}
-
-function readValuesFile(dir: string, file: string): { values?: Values; problem?: string } {
-    const full = path.join(dir, file);
-    if (!fs.existsSync(full)) return { values: {} };
-    return parseValues(fs.readFileSync(full, "utf8"));
 }
 
 /**

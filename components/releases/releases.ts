@@ -4,9 +4,20 @@ import type { HelmReleaseConfig, ReleaseConfig } from "./types";
 import { adoptionImportIds, type ReleasesAdoption } from "./adopt";
 import { helmInputs, kustomizeDirectory, namespacesOf, plannedSecrets, validateReleases } from "./plan";
 import { secretArgs, secretPayload } from "./secrets";
-import { isMap, type Values } from "./values";
+import { isMap, mergeValues, parseValues, type Values } from "./values";
 import { byCodeUnit } from "../../lib/order";
 import { throwIfInvalid } from "../platform/resource-error";
+
+/** A secret values file's payload as Helm reads it; errors name the secret, never the content. */
+export function secretValuesLayer(secret: string, payload: string): Values {
+    const parsed = parseValues(payload);
+    if (parsed.problem !== undefined || parsed.values === undefined) {
+        throw new Error(
+            `Secret Manager secret ${secret} (secretValues): payload is not a YAML map of Helm values`,
+        );
+    }
+    return parsed.values;
+}
 
 /** What the channel's releases need. */
 export interface ReleasesArgs {
@@ -102,9 +113,14 @@ export class Releases extends pulumi.ComponentResource {
                 continue;
             }
             helmNames[r.name] = r.helmName;
+            const secretLayers = (r.secretValues ?? []).map((id) =>
+                secretPayload({ secret: id, format: "map" }, { parent: this }).apply((p) =>
+                    secretValuesLayer(id, p),
+                ),
+            );
             const release = new k8s.helm.v3.Release(
                 `${name}-${r.name}`,
-                helmReleaseArgs(r, args.rootDir, args.imageRefs),
+                helmReleaseArgs(r, args.rootDir, args.imageRefs, secretLayers),
                 { parent: this, dependsOn, import: imports.releases.get(r.name) },
             );
             declared.set(r.name, release);
@@ -119,6 +135,7 @@ export function helmReleaseArgs(
     r: HelmReleaseConfig,
     rootDir: string,
     imageRefs: pulumi.Input<Record<string, string>> = {},
+    secretLayers: ReadonlyArray<pulumi.Input<Values>> = [],
 ): k8s.helm.v3.ReleaseArgs {
     const inputs = helmInputs(r, rootDir);
     const refs = pulumi.output(imageRefs);
@@ -134,6 +151,21 @@ export function helmReleaseArgs(
             }),
         );
     }
+    // Secret values files come after the repository's values files (as `helm --values` took them) and under the
+    // inline values; the merged map stays a Pulumi secret.
+    const merged: pulumi.Input<Values> = secretLayers.length
+        ? pulumi.secret(
+              pulumi
+                  .all([pulumi.all([...secretLayers]), pulumi.output(values)])
+                  .apply(
+                      ([layers, inline]) =>
+                          mergeValues([
+                              ...layers.map((l, i) => ({ label: `secretValues[${i}]`, values: l })),
+                              { label: "inline values", values: inline as Values },
+                          ]).values,
+                  ),
+          )
+        : values;
     return {
         name: r.helmName,
         namespace: r.namespace,
@@ -142,7 +174,7 @@ export function helmReleaseArgs(
         dependencyUpdate: inputs.dependencyUpdate,
         repositoryOpts: inputs.repo ? { repo: inputs.repo } : undefined,
         valueYamlFiles: inputs.valuesFiles.map((f) => new pulumi.asset.FileAsset(f)),
-        values,
+        values: merged,
         atomic: r.atomic,
         cleanupOnFail: r.cleanupOnFail,
         timeout: r.timeoutSeconds,

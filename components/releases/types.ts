@@ -47,6 +47,11 @@ export interface HelmReleaseConfig extends ReleaseBase {
     readonly valuesFiles: readonly string[];
     /** Inline values; win over every values file. */
     readonly values: Readonly<Record<string, unknown>>;
+    /**
+     * Secret Manager secrets whose payloads are values files (the legacy `secret_helm_values`): merged after the
+     * values files and under inline values, as a Pulumi secret, so they never reach state or the plan in clear.
+     */
+    readonly secretValues?: readonly string[];
     /** Values paths (`image`, `backup.image`) that receive the pinned digest of a managed image, by image name. */
     readonly images: Readonly<Record<string, string>>;
     readonly atomic: boolean;

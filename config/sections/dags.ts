@@ -1,5 +1,7 @@
 import type { ConfigSection } from "../section";
 import { keyPath } from "../section";
+import { leavesProject } from "../../components/platform/paths";
+import { globProblem } from "../../components/airflow/dag-files";
 
 /** One local folder mirrored under one prefix of the Composer bucket. */
 export interface DagFolderConfig {
@@ -19,7 +21,11 @@ export interface DagsConfig {
     readonly maxFileSizeMiB: number;
 }
 
-export const DEFAULT_DAG_EXCLUDES: readonly string[] = ["**/__pycache__", "**/*.pyc", "**/.*"];
+/**
+ * Skipped by default: bytecode, and dotfiles except `.airflowignore`, the one dotfile Airflow reads (its DAG
+ * processor and plugin manager skip what it lists; without it Composer parses helper modules as DAGs).
+ */
+export const DEFAULT_DAG_EXCLUDES: readonly string[] = ["**/__pycache__", "**/*.pyc", "**/.!(airflowignore)"];
 
 export const dagsSection: ConfigSection<DagsConfig> = {
     description:
@@ -41,7 +47,8 @@ export const dagsSection: ConfigSection<DagsConfig> = {
                         // Never the bucket root: Composer keeps data/, logs/ and its own files there.
                         prefix: {
                             type: "string",
-                            pattern: "^[a-z0-9_-]+(?:/[a-z0-9_.-]+)*/$",
+                            // No `.` or `..` segment: `dags/../` would reach objects outside the prefix.
+                            pattern: "^[a-z0-9_-]+(?:/(?!\\.\\.?/)[a-z0-9_.-]+)*/$",
                             description: "a folder prefix such as dags/ or plugins/ (lowercase, ends with /)",
                         },
                     },
@@ -64,6 +71,21 @@ export const dagsSection: ConfigSection<DagsConfig> = {
     resolve(value, _ctx, problems) {
         const v = (value ?? {}) as DagsConfig;
         const folders = v.folders ?? [];
+        folders.forEach((f, i) => {
+            if (leavesProject(f.source)) {
+                problems.add(
+                    keyPath("dags", "folders", i, "source"),
+                    "must be a folder inside the repository",
+                    f.source,
+                );
+            }
+        });
+        for (const list of ["include", "exclude"] as const) {
+            (v[list] ?? []).forEach((glob, i) => {
+                const bad = globProblem(glob);
+                if (bad) problems.add(keyPath("dags", list, i), bad, glob);
+            });
+        }
         folders.forEach((f, i) => {
             const clash = folders.findIndex((g, j) => j !== i && f.prefix.startsWith(g.prefix));
             if (clash >= 0) {

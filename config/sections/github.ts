@@ -124,6 +124,14 @@ export const githubSection: ConfigSection<GithubConfig> = {
                 reviewers,
             );
         }
+        // The schema's character set allows them, GitHub does not: they are path segments, not names.
+        if (v.repository === "." || v.repository === "..") {
+            problems.add(
+                keyPath("github", "repository"),
+                "is not a repository name GitHub allows (. and .. are reserved)",
+                v.repository,
+            );
+        }
         if (v.promotedFrom === ctx.stack) {
             problems.add(
                 keyPath("github", "promotedFrom"),

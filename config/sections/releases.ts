@@ -25,6 +25,7 @@ const HELM_ONLY = [
     "atomic",
     "cleanupOnFail",
     "timeoutSeconds",
+    "secretValues",
 ] as const;
 
 /**
@@ -78,6 +79,7 @@ export const releasesSection: ConfigSection<readonly ReleaseConfig[]> = {
                 version: { type: "string", minLength: 1 },
                 valuesFiles: { type: "array", items: { type: "string", minLength: 1 } },
                 values: { type: "object" },
+                secretValues: { type: "array", items: { type: "string", pattern: "^[A-Za-z0-9_-]{1,255}$" } },
                 images: {
                     type: "object",
                     propertyNames: { pattern: "^[A-Za-z0-9_-]+(\\.[A-Za-z0-9_-]+)*$" },
@@ -164,6 +166,9 @@ export const releasesSection: ConfigSection<readonly ReleaseConfig[]> = {
                 valuesFiles: (raw.valuesFiles as string[] | undefined) ?? [],
                 values: (raw.values as Record<string, unknown> | undefined) ?? {},
                 images: (raw.images as Record<string, string> | undefined) ?? {},
+                ...(Array.isArray(raw.secretValues) && raw.secretValues.length
+                    ? { secretValues: raw.secretValues as string[] }
+                    : {}),
                 atomic: (raw.atomic as boolean | undefined) ?? HELM_DEFAULTS.atomic,
                 cleanupOnFail: (raw.cleanupOnFail as boolean | undefined) ?? HELM_DEFAULTS.cleanupOnFail,
                 timeoutSeconds: (raw.timeoutSeconds as number | undefined) ?? HELM_DEFAULTS.timeoutSeconds,

@@ -62,7 +62,7 @@ describe("composer and dags config", () => {
                 { source: "airflow/plugins", prefix: "plugins/" },
             ],
             include: ["**"],
-            exclude: ["**/__pycache__", "**/*.pyc", "**/.*"],
+            exclude: ["**/__pycache__", "**/*.pyc", "**/.!(airflowignore)"],
             maxFileSizeMiB: 100,
         });
     });

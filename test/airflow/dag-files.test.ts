@@ -4,7 +4,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { formatProblem } from "../../lib/problems";
 import { DEFAULT_DAG_EXCLUDES } from "../../config/sections/dags";
-import { contentTypeOf, gcsObjectNameProblem, listDagFiles } from "../../components/airflow/dag-files";
+import { contentTypeOf, gcsObjectNameProblem, globProblem, listDagFiles } from "../../components/airflow/dag-files";
 import { REPO_ROOT } from "../harness";
 
 const ROOT = path.join(REPO_ROOT, ".tmp", `dag-files-test-${process.pid}`);
@@ -53,7 +53,7 @@ describe("listDagFiles", () => {
         assert.equal(files[2].path, path.join(dir, "airflow/dags/z.py"));
     });
 
-    it("skips __pycache__, *.pyc and hidden files and folders by default", () => {
+    it("skips __pycache__, *.pyc and hidden files and folders by default, but ships .airflowignore", () => {
         const dir = project({
             "airflow/dags/keep.py": "",
             "airflow/dags/__pycache__/keep.cpython-311.pyc": "",
@@ -64,7 +64,7 @@ describe("listDagFiles", () => {
         });
         assert.deepEqual(
             list(dir).files.map((f) => f.objectName),
-            ["dags/keep.py"],
+            ["dags/.airflowignore", "dags/keep.py"],
         );
     });
 
@@ -153,4 +153,55 @@ describe("listDagFiles", () => {
         assert.equal(contentTypeOf("a/B.YAML"), "application/yaml");
         assert.equal(contentTypeOf("a/blob"), "application/octet-stream");
     });
+});
+
+describe("files Airflow itself reads, and names it sees as one", () => {
+    // exclude globs → the problems for a tree with dags/.airflowignore
+    const table: Array<[string, string[] | undefined, string[], string[]]> = [
+        ["the defaults ship it", undefined, ["dags/.airflowignore", "dags/a.py", "plugins/p.py"], []],
+        [
+            "dags-airflowignore: **/.* drops it, loudly",
+            ["**/.*"],
+            ["dags/a.py", "plugins/p.py"],
+            [
+                'airflow/dags/.airflowignore: is excluded by "**/.*", so Composer never receives it and Airflow parses the files it lists as DAGs; keep it (exclude "**/.!(airflowignore)" instead) or exclude ".airflowignore" by name',
+            ],
+        ],
+        ["excluded by name: a decision, no problem", ["**/.*", "**/.airflowignore"], ["dags/a.py", "plugins/p.py"], []],
+        ["no exclude at all", [], ["dags/.airflowignore", "dags/a.py", "plugins/p.py"], []],
+    ];
+    for (const [what, exclude, objects, problems] of table) {
+        it(what, () => {
+            const dir = project({
+                "airflow/dags/.airflowignore": "transform/lib/\n",
+                "airflow/dags/a.py": "",
+                "airflow/plugins/p.py": "",
+            });
+            const r = list(dir, exclude === undefined ? {} : { exclude });
+            assert.deepEqual(
+                [r.files.map((f) => f.objectName), r.problems.map(formatProblem)],
+                [objects, problems],
+            );
+        });
+    }
+
+    it("fails on two names that differ only by Unicode normalization (NFC/NFD)", () => {
+        const dir = project({ "airflow/dags/caf\u00e9.py": "a", "airflow/dags/cafe\u0301.py": "b", "airflow/plugins/p.py": "" });
+        assert.deepEqual(list(dir).problems.map(formatProblem), [
+            'airflow/dags/caf\u00e9.py: same name as airflow/dags/cafe\u0301.py after Unicode normalization (NFC); rename one of them (got "dags/caf\u00e9.py")',
+        ]);
+    });
+
+    const globs: Array<[string, string | undefined]> = [
+        ["**/*.py", undefined],
+        ["**/.!(airflowignore)", undefined],
+        ["[", 'not a valid glob: Missing closing: "]" - use "\\\\]" to match literal characters'],
+        ["dags/[a-z", 'not a valid glob: Missing closing: "]" - use "\\\\]" to match literal characters'],
+        ["dags/[ab].py", undefined],
+    ];
+    for (const [glob, problem] of globs) {
+        it(`${problem ? "refuses" : "accepts"} the glob ${JSON.stringify(glob)}`, () => {
+            assert.equal(globProblem(glob), problem);
+        });
+    }
 });

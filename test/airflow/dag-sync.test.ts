@@ -98,7 +98,7 @@ describe("DagSync", () => {
         write("dags/__pycache__/a.cpython-311.pyc", "");
         write("dags/.airflowignore", "");
         write("dags/tests/test_a.py", "");
-        const run = await planTree({ exclude: ["**/__pycache__", "**/.*", "tests"] });
+        const run = await planTree({ exclude: ["**/__pycache__", "**/.*", "tests", "**/.airflowignore"] });
         assert.deepEqual(
             run.recorder.ofType(OBJECT).map((r) => r.name),
             ["dags/a.py", "dags/b/b.py", "plugins/p.py"],
@@ -114,7 +114,7 @@ describe("DagSync", () => {
                         { source: `${TREE}/dags`, prefix: "dags/" },
                         { source: `${TREE}/missing`, prefix: "plugins/" },
                     ],
-                    exclude: ["**/__pycache__", "**/.*", "tests"],
+                    exclude: ["**/__pycache__", "**/.!(airflowignore)", "tests"],
                     maxFileSizeMiB: 1,
                 },
             }),

@@ -5,7 +5,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { parse } from "yaml";
 import { parseStackConfig } from "../../config";
-import { convertChannel, main, withReleases } from "../../tools/import-channel";
+import { convertChannel, goDurationSeconds, main, withReleases } from "../../tools/import-channel";
 import { runProgram } from "../../runtime/run-program";
 import { readEngineConfig } from "../../runtime/stack-files";
 import { isSecret } from "../../runtime/wire";
@@ -79,7 +79,7 @@ describe("import-channel", () => {
             "an entry has an unknown key",
             { name: "a", driver: "helm", namespace: "n", helm_chart: "c", helm_set: "x" },
             [
-                "calitp.releases[0] (a).helm_set: unknown key (known: name, driver, namespace, helm_name, helm_chart, helm_values, kustomize_dir, secrets)",
+                "calitp.releases[0] (a).helm_set: unknown key (known: name, driver, namespace, helm_name, helm_chart, helm_values, kustomize_dir, secrets, secret_helm_values, timeout)",
             ],
         ],
         [
@@ -91,6 +91,45 @@ describe("import-channel", () => {
             "a helm release has no chart",
             { name: "a", driver: "helm", namespace: "n" },
             ["calitp.releases[0] (a).helm_chart: required for a helm release"],
+        ],
+        [
+            "a release name is uppercase (the plan would reject it)",
+            { name: "Metabase", driver: "kustomize", kustomize_dir: "k" },
+            [
+                'calitp.releases[0] (Metabase).name: must be a DNS label: lowercase letters, digits and \'-\', starting and ending with a letter or digit (lowercase it: "metabase") (got "Metabase")',
+            ],
+        ],
+        [
+            "a namespace is not a DNS label",
+            { name: "a", driver: "helm", namespace: "Data_Infra", helm_chart: "c" },
+            [
+                "calitp.releases[0] (a).namespace: must be a DNS label: lowercase letters, digits and '-', starting and ending with a letter or digit (got \"Data_Infra\")",
+            ],
+        ],
+        [
+            "a values file is a URL (never split at its colon)",
+            {
+                name: "a",
+                driver: "helm",
+                namespace: "n",
+                helm_chart: "c",
+                helm_values: ["https://example.com/v.yaml"],
+            },
+            [
+                'calitp.releases[0] (a).helm_values: values URLs are not supported: keep values files in the repository (got "https://example.com/v.yaml")',
+            ],
+        ],
+        [
+            "a timeout is no Go duration",
+            { name: "a", driver: "helm", namespace: "n", helm_chart: "c", timeout: "600" },
+            [
+                'calitp.releases[0] (a).timeout: must be a Go duration such as 10m or 600s (helm --timeout) (got "600")',
+            ],
+        ],
+        [
+            "secret_helm_values is not a list of names",
+            { name: "a", driver: "helm", namespace: "n", helm_chart: "c", secret_helm_values: "x" },
+            ["calitp.releases[0] (a).secret_helm_values: must be a list of Secret Manager secret names"],
         ],
     ];
     for (const [what, entry, expected] of failing) {
@@ -107,6 +146,101 @@ describe("import-channel", () => {
             );
         });
     }
+
+    it("carries today's legacy keys: secret_helm_values become a secret values layer, timeout seconds", () => {
+        const entry = {
+            name: "sentry",
+            driver: "helm",
+            namespace: "sentry",
+            helm_chart: "charts/sentry",
+            helm_values: ["values/sentry.yaml"],
+            secret_helm_values: ["sentry-sensitive-values"],
+            timeout: "1h30m",
+        };
+        assert.deepEqual(convertChannel({ calitp: { channel: "prod", releases: [entry] } }).releases, [
+            {
+                name: "sentry",
+                driver: "helm",
+                namespace: "sentry",
+                chart: "charts/sentry",
+                valuesFiles: ["values/sentry.yaml"],
+                secretValues: ["sentry-sensitive-values"],
+                timeoutSeconds: 5400,
+            },
+        ]);
+    });
+
+    const durations: Array<[string, number | undefined]> = [
+        ["10m", 600],
+        ["600s", 600],
+        ["1h30m", 5400],
+        ["1.5h", 5400],
+        ["0", 0],
+        ["600", undefined],
+        ["10 m", undefined],
+        ["m", undefined],
+    ];
+    for (const [text, seconds] of durations) {
+        it(`reads the Go duration ${JSON.stringify(text)} as ${seconds ?? "an error"}`, () => {
+            assert.equal(goDurationSeconds(text), seconds);
+        });
+    }
+
+    it("warns, per entry, for comments and commented-out releases it drops", () => {
+        const text = [
+            "calitp:",
+            "  channel: prod",
+            "  releases:",
+            "    # raw feeds",
+            "    - name: archiver",
+            "      driver: kustomize",
+            "      kustomize_dir: k # prod overlay",
+            "    # - name: old-dashboards",
+            "    #   driver: helm",
+            "",
+        ].join("\n");
+        assert.deepEqual(convertChannel(parse(text), text).warnings, [
+            'calitp.releases[0] (archiver): comment dropped: "raw feeds"',
+            'calitp.releases[0] (archiver): comment dropped: "prod overlay"',
+            'after calitp.releases[0] (archiver): a commented-out (disabled) release is dropped: "- name: old-dashboards"',
+        ]);
+    });
+
+    it("reads the legacy file as PyYAML did: merge keys expanded", () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "import-channel-"));
+        const file = path.join(dir, "legacy.yaml");
+        fs.writeFileSync(
+            file,
+            "base: &helm {driver: helm, namespace: metabase}\ncalitp:\n  releases:\n    - <<: *helm\n      name: metabase\n      helm_chart: c\n",
+        );
+        const out: string[] = [];
+        const err: string[] = [];
+        const io = { projectDir: dir, out: (s: string) => out.push(s), err: (s: string) => err.push(s) };
+        // "base" is no legacy key: the point is that the entry itself reads as PyYAML expands it
+        assert.equal(main([file], io), 1);
+        assert.deepEqual(err, ["legacy channel file: 1 problem\n  - base: unknown top-level key"]);
+    });
+
+    it("refuses a --stack that leaves the project or names no stack file, and creates one only with --new", () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "import-channel-"));
+        fs.copyFileSync(path.join(REPO_ROOT, "Pulumi.prod.yaml"), path.join(dir, "Pulumi.prod.yaml"));
+        const err: string[] = [];
+        const io = { projectDir: dir, out: () => undefined, err: (s: string) => err.push(s) };
+        assert.equal(main([LEGACY_FILE, "--stack", "../x"], io), 2);
+        assert.match(
+            err.pop()!,
+            /^--stack "\.\.\/x": a stack name may only contain alphanumeric, hyphens, underscores, or periods: invalid character "\/" at position 2/,
+        );
+        assert.equal(main([LEGACY_FILE, "--stack", "prdo"], io), 2);
+        assert.equal(
+            err.pop(),
+            "--stack prdo: Pulumi.prdo.yaml does not exist (stacks here: prod); pass --new to create it",
+        );
+        assert.ok(!fs.existsSync(path.join(dir, "Pulumi.prdo.yaml")));
+        assert.equal(main([LEGACY_FILE, "--stack", "staging", "--new"], io), 0);
+        assert.ok(fs.existsSync(path.join(dir, "Pulumi.staging.yaml")));
+        assert.ok(!fs.existsSync(path.join(path.dirname(dir), "x.yaml")));
+    });
 
     it("writes the key into an empty or config-less stack file", () => {
         const releases = [{ name: "a", driver: "kustomize", kustomizeDir: "k" }];
@@ -125,7 +259,10 @@ describe("import-channel", () => {
             err: (s: string) => out.push(s),
         };
         assert.equal(main(["--help"], io), 0);
-        assert.match(out[0], /^Usage: npm run import-channel -- <legacy-channel.yaml> \[--stack <name>\]/);
+        assert.match(
+            out[0],
+            /^Usage: npm run import-channel -- <legacy-channel.yaml> \[--stack <name> \[--new\]\]/,
+        );
         assert.equal(main([], io), 2);
     });
 
