@@ -1,6 +1,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { parse } from "yaml";
+import { readYaml as readYamlAs } from "./yaml-readers";
 
 /** A stack's config as the engine hands it to the program: every value a string, structured values as JSON. */
 export interface EngineConfig {
@@ -133,12 +133,14 @@ export function readEngineConfig(projectDir: string, stack: string): EngineConfi
     return { project: project.name, config, secretKeys };
 }
 
+/**
+ * A project or stack file as the Pulumi CLI reads it: go-yaml v3 (merge keys expanded, `0644` octal, only
+ * true/false booleans, duplicate keys an error); see `readYaml`'s `pulumi` dialect.
+ */
 function readYaml(file: string): unknown {
-    try {
-        return parse(fs.readFileSync(file, "utf8"));
-    } catch (e) {
-        throw new Error(`${file}: ${(e as Error).message}`);
-    }
+    const read = readYamlAs(fs.readFileSync(file, "utf8"), "pulumi");
+    if ("problem" in read) throw new Error(`${file}: ${read.problem}`);
+    return read.value;
 }
 
 function toEngineString(value: unknown): string {
