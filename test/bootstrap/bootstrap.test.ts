@@ -9,7 +9,7 @@ import { deployGrants } from "../../bootstrap/identity-rules";
 import { ciConfigFor, parseBootstrapOutputs, withCiConfig } from "../../bootstrap/write-config";
 import { parseStackConfig } from "../../config";
 import { runProgram, type ProgramRun } from "../../runtime/run-program";
-import { readEngineConfig } from "../../runtime/stack-files";
+import { listStacks, readEngineConfig } from "../../runtime/stack-files";
 import { REPO_ROOT } from "../harness";
 
 const DIR = path.join(REPO_ROOT, "bootstrap");
@@ -83,11 +83,13 @@ describe("bootstrap project", () => {
         const keys = prod.recorder.ofType("gcp:kms/cryptoKey:CryptoKey");
         assert.deepEqual(
             keys.map((k) => [k.name, k.inputs.name, k.inputs.purpose, k.options.protect]),
-            [
-                ["state-key-bootstrap", "pulumi-secrets-bootstrap", "ENCRYPT_DECRYPT", true],
-                ["state-key-prod", "pulumi-secrets-prod", "ENCRYPT_DECRYPT", true],
-                ["state-key-test", "pulumi-secrets-test", "ENCRYPT_DECRYPT", true],
-            ],
+            // one per channel stack file (so a new channel adds its key), plus the bootstrap stacks' own
+            ["bootstrap", ...listStacks(REPO_ROOT)].map((c) => [
+                `state-key-${c}`,
+                `pulumi-secrets-${c}`,
+                "ENCRYPT_DECRYPT",
+                true,
+            ]),
         );
         assert.equal(ring.options.protect, true);
         assert.deepEqual(test.recorder.ofType("gcp:kms/cryptoKey:CryptoKey"), []);

@@ -38,6 +38,13 @@ function loadWorkflowParser(): Promise<WorkflowParser> {
 const committed = expectedWorkflows();
 const wf = (file: string): Workflow => parse(committed[file]) as Workflow;
 const jobsOf = (file: string): [string, Job][] => Object.entries(wf(file).jobs);
+// The channel list comes from the stack files, so adding a channel (npm run new-channel) breaks no test here.
+const channels = readChannels();
+const names = channels.map((c) => c.name);
+const branchOf = (from: string) => (from === "main" ? "main" : `releases/${from}`);
+const releaseBranches = names.map((c) => `releases/${c}`);
+const perChannel = (prefix: string, permissions: Record<string, string>) =>
+    Object.fromEntries(names.map((c) => [`${prefix}-${c}`, permissions]));
 const lockVersion = pulumiVersionFromLock(fs.readFileSync(path.join(REPO_ROOT, "package-lock.json"), "utf8"));
 
 describe("workflows", () => {
@@ -72,16 +79,23 @@ describe("workflows", () => {
     });
 
     it("creates one preview and one deploy job per channel of the stack files", () => {
-        const channels = readChannels().map((c) => c.name);
-        assert.deepEqual(channels, ["prod", "test"]);
+        assert.deepEqual(
+            names,
+            fs
+                .readdirSync(REPO_ROOT)
+                .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
+                .filter((s) => s !== undefined)
+                .sort(),
+        );
+        assert.ok(names.includes("prod") && names.includes("test"));
         assert.deepEqual(
             jobsOf("preview.yml").map(([id, j]) => [id, j.name, j.if]),
             // No job-level condition: a skipped job would report success to the required check.
-            channels.map((c) => [`preview-${c}`, `preview (${c})`, undefined]),
+            names.map((c) => [`preview-${c}`, `preview (${c})`, undefined]),
         );
         assert.deepEqual(
             jobsOf("deploy.yml").map(([id, j]) => [id, j.if, j.environment]),
-            channels.map((c) => [`deploy-${c}`, `github.ref == 'refs/heads/releases/${c}'`, c]),
+            names.map((c) => [`deploy-${c}`, `github.ref == 'refs/heads/releases/${c}'`, c]),
         );
     });
 
@@ -89,18 +103,22 @@ describe("workflows", () => {
         const types = ["opened", "synchronize", "reopened", "edited"];
         assert.deepEqual(wf("test.yml").on, { pull_request: { types }, push: { branches: ["main"] } });
         assert.deepEqual(wf("preview.yml").on, {
-            pull_request: { types, branches: ["releases/prod", "releases/test"] },
+            pull_request: { types, branches: releaseBranches },
         });
         assert.deepEqual(wf("release-gate.yml").on, {
-            pull_request_target: { types, branches: ["releases/prod", "releases/test"] },
+            pull_request_target: { types, branches: releaseBranches },
         });
-        assert.deepEqual(wf("deploy.yml").on, {
-            push: { branches: ["releases/prod", "releases/test"] },
-            workflow_dispatch: {},
-        });
+        assert.deepEqual(wf("deploy.yml").on, { push: { branches: releaseBranches }, workflow_dispatch: {} });
+        // The shipped chain: test builds from main, prod is promoted from test.
+        const upstreams = [...new Set(channels.map((c) => c.promotedFrom).filter((f) => f !== "main"))];
+        assert.ok(upstreams.includes("test"));
         assert.deepEqual(wf("promote.yml").on, {
             push: { branches: ["main"] },
-            workflow_run: { workflows: ["deploy"], types: ["completed"], branches: ["releases/test"] },
+            workflow_run: {
+                workflows: ["deploy"],
+                types: ["completed"],
+                branches: upstreams.map((u) => `releases/${u}`),
+            },
             workflow_dispatch: {},
         });
         assert.deepEqual(wf("plan-pr.yml").on, { pull_request: { types } });
@@ -112,21 +130,20 @@ describe("workflows", () => {
     it("creates least-privilege permissions per job and none at workflow level", () => {
         const expected: Record<string, Record<string, Record<string, string>>> = {
             "test.yml": { test: { contents: "read" } },
-            "preview.yml": {
-                "preview-prod": { contents: "read", "pull-requests": "write", "id-token": "write" },
-                "preview-test": { contents: "read", "pull-requests": "write", "id-token": "write" },
-            },
-            "deploy.yml": {
-                "deploy-prod": { contents: "read", "id-token": "write" },
-                "deploy-test": { contents: "read", "id-token": "write" },
-            },
-            "promote.yml": {
-                "check-prod": { contents: "read" },
-                "promote-prod": { contents: "read" },
-                "promote-test": { contents: "read" },
-            },
-            "plan-pr.yml": { "plan-prod": { contents: "read" }, "plan-test": { contents: "read" } },
-            "release-gate.yml": { "gate-prod": {}, "gate-test": {} },
+            "preview.yml": perChannel("preview", {
+                contents: "read",
+                "pull-requests": "write",
+                "id-token": "write",
+            }),
+            "deploy.yml": perChannel("deploy", { contents: "read", "id-token": "write" }),
+            "promote.yml": Object.fromEntries(
+                channels.flatMap((c) => [
+                    ...(c.promotedFrom === "main" ? [] : [[`check-${c.name}`, { contents: "read" }]]),
+                    [`promote-${c.name}`, { contents: "read" }],
+                ]),
+            ),
+            "plan-pr.yml": perChannel("plan", { contents: "read" }),
+            "release-gate.yml": perChannel("gate", {}),
             "plan-comment.yml": { comment: { actions: "read", "pull-requests": "write" } },
         };
         for (const [file, jobs] of Object.entries(expected)) {
@@ -159,7 +176,11 @@ describe("workflows", () => {
     });
 
     it("fails the release gate unless the pull request is the promotion from this repository's upstream", () => {
-        const upstream: Record<string, string> = { "gate-test": "main", "gate-prod": "releases/test" };
+        const upstream = Object.fromEntries(
+            channels.map((c) => [`gate-${c.name}`, branchOf(c.promotedFrom)]),
+        );
+        assert.equal(upstream["gate-test"], "main");
+        assert.equal(upstream["gate-prod"], "releases/test");
         for (const [id, job] of jobsOf("release-gate.yml")) {
             const channel = id.replace("gate-", "");
             // THEN the job fails first when the pull request targets another release branch
@@ -276,7 +297,7 @@ describe("workflows", () => {
     });
 
     it("creates one plan (<channel>) job per channel that writes its marked markdown file", () => {
-        for (const c of ["prod", "test"]) {
+        for (const c of names) {
             const job = wf("plan-pr.yml").jobs[`plan-${c}`];
             assert.equal(job.name, `plan (${c})`);
             assert.equal(job.if, undefined, "always runs");
