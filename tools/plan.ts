@@ -14,6 +14,8 @@ import { stackNameProblem } from "../runtime/stack-names";
 import { formatProblem } from "../lib/problems";
 import { readChannels } from "./workflows";
 import { validateChannels } from "./workflows/render";
+import { crossChannelProblems, placeholdersIn, readChannelConfigs } from "../config/cross-channel";
+import { ValidationError } from "../config/problems";
 import type { PlanDocument } from "../lib/plan-document";
 import { stableStringify } from "../lib/stable-json";
 import { planStack } from "./plan/document/plan-stack";
@@ -125,6 +127,14 @@ async function main(argv: string[]): Promise<number> {
     }
     const stacks = args.stack ?? listStacks(projectDir);
     if (stacks.length === 0) throw new UsageError(`no Pulumi.<stack>.yaml in ${projectDir}`);
+    const known = listStacks(projectDir);
+    const unknown = [...(args.stack ?? []), ...(args.compare ?? []), ...(args.promotion ?? [])].filter(
+        (s) => !known.includes(s),
+    );
+    if (unknown.length)
+        throw new UsageError(
+            `no such stack: ${unknown.join(", ")} (stacks in ${projectDir}: ${known.join(", ")})`,
+        );
     if (reviewing) {
         const opts: review.ReviewOptions = {
             repoRoot: REPO_ROOT,
@@ -144,6 +154,22 @@ async function main(argv: string[]): Promise<number> {
             if (args.verbose) console.error(stackOf(e));
             return 1;
         }
+    }
+
+    const channels = readChannelConfigs(projectDir);
+    const crossProblems = crossChannelProblems(channels).filter((p) =>
+        stacks.some((s) => `${p.where} ${p.what}`.includes(`Pulumi.${s}.yaml`)),
+    );
+    if (crossProblems.length) {
+        console.error(
+            new ValidationError("the channels' stack files clash", crossProblems).message +
+                "\n(`npm run new-channel -- <name> --from <channel>` writes a new channel with its own values)",
+        );
+        return 1;
+    }
+    for (const c of channels.filter((c) => stacks.includes(c.stack))) {
+        for (const note of placeholdersIn(c.config))
+            console.error(`note: Pulumi.${c.stack}.yaml still has a placeholder: ${note}`);
     }
 
     const fingerprintKey = process.env.DATA_INFRA_PLAN_KEY
