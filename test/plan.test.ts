@@ -12,6 +12,8 @@ import { renderInputs, type RenderContext } from "../tools/plan/document/render-
 import { UNKNOWN } from "../runtime/wire";
 import { engineUrn } from "../runtime/recorder";
 import { REPO_ROOT, plan, stackConfig } from "./harness";
+import { listStacks, readEngineConfig } from "../runtime/stack-files";
+import { REPO_ROOT, plan } from "./harness";
 
 const SECRET_SIG = { "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270" };
 const ASSET_SIG = { "4dabf18193072939515e22adb298388d": "c44067f5952c0a294b673a41bacd8c17" };
@@ -132,6 +134,67 @@ describe("offline plan", () => {
                 /x:y:Obj × 30 \(grouped; --format json lists each\)\n\s+dags\/: 20 {3}plugins\/: 10/,
             );
             assert.ok(!text.includes("f3.py"));
+        });
+    });
+
+    describe("text summary", () => {
+        for (const stack of listStacks(REPO_ROOT)) {
+            it(`shows what ${stack} deploys before the tree, without --full`, async () => {
+                // GIVEN the shipped channel WHEN its plan is rendered as text
+                const doc = buildPlanDocument(await plan(stack), { root: REPO_ROOT });
+                const text = renderText(doc);
+                const summary = text.slice(0, text.indexOf("pulumi:pulumi:Stack"));
+                // THEN the summary names the Composer environment, image and every package
+                const cfg = readEngineConfig(REPO_ROOT, stack).config;
+                const composer = JSON.parse(cfg["data-infra:composer"]) as {
+                    name: string;
+                    imageVersion: string;
+                };
+                assert.ok(summary.includes(`Composer   ${composer.name}: ${composer.imageVersion}`), summary);
+                const env = doc.resources.find((r) => r.type === "gcp:composer/environment:Environment")!;
+                const pypi = (
+                    env.inputs.config as { softwareConfig: { pypiPackages: Record<string, string> } }
+                ).softwareConfig.pypiPackages;
+                assert.ok(summary.includes(`${Object.keys(pypi).length} PyPI packages: `));
+                for (const [name, spec] of Object.entries(pypi))
+                    assert.ok(summary.includes(`${name}${spec}`), name);
+                // AND each release's values files and images
+                const releases = JSON.parse(cfg["data-infra:releases"]) as {
+                    name: string;
+                    valuesFiles?: string[];
+                    images?: Record<string, string>;
+                }[];
+                for (const r of releases) {
+                    assert.ok(summary.includes(`Release    ${r.name} (helm `), r.name);
+                    if (r.valuesFiles?.length)
+                        assert.ok(summary.includes(`values files: ${r.valuesFiles.join(", ")}`), r.name);
+                    for (const p of Object.keys(r.images ?? {}))
+                        assert.ok(summary.includes(`images: ${p} `), r.name);
+                }
+            });
+        }
+
+        it("shows each type's key inputs first: a release's values files are not hidden behind … more", async () => {
+            const doc = buildPlanDocument(await plan("test"), { root: REPO_ROOT });
+            const tree = renderText(doc).split("pulumi:pulumi:Stack")[1];
+            const release = tree.slice(tree.indexOf("Release releases-postgresql-backup-metabase"));
+            const lines = release
+                .split("\n")
+                .slice(1, 9)
+                .map((l) => l.replace(/^[│ ]+/, ""));
+            assert.deepEqual(
+                lines.map((l) => l.split(":")[0]),
+                [
+                    "namespace",
+                    "name",
+                    "chart",
+                    "valueYamlFiles",
+                    "values.dataInfraChartHash",
+                    "values.image",
+                    "atomic",
+                    "cleanupOnFail",
+                ],
+            );
         });
     });
 

@@ -19,7 +19,7 @@ import { ValidationError } from "../config/problems";
 import type { PlanDocument } from "../lib/plan-document";
 import { stableStringify } from "../lib/stable-json";
 import { planStack } from "./plan/document/plan-stack";
-import { renderText } from "./plan/document/render-text";
+import { DEFAULT_LIMITS, FULL_LIMITS, renderText } from "./plan/document/render-text";
 import { ReviewUsageError } from "./plan/exit";
 import * as review from "./plan/review/run";
 import { TIERS, isTier } from "./plan/review/risk";
@@ -35,7 +35,9 @@ knows print as (computed); secrets as [secret].
 
 Options:
   --stack <name>       Plan this stack (repeatable). Default: every Pulumi.<stack>.yaml of the project.
-  --format <fmt>       text (default): a tree of components and resources with key inputs;
+  --format <fmt>       text (default): per channel a summary of what it deploys (Composer, packages,
+                       files, releases with charts, values files and images, GitHub, outputs), then a
+                       tree of components and resources with each type's key inputs first;
                        json: one document per stack {project, stack, resources:[{urn, type, name,
                        parent, inputs, options}], outputs}, keys sorted (an array when several stacks).
   --project <dir>      Project directory (with Pulumi.yaml and index.ts), relative to the repository.
@@ -51,6 +53,7 @@ Options:
                        requirements sets and DAG contents that <t> would deploy and <f> does not run.
   --fail-on <tier>     With --base/--compare: exit 4 when a change is at this risk tier or above
                        (${TIERS.join(" > ")}).
+  --full               Text: every input of every resource (default: the key ones, up to 8).
   --verbose            Show stack traces on failure.
   -h, --help           Show this help.
 
@@ -90,6 +93,7 @@ async function main(argv: string[]): Promise<number> {
                 promotion: { type: "string", multiple: true },
                 "fail-on": { type: "string" },
                 verbose: { type: "boolean", default: false },
+                full: { type: "boolean", default: false },
                 help: { type: "boolean", short: "h", default: false },
             },
             strict: true,
@@ -197,7 +201,7 @@ async function main(argv: string[]): Promise<number> {
     if (args.format === "json") {
         console.log(stableStringify(docs.length === 1 && args.stack ? docs[0] : docs));
     } else {
-        console.log(docs.map((d) => renderText(d)).join("\n\n"));
+        console.log(docs.map((d) => renderText(d, args.full ? FULL_LIMITS : DEFAULT_LIMITS)).join("\n\n"));
     }
     return Math.max(
         0,

@@ -1,6 +1,7 @@
 import type { PlanDocument, PlanResource } from "../../../lib/plan-document";
 import { byCodeUnit } from "../../../lib/order";
 import { shorten } from "../../../lib/shorten";
+import { renderSummary } from "./summary";
 
 /** How much of each resource the text view shows; the JSON view always has everything. */
 export interface TextLimits {
@@ -13,6 +14,47 @@ export interface TextLimits {
 }
 
 export const DEFAULT_LIMITS: TextLimits = { inputLines: 8, groupAbove: 12, valueWidth: 90 };
+/** `--full`: every input of every resource. */
+export const FULL_LIMITS: TextLimits = { ...DEFAULT_LIMITS, inputLines: Number.POSITIVE_INFINITY };
+
+/**
+ * The inputs that say what a resource of this type is, shown first (in this order, by path prefix); the others
+ * follow alphabetically up to the limit.
+ */
+export const KEY_INPUTS: Readonly<Record<string, readonly string[]>> = {
+    "gcp:composer/environment:Environment": [
+        "name",
+        "config.softwareConfig.imageVersion",
+        "config.environmentSize",
+        "config.softwareConfig.pypiPackages",
+        "config.nodeConfig.serviceAccount",
+        "config.softwareConfig.envVariables",
+    ],
+    "kubernetes:helm.sh/v3:Release": [
+        "namespace",
+        "name",
+        "chart",
+        "version",
+        "repositoryOpts",
+        "valueYamlFiles",
+        "values",
+    ],
+    "kubernetes:core/v1:Secret": ["metadata.namespace", "metadata.name", "type"],
+    "kubernetes:core/v1:Namespace": ["metadata.name"],
+    "gcp:storage/bucketObject:BucketObject": ["name", "source", "sourceMd5hash"],
+    "docker:index/image:Image": ["imageName", "build.context", "build.dockerfile"],
+    "gcp:artifactregistry/repository:Repository": ["repositoryId", "location", "project"],
+    "github:index/branchProtection:BranchProtection": [
+        "pattern",
+        "requiredStatusChecks",
+        "requiredPullRequestReviews",
+    ],
+    "github:index/repositoryEnvironment:RepositoryEnvironment": [
+        "environment",
+        "reviewers",
+        "deploymentBranchPolicy",
+    ],
+};
 
 // Inputs every resource of a kind carries; they say nothing about this resource.
 const BORING = new Set(["apiVersion", "kind"]);
@@ -25,10 +67,12 @@ export function renderText(doc: PlanDocument, limits: TextLimits = DEFAULT_LIMIT
         list.push(r);
         children.set(r.parent, list);
     }
+    const summary = renderSummary(doc);
     const out: string[] = [
         `Stack ${doc.stack} (project ${doc.project}): ${doc.resources.length} resources`,
         `  ${doc.note}`,
         "",
+        ...(summary.length ? [...summary, ""] : []),
     ];
     const walk = (r: PlanResource, prefix: string, last: boolean, root: boolean) => {
         const branch = root ? "" : last ? "└─ " : "├─ ";
@@ -37,7 +81,7 @@ export function renderText(doc: PlanDocument, limits: TextLimits = DEFAULT_LIMIT
         const childPrefix = root ? "" : prefix + (last ? "   " : "│  ");
         const kids = children.get(r.urn) ?? [];
         const detailPrefix = childPrefix + (kids.length ? "│    " : "     ");
-        for (const line of inputLines(r.inputs, limits)) out.push(detailPrefix + line);
+        for (const line of inputLines(r.inputs, limits, KEY_INPUTS[r.type])) out.push(detailPrefix + line);
         const items = groupSiblings(kids, limits);
         items.forEach((item, i) => {
             const isLast = i === items.length - 1;
@@ -110,8 +154,12 @@ function prefixCounts(group: PlanResource[]): string {
 }
 
 /** `path: value` lines; maps of many scalars are counted instead of listed. */
-export function inputLines(inputs: Record<string, unknown>, limits: TextLimits): string[] {
-    const lines: string[] = [];
+export function inputLines(
+    inputs: Record<string, unknown>,
+    limits: TextLimits,
+    keyInputs: readonly string[] = [],
+): string[] {
+    let lines: string[] = [];
     const visit = (v: unknown, at: string) => {
         if (v !== null && typeof v === "object" && !Array.isArray(v) && !isLeafObject(v)) {
             const entries = Object.entries(v as Record<string, unknown>);
@@ -125,6 +173,14 @@ export function inputLines(inputs: Record<string, unknown>, limits: TextLimits):
         lines.push(`${at}: ${short(v, limits.valueWidth)}`);
     };
     visit(inputs, "");
+    const rank = (line: string) => {
+        const i = keyInputs.findIndex((k) => line.startsWith(`${k}:`) || line.startsWith(`${k}.`));
+        return i < 0 ? keyInputs.length : i;
+    };
+    lines = lines
+        .map((l, i) => ({ l, i, r: rank(l) }))
+        .sort((a, b) => a.r - b.r || a.i - b.i)
+        .map((x) => x.l);
     if (lines.length > limits.inputLines) {
         const rest = lines.length - limits.inputLines;
         return [...lines.slice(0, limits.inputLines), `… ${rest} more input${rest === 1 ? "" : "s"}`];
