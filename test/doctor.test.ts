@@ -1,0 +1,111 @@
+import { strict as assert } from "node:assert";
+import { parseStackConfig } from "../config";
+import { readEngineConfig } from "../runtime/stack-files";
+import {
+    REQUIRED_APIS,
+    checklist,
+    exists,
+    hasBinding,
+    judgeApis,
+    listsNames,
+    type CommandOutput,
+} from "../tools/doctor/checklist";
+import { REPO_ROOT } from "./harness";
+
+const ok = (stdout: string): CommandOutput => ({ code: 0, stdout, stderr: "" });
+const failed = (stderr: string): CommandOutput => ({ code: 1, stdout: "", stderr });
+const config = (stack: string) => {
+    const e = readEngineConfig(REPO_ROOT, stack);
+    return parseStackConfig(stack, e.config, e.secretKeys);
+};
+const STATE = { project: "transit-data-prod", location: "us-west2" };
+
+describe("doctor", () => {
+    it("lists what the test channel assumes, each with its read-only check", () => {
+        const items = checklist(config("test"), STATE);
+        assert.deepEqual(
+            items.map((i) => i.id),
+            [
+                "apis",
+                "state-bucket",
+                "state-key",
+                "ci-deployer",
+                "ci-previewer",
+                "workload-identity-pool",
+                "cluster",
+                "composer-service-account",
+                "composer-worker-role",
+                "bucket:transit-data-test-gtfs",
+                "secret:metabase-database-password",
+                "github-app-variable",
+                "github-app-secret",
+                "github-app-permissions",
+            ],
+        );
+        const secret = items.find((i) => i.id === "secret:metabase-database-password")!;
+        assert.deepEqual(secret.command, [
+            "gcloud",
+            "secrets",
+            "describe",
+            "metabase-database-password",
+            "--project",
+            "transit-data-test",
+            "--format=value(name)",
+        ]);
+        // every command only reads
+        for (const i of items)
+            if (i.command?.length)
+                assert.ok(
+                    /^(describe|list|get-iam-policy)$/.test(
+                        i.command.find((w) => /^(describe|list|get-iam-policy)$/.test(w)) ?? "",
+                    ),
+                    i.id,
+                );
+    });
+
+    it("adds the registry reader, and the placeholder, for prod", () => {
+        const ids = checklist(config("prod"), STATE).map((i) => i.id);
+        assert.equal(ids[0], "placeholder");
+        assert.ok(ids.includes("registry-reader"));
+        assert.ok(ids.includes("secret:sentry-database-password"));
+    });
+
+    it("judges command outputs: found, missing, and the tool's error", () => {
+        assert.deepEqual(exists("secret s")(ok("projects/1/secrets/s\n")), { ok: true });
+        assert.deepEqual(
+            exists("secret s")(failed("ERROR: (gcloud.secrets.describe) NOT_FOUND: Secret [s] not found\n")),
+            {
+                ok: false,
+                missing:
+                    "secret s not found (ERROR: (gcloud.secrets.describe) NOT_FOUND: Secret [s] not found)",
+            },
+        );
+        assert.deepEqual(judgeApis(ok(REQUIRED_APIS.join("\n"))), { ok: true });
+        assert.deepEqual(judgeApis(ok("composer.googleapis.com\nstorage.googleapis.com\n")), {
+            ok: false,
+            missing:
+                "APIs not enabled: artifactregistry.googleapis.com, container.googleapis.com, iam.googleapis.com, iamcredentials.googleapis.com, secretmanager.googleapis.com, sts.googleapis.com",
+        });
+        const policy = JSON.stringify({
+            bindings: [
+                {
+                    role: "roles/composer.worker",
+                    members: ["serviceAccount:composer@p.iam.gserviceaccount.com"],
+                },
+            ],
+        });
+        const judge = hasBinding(
+            "roles/composer.worker",
+            "serviceAccount:composer@p.iam.gserviceaccount.com",
+        );
+        assert.deepEqual(judge(ok(policy)), { ok: true });
+        assert.deepEqual(judge(ok("{}")), {
+            ok: false,
+            missing: "serviceAccount:composer@p.iam.gserviceaccount.com lacks roles/composer.worker",
+        });
+        assert.deepEqual(judge(ok("not json")), { ok: false, missing: "the IAM policy is not JSON" });
+        const names = listsNames(["DATA_INFRA_APP_ID"]);
+        assert.deepEqual(names(ok("DATA_INFRA_APP_ID\t123\t2026-11-30\nOTHER\tx\n")), { ok: true });
+        assert.deepEqual(names(ok("OTHER\tx\n")), { ok: false, missing: "missing: DATA_INFRA_APP_ID" });
+    });
+});

@@ -1,0 +1,287 @@
+/**
+ * The first-deployment checklist of one channel: everything outside the program that the stack assumes, each with
+ * the read-only `gcloud`/`gh` command that checks it and a pure judge of that command's output. The CLI
+ * (`tools/doctor.ts`) runs the commands when credentials are present; tests feed recorded outputs.
+ */
+import type { StackConfig } from "../../config";
+import { placeholdersIn } from "../../config/cross-channel";
+
+/** What a command printed. */
+export interface CommandOutput {
+    readonly code: number;
+    readonly stdout: string;
+    readonly stderr: string;
+}
+
+export interface Verdict {
+    readonly ok: boolean;
+    /** What is missing or wrong, in the user's terms (when not ok). */
+    readonly missing?: string;
+}
+
+export interface CheckItem {
+    /** Short, stable id (`api`, `cluster`, `secret:metabase-database-password`). */
+    readonly id: string;
+    /** What must exist, and why the stack needs it. */
+    readonly what: string;
+    /** The read-only command that checks it; absent for items only a person can check. */
+    readonly command?: readonly string[];
+    /** Judges the command's output. */
+    readonly judge?: (out: CommandOutput) => Verdict;
+    /** How to create it when missing. */
+    readonly fix: string;
+}
+
+/** Where the shared state backend lives (from the bootstrap stack files). */
+export interface StateBackend {
+    readonly project: string;
+    readonly location: string;
+}
+
+/** APIs a channel's project must have enabled. */
+export const REQUIRED_APIS = [
+    "artifactregistry.googleapis.com",
+    "composer.googleapis.com",
+    "container.googleapis.com",
+    "iam.googleapis.com",
+    "iamcredentials.googleapis.com",
+    "secretmanager.googleapis.com",
+    "storage.googleapis.com",
+    "sts.googleapis.com",
+] as const;
+
+/** Passes when the command succeeded and printed something (a `describe … --format=value(name)`). */
+export const exists =
+    (what: string) =>
+    (out: CommandOutput): Verdict =>
+        out.code === 0 && out.stdout.trim() !== ""
+            ? { ok: true }
+            : { ok: false, missing: `${what} not found${errorLine(out)}` };
+
+/** Passes when every required API is in `gcloud services list --enabled --format=value(config.name)`. */
+export function judgeApis(out: CommandOutput): Verdict {
+    if (out.code !== 0) return { ok: false, missing: `could not list enabled APIs${errorLine(out)}` };
+    const enabled = new Set(out.stdout.split(/\s+/).filter(Boolean));
+    const missing = REQUIRED_APIS.filter((a) => !enabled.has(a));
+    return missing.length ? { ok: false, missing: `APIs not enabled: ${missing.join(", ")}` } : { ok: true };
+}
+
+/** Passes when `gcloud projects get-iam-policy --format=json` grants `role` to `member`. */
+export const hasBinding =
+    (role: string, member: string) =>
+    (out: CommandOutput): Verdict => {
+        if (out.code !== 0) return { ok: false, missing: `could not read the IAM policy${errorLine(out)}` };
+        let policy: { bindings?: { role: string; members?: string[] }[] };
+        try {
+            policy = JSON.parse(out.stdout) as typeof policy;
+        } catch {
+            return { ok: false, missing: "the IAM policy is not JSON" };
+        }
+        const granted = (policy.bindings ?? []).some(
+            (b) => b.role === role && (b.members ?? []).includes(member),
+        );
+        return granted ? { ok: true } : { ok: false, missing: `${member} lacks ${role}` };
+    };
+
+/** Passes when every name is in a `gh variable list`/`gh secret list` output (name first on each line). */
+export const listsNames =
+    (names: readonly string[]) =>
+    (out: CommandOutput): Verdict => {
+        if (out.code !== 0) return { ok: false, missing: `gh could not list them${errorLine(out)}` };
+        const found = new Set(out.stdout.split("\n").map((l) => l.split(/\s/)[0]));
+        const missing = names.filter((n) => !found.has(n));
+        return missing.length ? { ok: false, missing: `missing: ${missing.join(", ")}` } : { ok: true };
+    };
+
+function errorLine(out: CommandOutput): string {
+    const first = out.stderr.trim().split("\n")[0];
+    return first ? ` (${first.slice(0, 160)})` : "";
+}
+
+/** Every item the channel assumes, in the order a first deployment creates them. */
+export function checklist(cfg: StackConfig, state: StateBackend | undefined): CheckItem[] {
+    const p = cfg.gcp.project;
+    const items: CheckItem[] = [];
+    for (const note of placeholdersIn(cfg))
+        items.push({
+            id: "placeholder",
+            what: `Pulumi.${cfg.stack}.yaml has no documented placeholder left: ${note}`,
+            judge: () => ({ ok: false, missing: note }),
+            command: [],
+            fix: "replace the placeholder in the stack file",
+        });
+    items.push({
+        id: "apis",
+        what: `project ${p} has the APIs the program and its CI identity call enabled`,
+        command: ["gcloud", "services", "list", "--enabled", "--project", p, "--format=value(config.name)"],
+        judge: judgeApis,
+        fix: `gcloud services enable ${REQUIRED_APIS.join(" ")} --project ${p}`,
+    });
+    if (state) {
+        const bucket = `${state.project}-pulumi-state`;
+        items.push({
+            id: "state-bucket",
+            what: `the state bucket gs://${bucket} exists (the backend every channel shares)`,
+            command: ["gcloud", "storage", "buckets", "describe", `gs://${bucket}`, "--format=value(name)"],
+            judge: exists(`bucket gs://${bucket}`),
+            fix: `bootstrap the state project: pulumi -C bootstrap up --stack ${state.project}`,
+        });
+        items.push({
+            id: "state-key",
+            what: `the channel's secrets key pulumi-secrets-${cfg.stack} exists in key ring pulumi`,
+            command: [
+                "gcloud",
+                "kms",
+                "keys",
+                "describe",
+                `pulumi-secrets-${cfg.stack}`,
+                "--keyring",
+                "pulumi",
+                "--location",
+                state.location,
+                "--project",
+                state.project,
+                "--format=value(name)",
+            ],
+            judge: exists(`key pulumi-secrets-${cfg.stack}`),
+            fix: `re-run the state project's bootstrap (it creates one key per channel stack file): pulumi -C bootstrap up --stack ${state.project}`,
+        });
+    }
+    for (const [role, account] of [
+        ["deployer", `deploy-${cfg.stack}@${p}.iam.gserviceaccount.com`],
+        ["previewer", `preview-${cfg.stack}@${p}.iam.gserviceaccount.com`],
+    ] as const)
+        items.push({
+            id: `ci-${role}`,
+            what: `the CI ${role} ${account} exists (bootstrap), bound to this repository through workload identity`,
+            command: [
+                "gcloud",
+                "iam",
+                "service-accounts",
+                "describe",
+                account,
+                "--project",
+                p,
+                "--format=value(email)",
+            ],
+            judge: exists(`service account ${account}`),
+            fix: `pulumi -C bootstrap up --stack ${p}, then write its outputs: npx tsx bootstrap/write-config.ts --outputs <file>`,
+        });
+    items.push({
+        id: "workload-identity-pool",
+        what: `workload identity pool github-actions exists in ${p}`,
+        command: [
+            "gcloud",
+            "iam",
+            "workload-identity-pools",
+            "describe",
+            "github-actions",
+            "--location",
+            "global",
+            "--project",
+            p,
+            "--format=value(name)",
+        ],
+        judge: exists("pool github-actions"),
+        fix: `pulumi -C bootstrap up --stack ${p}`,
+    });
+    if (cfg.cluster.kind === "gke") {
+        const c = cfg.cluster;
+        const cp = c.project ?? p;
+        items.push({
+            id: "cluster",
+            what: `GKE cluster ${c.name} exists in ${cp}/${c.location} (the channel deploys onto it, never creates it)`,
+            command: [
+                "gcloud",
+                "container",
+                "clusters",
+                "describe",
+                c.name,
+                "--location",
+                c.location,
+                "--project",
+                cp,
+                "--format=value(name)",
+            ],
+            judge: exists(`cluster ${c.name}`),
+            fix: `create the cluster (gcloud container clusters create-auto ${c.name} --location ${c.location} --project ${cp}) or fix data-infra:cluster`,
+        });
+    }
+    const sa = cfg.composer.serviceAccount;
+    if (sa) {
+        items.push({
+            id: "composer-service-account",
+            what: `Composer's service account ${sa} exists`,
+            command: [
+                "gcloud",
+                "iam",
+                "service-accounts",
+                "describe",
+                sa,
+                "--project",
+                p,
+                "--format=value(email)",
+            ],
+            judge: exists(`service account ${sa}`),
+            fix: `gcloud iam service-accounts create ${sa.split("@")[0]} --project ${p}`,
+        });
+        items.push({
+            id: "composer-worker-role",
+            what: `${sa} has roles/composer.worker in ${p}`,
+            command: ["gcloud", "projects", "get-iam-policy", p, "--format=json"],
+            judge: hasBinding("roles/composer.worker", `serviceAccount:${sa}`),
+            fix: `gcloud projects add-iam-policy-binding ${p} --role roles/composer.worker --member serviceAccount:${sa}`,
+        });
+    }
+    const buckets = Object.entries(cfg.composer.envVariables).filter(([k]) => /_BUCKET$/.test(k));
+    for (const [k, bucket] of buckets)
+        items.push({
+            id: `bucket:${bucket}`,
+            what: `bucket gs://${bucket} (Composer variable ${k}) exists`,
+            command: ["gcloud", "storage", "buckets", "describe", `gs://${bucket}`, "--format=value(name)"],
+            judge: exists(`bucket gs://${bucket}`),
+            fix: `gcloud storage buckets create gs://${bucket} --project ${p} --location ${cfg.gcp.region} --uniform-bucket-level-access`,
+        });
+    const secrets = [...new Set(cfg.releases.flatMap((r) => r.secrets.map((s) => s.secret)))].sort();
+    for (const s of secrets)
+        items.push({
+            id: `secret:${s}`,
+            what: `Secret Manager secret ${s} exists in ${p} (the channel's own project; the legacy system read one shared project)`,
+            command: ["gcloud", "secrets", "describe", s, "--project", p, "--format=value(name)"],
+            judge: exists(`secret ${s}`),
+            fix: `gcloud secrets create ${s} --project ${p} --replication-policy automatic && gcloud secrets versions add ${s} --project ${p} --data-file <file>`,
+        });
+    if (cfg.images?.source === "promote")
+        items.push({
+            id: "registry-reader",
+            what: `the cluster's nodes (or their Workload Identity) may pull from the building channel's Artifact Registry (roles/artifactregistry.reader)`,
+            fix: "grant roles/artifactregistry.reader on the build channel's repository to the cluster's node service account",
+        });
+    if (cfg.releases.some((r) => r.driver === "helm" && r.repo !== undefined))
+        items.push({
+            id: "deployer-rbac",
+            what: "the deployer may create what third-party charts install (CRDs, ClusterRoles, webhooks): cluster-admin or a ClusterRole covering them",
+            fix: "bind the deployer's Kubernetes identity to a ClusterRole covering the charts' kinds (docs/migrating.md)",
+        });
+    const repo = `${cfg.github.owner}/${cfg.github.repository}`;
+    items.push({
+        id: "github-app-variable",
+        what: `repository ${repo} has the GitHub App's id as variable DATA_INFRA_APP_ID (the promote workflow's token)`,
+        command: ["gh", "variable", "list", "--repo", repo],
+        judge: listsNames(["DATA_INFRA_APP_ID"]),
+        fix: `gh variable set DATA_INFRA_APP_ID --repo ${repo} --body <app id>`,
+    });
+    items.push({
+        id: "github-app-secret",
+        what: `repository ${repo} has the App's private key as secret DATA_INFRA_APP_PRIVATE_KEY`,
+        command: ["gh", "secret", "list", "--repo", repo],
+        judge: listsNames(["DATA_INFRA_APP_PRIVATE_KEY"]),
+        fix: `gh secret set DATA_INFRA_APP_PRIVATE_KEY --repo ${repo} < <app>.private-key.pem`,
+    });
+    items.push({
+        id: "github-app-permissions",
+        what: "the GitHub App is installed on the repository with contents and pull requests write (it opens promotion pull requests)",
+        fix: "GitHub → Settings → Developer settings → GitHub Apps → <app> → Permissions; install it on the repository",
+    });
+    return items;
+}
