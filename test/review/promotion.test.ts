@@ -1,5 +1,9 @@
 import { strict as assert } from "node:assert";
-import { checkPromotion, renderPromotionText } from "../../tools/plan/review/promotion";
+import {
+    checkPromotion,
+    renderPromotionMarkdown,
+    renderPromotionText,
+} from "../../tools/plan/review/promotion";
 import { composer, dagObject, doc, release } from "./fixtures";
 import type { DiffableResource } from "../../lib/plan-document";
 
@@ -76,4 +80,34 @@ describe("Promotion check", () => {
             );
         });
     }
+
+    it("counts a local chart's sha256 content hash as chart content, never as an image digest", () => {
+        const result = checkPromotion(
+            doc("test", channel("test", { chartHash: digest("c") })),
+            doc("prod", channel("prod", { chartHash: digest("d") })),
+        );
+        assert.deepEqual(
+            result.findings.map((f) => [f.kind, f.artifact]),
+            [["chart content", `/repo/charts/postgresql-backup ${digest("d")}`]],
+        );
+    });
+
+    it("renders markdown for --format markdown: a heading and a table", () => {
+        const ok = checkPromotion(doc("test", channel("test")), doc("prod", channel("prod")));
+        assert.equal(
+            renderPromotionMarkdown(ok),
+            "### Promotion `test` → `prod`\n\n✅ `prod` deploys nothing that `test` does not run.",
+        );
+        const bad = checkPromotion(
+            doc("test", channel("test")),
+            doc("prod", channel("prod", { chartVersion: "2.11.0" })),
+        );
+        assert.deepEqual(renderPromotionMarkdown(bad).split("\n").slice(2, 7), [
+            "❌ 1 artifact(s) in `prod` that `test` does not run:",
+            "",
+            "| kind | where | artifact |",
+            "|---|---|---|",
+            "| chart version | Release metabase-prod | `https://charts.example metabase@2.11.0` |",
+        ]);
+    });
 });

@@ -55,8 +55,9 @@ export function artifacts(
         }
         if (r.type === TYPES.bucketObject)
             out.push({ kind: "dag content", artifact: objectContent(r), subject });
-        for (const [, , v] of leaves(r.inputs))
-            if (typeof v === "string")
+        // A local chart's content hash (`dataInfraChartHash: sha256:…`) is a chart artifact, counted above.
+        for (const [, key, v] of leaves(r.inputs))
+            if (typeof v === "string" && !isContentHashKey(key))
                 for (const m of v.match(DIGEST) ?? [])
                     out.push({ kind: "image digest", artifact: m, subject });
     }
@@ -109,5 +110,25 @@ export function renderPromotionText(result: PromotionResult): string {
         ...result.findings.map((f) => `- ${f.kind}: ${f.subject}: ${shorten(f.artifact, 160)}`),
         "",
         `Deploy them to ${result.from} first (or make ${result.to} use what ${result.from} runs).`,
+    ].join("\n");
+}
+
+/** The result as a markdown section (`--promotion … --format markdown`): a heading and a table of findings. */
+export function renderPromotionMarkdown(result: PromotionResult): string {
+    const title = `### Promotion \`${result.from}\` → \`${result.to}\``;
+    if (!result.findings.length)
+        return `${title}\n\n✅ \`${result.to}\` deploys nothing that \`${result.from}\` does not run.`;
+    const cell = (s: string) =>
+        (s.length > 160 ? `${s.slice(0, 159)}…` : s).replace(/\|/g, "\\|").replace(/`/g, "'");
+    return [
+        title,
+        "",
+        `❌ ${result.findings.length} artifact(s) in \`${result.to}\` that \`${result.from}\` does not run:`,
+        "",
+        "| kind | where | artifact |",
+        "|---|---|---|",
+        ...result.findings.map((f) => `| ${f.kind} | ${cell(f.subject)} | \`${cell(f.artifact)}\` |`),
+        "",
+        `Deploy them to \`${result.from}\` first (or make \`${result.to}\` use what \`${result.from}\` runs).`,
     ].join("\n");
 }

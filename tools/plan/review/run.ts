@@ -15,7 +15,7 @@ import { EXIT } from "../exit";
 import { gitShowReader, planBase } from "../git/base";
 import { compareChannels, relativeTo } from "./compare";
 import { diffPlans } from "./diff";
-import { checkPromotion, renderPromotionText } from "./promotion";
+import { checkPromotion, renderPromotionMarkdown, renderPromotionText } from "./promotion";
 import { renderMarkdown } from "./render/markdown";
 import { renderDiffText } from "./render/text";
 import { buildReport, reportJson } from "./report";
@@ -119,6 +119,12 @@ export async function runPromotion([from, to]: readonly string[], opts: ReviewOp
     const docFrom = await planStack({ projectDir: opts.projectDir, stack: from });
     const docTo = await planStack({ projectDir: opts.projectDir, stack: to });
     const result = checkPromotion(docFrom, docTo);
-    opts.print(opts.format === "json" ? stableStringify(result) : renderPromotionText(result));
+    opts.print(
+        opts.format === "json"
+            ? stableStringify(result)
+            : opts.format === "markdown"
+              ? renderPromotionMarkdown(result)
+              : renderPromotionText(result),
+    );
     return result.findings.length ? EXIT.promotion : 0;
 }
