@@ -109,6 +109,17 @@ const SCANNED: Readonly<Record<string, readonly string[]>> = {
     [TYPES.composer]: ["config.softwareConfig.envVariables", "config.softwareConfig.airflowConfigOverrides"],
 };
 
+/** Where a credential belongs instead, for each scanned resource type. */
+const CREDENTIAL_FIX: Readonly<Record<string, string>> = {
+    [TYPES.release]:
+        "move it to Secret Manager and list it in the release's secrets (a Kubernetes Secret the chart reads), or wrap it in pulumi.secret() in code",
+    [TYPES.composer]:
+        "move it to Secret Manager and let Airflow read it there: set airflowConfigOverrides secrets-backend = " +
+        "airflow.providers.google.cloud.secrets.secret_manager.CloudSecretManagerBackend (secrets-backend_kwargs " +
+        'e.g. {"connections_prefix": "airflow-connections", "variables_prefix": "airflow-variables"}) and store it as ' +
+        "airflow-variables-<name> or airflow-connections-<conn id>; never as an environment variable",
+};
+
 export const noPlaintextCredentials: Rule = {
     name: "no-plaintext-credentials",
     secretAware: true,
@@ -128,7 +139,7 @@ export const noPlaintextCredentials: Rule = {
                 .map(([path]) => ({
                     path,
                     message: "plaintext value looks like a credential",
-                    fix: "move it to Secret Manager and reference it from the release's secrets (a Kubernetes Secret the chart reads), or wrap it in pulumi.secret() in code",
+                    fix: CREDENTIAL_FIX[r.type],
                 })),
         ),
 };

@@ -215,6 +215,19 @@ describe("Policy rules", () => {
         );
     }
 
+    it("fits the no-plaintext-credentials fix to the resource: Airflow's Secret Manager backend for Composer", () => {
+        const fixOf = (res: PolicyResource) =>
+            RULES.find((x) => x.name === "no-plaintext-credentials")!.check(res, prod)[0].fix;
+        const composerFix = fixOf(
+            r(COMPOSER, { config: { softwareConfig: { envVariables: { GTFS_API_KEY: "k-123" } } } }),
+        );
+        assert.match(composerFix, /CloudSecretManagerBackend/);
+        assert.match(composerFix, /airflow-variables-<name>/);
+        assert.doesNotMatch(composerFix, /release/);
+        const releaseFix = fixOf(r(RELEASE, { values: { db: { password: "hunter2" } } }));
+        assert.match(releaseFix, /^move it to Secret Manager and list it in the release's secrets/);
+    });
+
     it("recognizes credential-like keys", () => {
         for (const k of [
             "password",
