@@ -80,14 +80,30 @@ function main(argv: string[]): void {
         args: argv,
         options: { outputs: { type: "string" }, help: { type: "boolean", default: false } },
     });
+    const usage =
+        "Usage: pulumi -C bootstrap stack output --json --stack <gcp-project> | npx tsx bootstrap/write-config.ts [--outputs <file>]\n\n" +
+        "Writes data-infra:github.ci into Pulumi.<channel>.yaml for every channel in a bootstrap stack's outputs\n" +
+        "(`pulumi stack output --json` of bootstrap/), keeping the rest of each file.\n\n" +
+        "Examples:\n" +
+        "  pulumi -C bootstrap stack output --json --stack transit-data-test > /tmp/test.json\n" +
+        "  npx tsx bootstrap/write-config.ts --outputs /tmp/test.json";
     if (values.help) {
-        console.log(
-            "Usage: pulumi -C bootstrap stack output --json --stack <gcp-project> | npx tsx bootstrap/write-config.ts [--outputs <file>]",
-        );
+        console.log(usage);
         return;
     }
+    if (values.outputs === undefined && process.stdin.isTTY) {
+        // Reading a terminal would wait silently for input nobody knows to type.
+        throw new Error(
+            `write-config needs the bootstrap outputs: --outputs <file>, or pipe them in\n\n${usage}`,
+        );
+    }
     const root = path.resolve(__dirname, "..");
-    const outputs = parseBootstrapOutputs(fs.readFileSync(values.outputs ?? 0, "utf8"));
+    const text = fs.readFileSync(values.outputs ?? 0, "utf8");
+    if (!text.trim())
+        throw new Error(
+            `write-config needs the bootstrap outputs (got nothing on ${values.outputs ?? "stdin"})\n\n${usage}`,
+        );
+    const outputs = parseBootstrapOutputs(text);
     for (const channel of Object.keys(outputs.channels).sort()) {
         const file = path.join(root, `Pulumi.${channel}.yaml`);
         const effective = JSON.parse(

@@ -63,7 +63,11 @@ package-lock.json.
 
 Options:
   --check   write nothing; list the files that differ from what the code renders and exit 1 if any do
-  --help    show this help`;
+  --help    show this help
+
+Examples:
+  npm run workflows               # after adding a channel (npm run new-channel does it for you)
+  npm run workflows -- --check    # what CI's test checks`;
 
 function main(argv: string[]): number {
     const { values } = parseArgs({
