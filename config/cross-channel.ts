@@ -138,7 +138,12 @@ export function crossChannelProblems(channels: readonly ChannelConfig[]): Proble
 export function readChannelConfigs(projectDir: string): ChannelConfig[] {
     const out: ChannelConfig[] = [];
     for (const stack of listStacks(projectDir)) {
-        const engine = readEngineConfig(projectDir, stack);
+        let engine;
+        try {
+            engine = readEngineConfig(projectDir, stack);
+        } catch {
+            continue; // a stack file the engine refuses: its own plan says why
+        }
         if (engine.project !== NAMESPACE) return [];
         try {
             const config = parseStackConfig(stack, engine.config, engine.secretKeys);
