@@ -110,7 +110,9 @@ describe("new-channel", () => {
         from: "test",
         promotedFrom: "test",
         sourceText: text("Pulumi.test.yaml"),
-        projectGithub: { owner: "transit-data", repository: "data-infra" },
+        projectGithub: (
+            parse(text("Pulumi.yaml")) as { config: { github: { value: Record<string, unknown> } } }
+        ).config.github.value,
         channels: Object.fromEntries(listStacks(REPO_ROOT).map((s) => [s, text(`Pulumi.${s}.yaml`)])),
         bootstrapStacks: Object.fromEntries(
             listStacks(path.join(REPO_ROOT, "bootstrap")).map((s) => [s, text(`bootstrap/Pulumi.${s}.yaml`)]),
