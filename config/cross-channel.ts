@@ -1,3 +1,4 @@
+import { byCodeUnit } from "../lib/order";
 import { listStacks, readEngineConfig } from "../runtime/stack-files";
 import { parseStackConfig, type StackConfig } from "./index";
 import type { Problem } from "./problems";
@@ -50,7 +51,7 @@ const MAY_NAME_OTHER_CHANNELS = new Set(["github.promotedFrom", "images.stackRef
  */
 export function crossChannelProblems(channels: readonly ChannelConfig[]): Problem[] {
     const problems: Problem[] = [];
-    const sorted = [...channels].sort((a, b) => (a.stack < b.stack ? -1 : a.stack > b.stack ? 1 : 0));
+    const sorted = [...channels].sort((a, b) => byCodeUnit(a.stack, b.stack));
     const claim = new Map<string, { channel: ChannelConfig; where: string }>();
     const declare = (channel: ChannelConfig, kind: string, id: string, where: string) => {
         const key = `${kind}\0${id}`;
@@ -197,7 +198,7 @@ function leaves(engineConfig: Readonly<Record<string, string>>): [string, unknow
         }
         walk(full.slice("data-infra:".length), value);
     }
-    return out.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return out.sort(([a], [b]) => byCodeUnit(a, b));
 }
 
 function valueAt(obj: unknown, path: readonly string[]): unknown {
