@@ -1,7 +1,7 @@
 import { byCodeUnit } from "../lib/order";
 import { listStacks, readEngineConfig } from "../runtime/stack-files";
 import { parseStackConfig, type StackConfig } from "./index";
-import type { Problem } from "./problems";
+import type { Problem } from "../lib/problems";
 import { NAMESPACE, keyPath } from "./section";
 
 /** One channel as the all-channel checks see it: its stack file, its validated config and its raw engine config. */

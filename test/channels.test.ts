@@ -11,7 +11,7 @@ import {
     readChannelConfigs,
     type ChannelConfig,
 } from "../config/cross-channel";
-import { formatProblem } from "../config/problems";
+import { formatProblem } from "../lib/problems";
 import { listStacks, readEngineConfig } from "../runtime/stack-files";
 import { NewChannelError, newChannel, renameWord, type NewChannelInput } from "../tools/channels/new-channel";
 import { REPO_ROOT } from "./harness";

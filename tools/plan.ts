@@ -15,7 +15,7 @@ import { formatProblem } from "../lib/problems";
 import { readChannels } from "./workflows";
 import { validateChannels } from "./workflows/render";
 import { crossChannelProblems, placeholdersIn, readChannelConfigs } from "../config/cross-channel";
-import { ValidationError } from "../config/problems";
+import { ValidationError } from "../lib/problems";
 import type { PlanDocument } from "../lib/plan-document";
 import { stableStringify } from "../lib/stable-json";
 import { planStack } from "./plan/document/plan-stack";

@@ -219,12 +219,12 @@ describe("Policy rules", () => {
         const fixOf = (res: PolicyResource) =>
             RULES.find((x) => x.name === "no-plaintext-credentials")!.check(res, prod)[0].fix;
         const composerFix = fixOf(
-            r(COMPOSER, { config: { softwareConfig: { envVariables: { GTFS_API_KEY: "k-123" } } } }),
+            r(TYPES.composer, { config: { softwareConfig: { envVariables: { GTFS_API_KEY: "k-123" } } } }),
         );
         assert.match(composerFix, /CloudSecretManagerBackend/);
         assert.match(composerFix, /airflow-variables-<name>/);
         assert.doesNotMatch(composerFix, /release/);
-        const releaseFix = fixOf(r(RELEASE, { values: { db: { password: "hunter2" } } }));
+        const releaseFix = fixOf(r(TYPES.release, { values: { db: { password: "hunter2" } } }));
         assert.match(releaseFix, /^move it to Secret Manager and list it in the release's secrets/);
     });
 
