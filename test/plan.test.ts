@@ -13,7 +13,6 @@ import { UNKNOWN } from "../runtime/wire";
 import { engineUrn } from "../runtime/recorder";
 import { REPO_ROOT, plan, stackConfig } from "./harness";
 import { listStacks, readEngineConfig } from "../runtime/stack-files";
-import { REPO_ROOT, plan } from "./harness";
 
 const SECRET_SIG = { "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270" };
 const ASSET_SIG = { "4dabf18193072939515e22adb298388d": "c44067f5952c0a294b673a41bacd8c17" };
