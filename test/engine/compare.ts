@@ -41,24 +41,12 @@ export function planStyle(v: unknown): unknown {
 
 /**
  * A step's inputs as `pulumi preview --json` prints them (secrets already "[secret]"), in the plan's style. Provider
- * resources carry the engine's own `version` and `__internal` inputs, and the engine sends provider config as
- * strings ("true"), so for them only the plan's keys count and JSON strings are parsed.
+ * resources also carry the engine's own `version` and `__internal` inputs, which the plan does not record.
  */
 function engineInputs(type: string, inputs: Record<string, unknown>): unknown {
     if (!type.startsWith("pulumi:providers:")) return planStyle(inputs);
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(inputs)) {
-        if (k === "__internal" || k === "version") continue;
-        let parsed = v;
-        if (typeof v === "string" && v !== "[secret]") {
-            try {
-                parsed = JSON.parse(v);
-            } catch {
-                parsed = v;
-            }
-        }
-        out[k] = parsed;
-    }
+    for (const [k, v] of Object.entries(inputs)) if (k !== "__internal" && k !== "version") out[k] = v;
     return planStyle(out);
 }
 
@@ -75,12 +63,23 @@ export function engineView(preview: PreviewJson): ResourceView[] {
         .sort((a, b) => (a.urn < b.urn ? -1 : a.urn > b.urn ? 1 : 0));
 }
 
-export function planView(plan: PlanDoc): ResourceView[] {
+/**
+ * KNOWN DRIFT, reported to the lead (issue 14 note): the SDK's mock monitor qualifies a top-level resource's type
+ * with the root stack's (`urn:pulumi:test::data-infra::pulumi:pulumi:Stack$data-infra:airflow:DagSync::dags`),
+ * while the engine leaves the root stack out (`…::data-infra:airflow:DagSync::dags`; pulumi/pulumi
+ * sdk/go/common/resource/urn.go NewURN skips a parent of type pulumi:pulumi:Stack). So every URN of a top-level
+ * resource or provider in the offline plan's JSON differs from the engine's. `withoutRootStackType` undoes exactly
+ * that one difference; the engine test also asserts the drift is still there, so fixing the plan makes it fail and
+ * this normalization can then be deleted.
+ */
+export const withoutRootStackType = (urn: string): string => urn.replace("::pulumi:pulumi:Stack$", "::");
+
+export function planView(plan: PlanDoc, normalize: (urn: string) => string = (u) => u): ResourceView[] {
     return plan.resources
         .map((r) => ({
-            urn: r.urn,
+            urn: normalize(r.urn),
             type: r.type,
-            parent: r.parent || undefined,
+            parent: r.parent ? normalize(r.parent) : undefined,
             inputs: r.custom === false ? {} : planStyle(r.inputs ?? {}),
         }))
         .sort((a, b) => (a.urn < b.urn ? -1 : a.urn > b.urn ? 1 : 0));

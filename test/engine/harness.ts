@@ -148,13 +148,13 @@ export class EngineWorkspace {
 
     preview(stack: string, cwd?: string): { run: CliRun; json: PreviewJson } {
         const run = this.pulumi(["preview", "--stack", stack, "--json"], { stack, cwd });
-        let json: PreviewJson;
+        // A CLI that fails before the program runs (config, stack) prints its error on stderr and no JSON.
+        let json: PreviewJson = {};
         try {
             json = JSON.parse(run.stdout) as PreviewJson;
         } catch {
-            throw new Error(
-                `pulumi preview --stack ${stack} printed no JSON (${run.status})\n${run.stdout}\n${run.stderr}`,
-            );
+            if (run.status === 0)
+                throw new Error(`pulumi preview --stack ${stack} printed no JSON:\n${run.stdout}`);
         }
         return { run, json };
     }

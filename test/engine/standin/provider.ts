@@ -125,7 +125,8 @@ const standin: provider.Provider = {
  */
 function previewOutputs(urn: string, news: Props, olds?: Props): Props {
     const out = JSON.parse(JSON.stringify(news)) as Props;
-    for (const p of ruleFor(urn).rule.computed) {
+    // A type without rules previews with its inputs only (the bootstrap project's); creating it is refused.
+    for (const p of RULES[typeOf(urn)]?.computed ?? []) {
         const parts = p.split(".");
         let cur = out;
         for (const part of parts.slice(0, -1)) {
