@@ -63,23 +63,12 @@ export function engineView(preview: PreviewJson): ResourceView[] {
         .sort((a, b) => (a.urn < b.urn ? -1 : a.urn > b.urn ? 1 : 0));
 }
 
-/**
- * KNOWN DRIFT, reported to the lead (issue 14 note): the SDK's mock monitor qualifies a top-level resource's type
- * with the root stack's (`urn:pulumi:test::data-infra::pulumi:pulumi:Stack$data-infra:airflow:DagSync::dags`),
- * while the engine leaves the root stack out (`…::data-infra:airflow:DagSync::dags`; pulumi/pulumi
- * sdk/go/common/resource/urn.go NewURN skips a parent of type pulumi:pulumi:Stack). So every URN of a top-level
- * resource or provider in the offline plan's JSON differs from the engine's. `withoutRootStackType` undoes exactly
- * that one difference; the engine test also asserts the drift is still there, so fixing the plan makes it fail and
- * this normalization can then be deleted.
- */
-export const withoutRootStackType = (urn: string): string => urn.replace("::pulumi:pulumi:Stack$", "::");
-
-export function planView(plan: PlanDoc, normalize: (urn: string) => string = (u) => u): ResourceView[] {
+export function planView(plan: PlanDoc): ResourceView[] {
     return plan.resources
         .map((r) => ({
-            urn: normalize(r.urn),
+            urn: r.urn,
             type: r.type,
-            parent: r.parent ? normalize(r.parent) : undefined,
+            parent: r.parent || undefined,
             inputs: r.custom === false ? {} : planStyle(r.inputs ?? {}),
         }))
         .sort((a, b) => (a.urn < b.urn ? -1 : a.urn > b.urn ? 1 : 0));
