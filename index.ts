@@ -91,6 +91,9 @@ const releases = new Releases(
         imageRefs: imageSet?.refs,
         managedImages: cfg.images?.images.map((i) => i.name),
         adopt: cfg.adopt,
+        // In production a provider replacement or a config slip must not `helm uninstall` a release or delete a
+        // Secret: Pulumi forgets them instead, and removing one from the cluster is a deliberate manual step.
+        retainOnDelete: cfg.policy.production,
     },
     { providers: [providers.k8s, providers.gcp] },
 );

@@ -8,6 +8,7 @@
  */
 
 import type { RecordedOptions, RecordedResource } from "../runtime/recorder";
+import { FORCE_NEW, type ForceNewInput } from "./force-new";
 
 // ---- Markers -------------------------------------------------------------------------------------------------
 
@@ -26,6 +27,7 @@ export const TYPES = {
     bucket: "gcp:storage/bucket:Bucket",
     bucketObject: "gcp:storage/bucketObject:BucketObject",
     release: "kubernetes:helm.sh/v3:Release",
+    kustomize: "kubernetes:kustomize/v2:Directory",
     namespace: "kubernetes:core/v1:Namespace",
     k8sSecret: "kubernetes:core/v1:Secret",
     branchProtection: "github:index/branchProtection:BranchProtection",
@@ -112,6 +114,8 @@ export interface DiffableResource {
     readonly options?: RecordedOptions;
     /** Keyed fingerprints of secret inputs by dotted input path (`a.b[0].c`). */
     readonly secrets?: Record<string, string>;
+    /** URN of the explicit provider (custom resources); a change of its inputs cascades to this resource. */
+    readonly provider?: string | null;
 }
 
 /** A plan document (the fields the diff reads). */
@@ -177,25 +181,34 @@ export interface PlanDiff {
     /** Added, removed and changed resources, sorted by URN. Unchanged resources are only counted. */
     readonly resources: readonly ResourceDiff[];
     readonly unchanged: number;
+    /**
+     * Providers whose inputs changed, each with every head resource it manages (URNs sorted, changed or not): the
+     * engine diffs a provider's config first, and a provider it replaces takes everything under it along.
+     */
+    readonly cascades?: readonly ProviderCascade[];
+}
+
+/** A provider whose inputs changed and the resources under it. */
+export interface ProviderCascade {
+    readonly provider: string;
+    /** Changed input paths of the provider (secret values never carried). */
+    readonly inputs: readonly string[];
+    readonly resources: readonly string[];
 }
 
 // ---- Replace causes ------------------------------------------------------------------------------------------
 
-/**
- * Inputs whose change makes the provider replace (delete + create) the resource, for the types where a replace
- * is catastrophic (the Composer environment loses its Airflow metadata, a bucket its objects).
- */
-export const REPLACE_PATHS: Readonly<Record<string, readonly string[]>> = {
-    [TYPES.composer]: ["name", "project", "region", "storageConfig"],
-    [TYPES.bucket]: ["name", "location", "project"],
-    [TYPES.namespace]: ["metadata.name"],
-};
+/** Whether a type token is a provider (`pulumi:providers:<package>`). */
+export const isProviderType = (type: string): boolean => type.startsWith("pulumi:providers:");
 
-/** The top-level input paths of a change that force a replacement of the resource. */
-export function replaceCauses(r: ResourceDiff): string[] {
-    const paths = REPLACE_PATHS[r.type];
+/**
+ * The inputs of a change that force a replacement of the resource, by the per-type table in `force-new.ts` (each
+ * entry with its upstream source). Causes the provider only decides at preview carry their condition (`unless`).
+ */
+export function replaceCauses(r: ResourceDiff): ForceNewInput[] {
+    const paths = FORCE_NEW[r.type];
     if (!paths || r.kind !== "change") return [];
-    return paths.filter((p) => r.changes.some((c) => isUnder(c.path, p)));
+    return paths.filter((p) => r.changes.some((c) => isUnder(c.path, p.path)));
 }
 
 // ---- Charts --------------------------------------------------------------------------------------------------
@@ -223,4 +236,11 @@ export function isRemoteChart(inputs: Record<string, unknown>): boolean {
  * Whether an input key carries a content hash (of a local chart, of rendered config): its change is a chart
  * change, and a local chart must carry one.
  */
+/**
+ * The input the plan document adds to a local kustomize directory (a remote component whose own inputs are only
+ * the path): the content hash of the folder, so an edit of a manifest is a visible change. Offline only; the
+ * engine never receives it.
+ */
+export const KUSTOMIZE_HASH_KEY = "dataInfraContentHash";
+
 export const isContentHashKey = (key: string): boolean => /(hash|checksum)$/i.test(key);

@@ -101,17 +101,50 @@ export function evaluateDocument(doc: DiffableDocument, cfg: PolicyConfig): Viol
 export function evaluateDiff(diff: PlanDiff, cfg: PolicyConfig): Violation[] {
     const level = levelOf(composerNoReplace.name, cfg);
     if (level === "disabled") return [];
-    return diff.resources
-        .filter((r) => r.type === TYPES.composer && (r.kind === "remove" || replaceCauses(r).length))
-        .map((r) => ({
+    // A provider whose inputs change (gcp `project`/`region`) takes the environment along, changed or not.
+    const cascaded = new Map(
+        (diff.cascades ?? []).flatMap((c) => c.resources.map((urn) => [urn, c] as const)),
+    );
+    const composers = new Map<string, { urn: string; type: string; name: string }>(
+        (diff.cascades ?? []).flatMap((c) =>
+            c.resources
+                .filter(
+                    (urn) => urn.includes(`$${TYPES.composer}::`) || urn.includes(`::${TYPES.composer}::`),
+                )
+                .map(
+                    (urn) =>
+                        [urn, { urn, type: TYPES.composer, name: urn.split("::").pop() ?? urn }] as const,
+                ),
+        ),
+    );
+    for (const r of diff.resources)
+        if (r.type === TYPES.composer && (r.kind === "remove" || replaceCauses(r).length))
+            composers.set(r.urn, r);
+    return [...composers.values()]
+        .sort((a, b) => (a.urn < b.urn ? -1 : a.urn > b.urn ? 1 : 0))
+        .map((r) => {
+            const diffed = diff.resources.find((x) => x.urn === r.urn);
+            const causes = diffed ? replaceCauses(diffed).map((c) => c.path) : [];
+            const via = cascaded.get(r.urn);
+            return { r, diffed, causes, via };
+        })
+        .map(({ r, diffed, causes, via }) => ({
             rule: composerNoReplace.name,
             level,
             urn: r.urn,
             type: r.type,
             name: r.name,
-            path: r.kind === "remove" ? "(resource)" : replaceCauses(r).join(", "),
+            path:
+                diffed?.kind === "remove"
+                    ? "(resource)"
+                    : [
+                          ...causes,
+                          ...(via
+                              ? [`provider ${via.provider.split("::").pop()}: ${via.inputs.join(", ")}`]
+                              : []),
+                      ].join(", "),
             message:
-                r.kind === "remove"
+                diffed?.kind === "remove"
                     ? "the Composer environment would be deleted"
                     : "the change replaces the Composer environment (delete + create) instead of updating it",
             fix: "keep the environment's name, project, region and bucket; to move an environment, create a new one next to it and migrate",

@@ -78,8 +78,15 @@ export class Recorder {
     /** Problems the real engine would have rejected; the run fails when there are any. */
     readonly errors: string[] = [];
     private readonly urns = new Set<string>();
+    private restore?: () => void;
 
     constructor(private readonly opts: RecorderOptions) {}
+
+    /** Undoes {@link install}'s hook on the SDK's registration failures (the mocks stay until the next install). */
+    uninstall(): void {
+        this.restore?.();
+        this.restore = undefined;
+    }
 
     /** Installs the mocks. Import the program only after this, or its outputs never resolve. */
     install(): void {
@@ -111,6 +118,28 @@ export class Recorder {
             preview,
         );
         this.wrapMonitor();
+        this.watchFailedRegistrations();
+    }
+
+    /**
+     * A registration whose inputs reject (an `apply` that throws) never reaches the monitor: the SDK fails the
+     * resource's outputs, so its dependants vanish too, and its only other trace is an unhandled rejection that may
+     * come after the run. Record each such failure with the resource's type and name where the SDK gives up on it
+     * (`failPendingRegistration` in the pinned `@pulumi/pulumi`'s runtime/state.js, called from registerResource).
+     */
+    private watchFailedRegistrations(): void {
+        type State = { failPendingRegistration(res: unknown, err: unknown): void };
+        const state = require("@pulumi/pulumi/runtime/state") as State;
+        const original = state.failPendingRegistration;
+        state.failPendingRegistration = (res, err) => {
+            const r = res as { __pulumiType?: string; __name?: string };
+            const message = err instanceof Error ? err.message : String(err);
+            this.errors.push(
+                `${r.__pulumiType ?? "resource"} ${r.__name ?? "(unnamed)"}: not registered: ${message}`,
+            );
+            original(res, err);
+        };
+        this.restore = () => (state.failPendingRegistration = original);
     }
 
     /**

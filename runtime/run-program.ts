@@ -64,7 +64,10 @@ export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
     } catch (e) {
         failure = e;
     } finally {
+        // Node reports unhandled rejections after the microtask queue drains: let it, so none is lost.
+        await new Promise((resolve) => setImmediate(resolve));
         process.off("unhandledRejection", onRejection);
+        recorder.uninstall();
     }
     // The recorder's own findings first: an unanswered invoke surfaces in the program as an empty gRPC error.
     const errors = [...recorder.errors, ...[failure, ...late].filter((e) => e !== undefined).map(errorText)];

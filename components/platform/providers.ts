@@ -40,16 +40,18 @@ export function createProviders(cfg: ProvidersConfig): Providers {
 
     let kubeconfig: pulumi.Input<string>;
     let context: string | undefined;
+    let clusterIdentifier: string | undefined;
     if (cfg.cluster.kind === "gke") {
         const gke = cfg.cluster;
         const project = gke.project ?? cfg.gcp.project;
+        clusterIdentifier = gkeClusterIdentifier(project, gke.location, gke.name);
         const cluster = gcp.container.getClusterOutput(
             { name: gke.name, location: gke.location, project },
             { provider: gcpProvider },
         );
         kubeconfig = pulumi.all([cluster.endpoint, cluster.masterAuths]).apply(([endpoint, auths]) =>
             renderGkeKubeconfig({
-                contextName: `gke_${project}_${gke.location}_${gke.name}`,
+                contextName: clusterIdentifier!,
                 endpoint,
                 caCertificate: auths[0]?.clusterCaCertificate ?? "",
             }),
@@ -61,10 +63,24 @@ export function createProviders(cfg: ProvidersConfig): Providers {
     const k8sProvider = new k8s.Provider("k8s", {
         kubeconfig: pulumi.secret(kubeconfig),
         context,
+        // The provider's identity: it is replaced (and with it every Namespace, Secret and Release, re-created on
+        // the new cluster) exactly when this changes, never when only the kubeconfig does. Without it the engine
+        // replaces the provider on any change of the active cluster's kubeconfig entry: a GKE credential (CA)
+        // rotation or endpoint move (pulumi-kubernetes provider/pkg/provider/provider.go:486-501), and on every
+        // preview where the kubeconfig is not known yet (:505-515). Known offline, so the review shows a change.
+        clusterIdentifier,
         // Server-side apply lets Pulumi adopt objects that kubectl/helm applied before (the legacy system).
         enableServerSideApply: true,
     });
 
     const githubProvider = new github.Provider("github", { owner: cfg.github.owner });
     return { gcp: gcpProvider, k8s: k8sProvider, github: githubProvider };
+}
+
+/**
+ * The kubernetes provider's `clusterIdentifier` for a GKE cluster: what gcloud names its context,
+ * `gke_<project>_<location>_<name>`. Only a different cluster changes it.
+ */
+export function gkeClusterIdentifier(project: string, location: string, name: string): string {
+    return `gke_${project}_${location}_${name}`;
 }

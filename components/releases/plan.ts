@@ -54,6 +54,16 @@ export function kustomizeDirectory(dir: string, rootDir: string): string {
     return isRemoteKustomization(dir) ? dir : projectPath(rootDir, dir);
 }
 
+/**
+ * The content hash of a local kustomization (`sha256:<hex>`, the same tree hash as local charts), `undefined` for a
+ * remote one (its URL pins the content). The provider renders the directory on every run, so an edit deploys
+ * although no input changed; the offline review shows this hash so the edit is a visible change.
+ */
+export function kustomizeContentHash(dir: string, rootDir: string): string | undefined {
+    if (isRemoteKustomization(dir)) return undefined;
+    return `sha256:${hashTree(path.resolve(rootDir, dir)).sha256}`;
+}
+
 export function helmInputs(r: HelmReleaseConfig, rootDir: string): HelmInputs {
     const valuesFiles = r.valuesFiles.map((f) => projectPath(rootDir, f));
     if (r.repo !== undefined) {

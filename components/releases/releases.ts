@@ -42,6 +42,12 @@ export interface ReleasesArgs {
      * @default adopt nothing: every object is created
      */
     readonly adopt?: ReleasesAdoption;
+    /**
+     * Keep Secrets and Helm releases in the cluster when Pulumi deletes or replaces them (a removed release, a
+     * provider replacement, a config slip): the deletion then has to be done by hand, deliberately.
+     * @default false (test channels are cheap to rebuild)
+     */
+    readonly retainOnDelete?: boolean;
 }
 
 /**
@@ -62,6 +68,7 @@ export class Releases extends pulumi.ComponentResource {
     constructor(name: string, args: ReleasesArgs, opts?: pulumi.ComponentResourceOptions) {
         super(Releases.TYPE, name, {}, opts);
         const managedImages = args.managedImages ?? [];
+        const retainOnDelete = args.retainOnDelete ?? false;
         const problems = validateReleases(args.releases, { rootDir: args.rootDir, managedImages });
         const imports = adoptionImportIds(args.releases, args.adopt ?? {}, problems);
         throwIfInvalid(problems, `Releases ${name}`, this);
@@ -90,6 +97,7 @@ export class Releases extends pulumi.ComponentResource {
                     parent: this,
                     dependsOn: s.namespace ? [namespaces.get(s.namespace)!] : [],
                     import: imports.secrets.get(s.key),
+                    retainOnDelete,
                 },
             );
             for (const r of s.releases) secretsOf.set(r, [...(secretsOf.get(r) ?? []), secret]);
@@ -121,7 +129,7 @@ export class Releases extends pulumi.ComponentResource {
             const release = new k8s.helm.v3.Release(
                 `${name}-${r.name}`,
                 helmReleaseArgs(r, args.rootDir, args.imageRefs, secretLayers),
-                { parent: this, dependsOn, import: imports.releases.get(r.name) },
+                { parent: this, dependsOn, import: imports.releases.get(r.name), retainOnDelete },
             );
             declared.set(r.name, release);
         }

@@ -93,7 +93,11 @@ describe("Review sections", () => {
             assert.deepEqual(r.removedDags, ["dags/b.py"]);
             assert.deepEqual(
                 r.risks.filter((e) => e.tier === "medium").map((e) => e.reason),
-                ["DAG file dags/b.py deleted"],
+                [
+                    // The replacement window of a changed DAG (engine-facts C3) is surfaced, not only deletions.
+                    "DAG file dags/a.py re-uploaded as delete + create: briefly absent, and Airflow may deactivate the DAG if it lists the folder in that window",
+                    "DAG file dags/b.py deleted",
+                ],
             );
         });
     });

@@ -1,4 +1,6 @@
-import type { PlanDocument, PlanResource } from "../../../lib/plan-document";
+import * as path from "node:path";
+import { kustomizeContentHash } from "../../../components/releases/plan";
+import { KUSTOMIZE_HASH_KEY, TYPES, type PlanDocument, type PlanResource } from "../../../lib/plan-document";
 import type { ProgramRun } from "../../../runtime/run-program";
 import { renderInputs, type RenderContext } from "./render-inputs";
 import { byCodeUnit } from "../../../lib/order";
@@ -13,7 +15,7 @@ export function buildPlanDocument(run: ProgramRun, ctx: Omit<RenderContext, "fil
     const resources = [...run.recorder.resources]
         .sort((a, b) => byCodeUnit(a.urn, b.urn))
         .map((r): PlanResource => {
-            const { value, secrets } = renderInputs(r.inputs, rc);
+            const { value, secrets } = renderInputs(withContentHash(r.type, r.inputs, ctx.root), rc);
             return {
                 urn: r.urn,
                 type: r.type,
@@ -33,4 +35,12 @@ export function buildPlanDocument(run: ProgramRun, ctx: Omit<RenderContext, "fil
         resources,
         outputs: renderInputs(run.outputs, rc).value as Record<string, unknown>,
     };
+}
+
+/** A local kustomize directory's inputs with its content hash ({@link KUSTOMIZE_HASH_KEY}); others unchanged. */
+function withContentHash<T extends Record<string, unknown>>(type: string, inputs: T, root: string): T {
+    const dir = inputs.directory;
+    if (type !== TYPES.kustomize || typeof dir !== "string") return inputs;
+    const hash = kustomizeContentHash(dir, path.resolve(root));
+    return hash ? { ...inputs, [KUSTOMIZE_HASH_KEY]: hash } : inputs;
 }

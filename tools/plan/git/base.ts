@@ -40,6 +40,8 @@ export async function planBase(
     stack: string,
     opts: Checkout,
     key: Buffer,
+    /** Reads more of the base revision (its stack files) before the worktree goes; given the project folder. */
+    inspect?: (projectDir: string) => void,
 ): Promise<DiffableDocument | undefined> {
     const git = (...args: string[]) => spawnSync("git", ["-C", opts.repoRoot, ...args], { encoding: "utf8" });
     const rev = git("rev-parse", "--verify", "--quiet", `${ref}^{commit}`);
@@ -55,6 +57,7 @@ export async function planBase(
         );
         const project = path.relative(opts.repoRoot, opts.projectDir) || ".";
         if (!fs.existsSync(path.join(tree, project, `Pulumi.${stack}.yaml`))) return undefined;
+        inspect?.(path.join(tree, project));
         if (!fs.existsSync(path.join(tree, "tools", "plan.ts")))
             throw new ReviewUsageError(`--base: revision ${ref} has no offline plan tool (tools/plan.ts)`);
         const child = await run(

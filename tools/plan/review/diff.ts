@@ -8,11 +8,13 @@ import {
     SECRET,
     TYPES,
     flatten,
+    isProviderType,
     isUnder,
     type DiffableDocument,
     type DiffableResource,
     type InputChange,
     type PlanDiff,
+    type ProviderCascade,
     type ResourceDiff,
     type SecretStatus,
 } from "../../../lib/plan-document";
@@ -87,6 +89,7 @@ export function diffPlans(
             });
         }
     }
+    const cascades = providerCascades(resources, head);
     return {
         project: head.project,
         stack: head.stack,
@@ -94,7 +97,22 @@ export function diffPlans(
         headLabel: labels.head,
         resources,
         unchanged,
+        ...(cascades.length ? { cascades } : {}),
     };
+}
+
+/** Every provider whose inputs changed, with the head resources it manages (changed or not). */
+function providerCascades(resources: readonly ResourceDiff[], head: DiffableDocument): ProviderCascade[] {
+    return resources
+        .filter((r) => isProviderType(r.type) && r.kind === "change" && r.changes.length)
+        .map((p) => ({
+            provider: p.urn,
+            inputs: [...new Set(p.changes.map((c) => c.path))],
+            resources: head.resources
+                .filter((r) => r.provider === p.urn)
+                .map((r) => r.urn)
+                .sort(),
+        }));
 }
 
 /**
@@ -113,8 +131,12 @@ function computedSecretsFollowInputs(changes: InputChange[]): InputChange[] {
     );
 }
 
-/** Components and the stack carry no inputs; their children carry every change. */
-const diffable = (r: DiffableResource) => r.custom !== false && r.type !== TYPES.stack;
+/**
+ * Components and the stack carry no inputs; their children carry every change. A kustomize directory is a component
+ * the provider expands at deploy time, so its own inputs (path, namespace, content hash) are its only change.
+ */
+const diffable = (r: DiffableResource) =>
+    (r.custom !== false || r.type === TYPES.kustomize) && r.type !== TYPES.stack;
 
 /**
  * The group a resource is counted under in summaries: the component it belongs to without the project prefix

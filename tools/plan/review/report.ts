@@ -7,18 +7,27 @@ import { composerChanges } from "./sections/composer";
 import { dagChanges, removedDags } from "./sections/dags";
 import { githubWeakenings } from "./sections/github";
 import { helmChanges, type ValuesFileReader } from "./sections/helm";
+import { policyChanges } from "./sections/policy";
+
+/** What the review knows besides the two plan documents. */
+export interface ReportContext {
+    /** The raw `data-infra:policy` value of each side (`undefined` = not set); omitted with `--compare`. */
+    readonly policy?: { readonly base: unknown; readonly head: unknown };
+}
 
 /** Builds the review report of a diff: domain sections, risk tiers and the head's policy violations. */
 export function buildReport(
     diff: PlanDiff,
     violations: readonly Violation[] = [],
     readValuesFile?: ValuesFileReader,
+    ctx: ReportContext = {},
 ): ReviewReport {
     const composer = composerChanges(diff);
     const dags = dagChanges(diff);
     const helm = helmChanges(diff, readValuesFile);
     const weakenings = githubWeakenings(diff);
-    const risks = classifyRisks({ diff, composer, helm, weakenings });
+    const policy = ctx.policy ? policyChanges(ctx.policy.base, ctx.policy.head) : [];
+    const risks = classifyRisks({ diff, composer, helm, weakenings, policy });
     return {
         diff,
         summary: summarize(diff),
@@ -34,6 +43,8 @@ export function buildReport(
                 h.valuesFiles.length,
         ),
         weakenings,
+        policy,
+        cascades: diff.cascades ?? [],
         secretChanges: diff.resources.flatMap((r) =>
             r.secrets
                 .filter((x) => x.status !== "unchanged")

@@ -18,7 +18,7 @@ import { diffPlans } from "./diff";
 import { checkPromotion, renderPromotionMarkdown, renderPromotionText } from "./promotion";
 import { renderMarkdown } from "./render/markdown";
 import { renderDiffText } from "./render/text";
-import { buildReport, reportJson } from "./report";
+import { buildReport, reportJson, type ReportContext } from "./report";
 import { reachesTier, type Tier } from "./risk";
 import type { ValuesFileReader } from "./sections/helm";
 import { composerMajorChangeProblem } from "../../../components/airflow/software";
@@ -61,8 +61,9 @@ function render(
     opts: ReviewOptions,
     fullCommand: string,
     readValuesFile?: ValuesFileReader,
+    ctx: ReportContext = {},
 ) {
-    const report = buildReport(diff, violations, readValuesFile);
+    const report = buildReport(diff, violations, readValuesFile, ctx);
     const text =
         opts.format === "json"
             ? stableStringify(reportJson(report))
@@ -87,21 +88,34 @@ function render(
     return mandatory ? EXIT.policy : 0;
 }
 
+/** A stack's `data-infra:policy` as its files set it (`undefined` when unset). */
+function rawPolicy(projectDir: string, stack: string): unknown {
+    const value = readEngineConfig(projectDir, stack).config[`${NAMESPACE}:policy`];
+    if (value === undefined) return undefined;
+    try {
+        return JSON.parse(value) as unknown;
+    } catch {
+        return value;
+    }
+}
+
 /** `--base <ref>`: plans the base revision and the working tree with one fingerprint key and prints the diff. */
 export async function runBase(ref: string, opts: ReviewOptions): Promise<number> {
     const key = randomBytes(32);
     let code = 0;
     for (const stack of opts.stacks) {
         // Base and head in parallel: the base plans in its own process, so the two plans take two cores.
+        let basePolicy: unknown;
         const [base, head] = await Promise.all([
-            planBase(ref, stack, opts, key),
+            planBase(ref, stack, opts, key, (dir) => (basePolicy = rawPolicy(dir, stack))),
             planStack({ projectDir: opts.projectDir, stack, fingerprintKey: key }),
         ]);
         const diff = diffPlans(base, relativeTo(head, opts.projectDir), { base: ref, head: "working tree" });
         const violations = policyViolations(head, opts.projectDir, diff);
         const project = path.relative(opts.repoRoot, opts.projectDir);
         const full = `npm run plan -- ${project ? `--project ${project} ` : ""}--stack ${stack} --base ${ref} --format json`;
-        code = Math.max(code, render(diff, violations, opts, full, gitShowReader(ref, opts)));
+        const policy = { base: basePolicy, head: rawPolicy(opts.projectDir, stack) };
+        code = Math.max(code, render(diff, violations, opts, full, gitShowReader(ref, opts), { policy }));
     }
     return code;
 }
