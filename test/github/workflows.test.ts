@@ -108,7 +108,19 @@ describe("workflows", () => {
         assert.deepEqual(wf("release-gate.yml").on, {
             pull_request_target: { types, branches: releaseBranches },
         });
-        assert.deepEqual(wf("deploy.yml").on, { push: { branches: releaseBranches }, workflow_dispatch: {} });
+        assert.deepEqual(wf("deploy.yml").on, {
+            push: { branches: releaseBranches },
+            // A manual run may let the deploy guard pass a replace or delete of a guarded resource.
+            workflow_dispatch: {
+                inputs: {
+                    allow_destroy: {
+                        description: "Deploy even if providers or stateful resources are replaced or deleted",
+                        type: "boolean",
+                        default: false,
+                    },
+                },
+            },
+        });
         // The shipped chain: test builds from main, prod is promoted from test.
         const upstreams = [...new Set(channels.map((c) => c.promotedFrom).filter((f) => f !== "main"))];
         assert.ok(upstreams.includes("test"));
@@ -205,6 +217,23 @@ describe("workflows", () => {
         }
     });
 
+    it("runs the deploy guard on the stack's preview between the CLI install and pulumi up", () => {
+        for (const [id, job] of jobsOf("deploy.yml")) {
+            const channel = id.split("-")[1];
+            const names = job.steps.map((s) => s.name);
+            const guard = names.indexOf("Refuse unintended replacements and deletions");
+            assert.ok(names.indexOf("Install the Pulumi CLI") < guard && guard < names.indexOf("Deploy"), id);
+            const step = job.steps[guard];
+            assert.ok(
+                step.run!.includes(
+                    `pulumi preview --stack ${channel} --json > "$RUNNER_TEMP/preview.json" && npx tsx tools/deploy-guard.ts "$RUNNER_TEMP/preview.json"`,
+                ),
+                step.run,
+            );
+            assert.equal(step.env?.DATA_INFRA_ALLOW_DESTROY, "${{ inputs.allow_destroy }}");
+        }
+    });
+
     it("creates jobs that all have a timeout", () => {
         for (const file of Object.keys(committed)) {
             for (const [id, job] of jobsOf(file)) assert.ok(job["timeout-minutes"] > 0, `${file} ${id}`);
@@ -214,7 +243,7 @@ describe("workflows", () => {
     it("derives the stack from github.base_ref on PRs and the full github.ref on push, never GITHUB_REF", () => {
         for (const [id, job] of [...jobsOf("preview.yml"), ...jobsOf("deploy.yml")]) {
             const channel = id.split("-")[1];
-            const pulumi = job.steps.find((s) => s.uses?.startsWith("pulumi/actions@"))!;
+            const pulumi = job.steps.find((s) => s.uses?.startsWith("pulumi/actions@") && s.with?.command)!;
             assert.equal(pulumi.with?.["stack-name"], channel);
             if (id.startsWith("preview")) assert.equal(job.steps[0].env?.BASE_REF, "${{ github.base_ref }}");
             else assert.equal(job.if, `github.ref == 'refs/heads/releases/${channel}'`);

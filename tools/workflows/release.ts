@@ -192,6 +192,23 @@ export function deployWorkflow(channels: readonly ChannelSpec[], pulumiVersion: 
                 // Branch protection and environments need repository administration, which GITHUB_TOKEN never has.
                 // The admin App's key is a secret of this job's environment only (see `apps`).
                 appTokenStep("admin"),
+                // The pulumi action without a command only installs the CLI (its install-only mode).
+                {
+                    name: "Install the Pulumi CLI",
+                    uses: actions.pulumi,
+                    with: { "pulumi-version": pulumiVersion },
+                },
+                {
+                    // Issue 16: a replace or delete of a provider or a stateful resource needs the allow_destroy
+                    // input of a manual run; the guard names every such resource.
+                    name: "Refuse unintended replacements and deletions",
+                    run: `pulumi login "$PULUMI_BACKEND_URL" && pulumi preview --stack ${c.name} --json > "$RUNNER_TEMP/preview.json" && npx tsx tools/deploy-guard.ts "$RUNNER_TEMP/preview.json"`,
+                    env: {
+                        PULUMI_BACKEND_URL: expr(`vars.${v.backendUrl}`),
+                        GITHUB_TOKEN: expr("steps.app-token.outputs.token"),
+                        DATA_INFRA_ALLOW_DESTROY: expr("inputs.allow_destroy"),
+                    },
+                },
                 {
                     ...pulumiStep("up", c.name, v.backendUrl, pulumiVersion),
                     env: { GITHUB_TOKEN: expr("steps.app-token.outputs.token") },
@@ -203,8 +220,17 @@ export function deployWorkflow(channels: readonly ChannelSpec[], pulumiVersion: 
         name: workflowNames.deploy,
         on: {
             push: { branches: channels.map((c) => releaseBranch(c.name)) },
-            // Re-deploy a release branch by hand (choose it in "Use workflow from").
-            workflow_dispatch: {},
+            // Re-deploy a release branch by hand (choose it in "Use workflow from"); allow_destroy lets a deploy
+            // through that replaces or deletes a provider or a stateful resource (the deploy guard's override).
+            workflow_dispatch: {
+                inputs: {
+                    allow_destroy: {
+                        description: "Deploy even if providers or stateful resources are replaced or deleted",
+                        type: "boolean",
+                        default: false,
+                    },
+                },
+            },
         },
         permissions: {},
         jobs,
