@@ -1,3 +1,4 @@
+import { byCodeUnit } from "../lib/order";
 import {
     bucketObjectPrefix,
     chartPinned,
@@ -121,7 +122,7 @@ export function evaluateDiff(diff: PlanDiff, cfg: PolicyConfig): Violation[] {
         if (r.type === TYPES.composer && (r.kind === "remove" || replaceCauses(r).length))
             composers.set(r.urn, r);
     return [...composers.values()]
-        .sort((a, b) => (a.urn < b.urn ? -1 : a.urn > b.urn ? 1 : 0))
+        .sort((a, b) => byCodeUnit(a.urn, b.urn))
         .map((r) => {
             const diffed = diff.resources.find((x) => x.urn === r.urn);
             const causes = diffed ? replaceCauses(diffed).map((c) => c.path) : [];

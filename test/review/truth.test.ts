@@ -4,7 +4,7 @@
  * shapes (types, providers, options); one row also runs the real program to show the cluster identity offline.
  */
 import { strict as assert } from "node:assert";
-import type { DiffableResource } from "../../lib/plan-document";
+import { TYPES, type DiffableResource } from "../../lib/plan-document";
 import { buildPlanDocument } from "../../tools/plan/document/build";
 import { diffPlans } from "../../tools/plan/review/diff";
 import { buildReport, type ReportContext } from "../../tools/plan/review/report";
@@ -12,7 +12,13 @@ import { reachesTier, type RiskEntry } from "../../tools/plan/review/risk";
 import { runProgram } from "../../runtime/run-program";
 import { readEngineConfig } from "../../runtime/stack-files";
 import { REPO_ROOT } from "../harness";
-import { COMPOSER, ENVIRONMENT, PROTECTION, RELEASE, SECRET_TYPE, doc, res } from "./fixtures";
+import { doc, res } from "./fixtures";
+
+const COMPOSER = TYPES.composer;
+const ENVIRONMENT = TYPES.environment;
+const PROTECTION = TYPES.branchProtection;
+const RELEASE = TYPES.release;
+const SECRET_TYPE = TYPES.k8sSecret;
 
 const STACK = "urn:pulumi:prod::data-infra::pulumi:pulumi:Stack";
 const K8S = `${STACK}$pulumi:providers:kubernetes::k8s`;

@@ -8,6 +8,7 @@
  * `replaceReasons`. A replacement appears as `create-replacement`, `replace` and `delete-replaced` steps of the same URN
  * (op names: `StepOp` in pulumi `pkg/resource/deploy/step.go`).
  */
+import { byCodeUnit } from "../../lib/order";
 import { STATEFUL } from "../../lib/force-new";
 import { TYPES, isProviderType } from "../../lib/plan-document";
 
@@ -68,7 +69,7 @@ export function destructions(digest: PreviewDigest): Destruction[] {
             reasons: [...new Set([...(prev?.reasons ?? []), ...(step.replaceReasons ?? [])])].sort(),
         });
     }
-    return [...found.values()].sort((a, b) => (a.urn < b.urn ? -1 : a.urn > b.urn ? 1 : 0));
+    return [...found.values()].sort((a, b) => byCodeUnit(a.urn, b.urn));
 }
 
 /** The guard's verdict in words: what it blocks (or lets through with the override), one line each. */

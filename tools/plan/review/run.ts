@@ -8,6 +8,7 @@ import { loadStackConfig } from "../../../config";
 import { NAMESPACE } from "../../../config/section";
 import type { PlanDiff, PlanDocument } from "../../../lib/plan-document";
 import { stableStringify } from "../../../lib/stable-json";
+import { readEngineConfig } from "../../../runtime/stack-files";
 import { evaluateDiff, evaluateDocument, formatViolation } from "../../../policy/catalog";
 import type { Violation } from "../../../policy/rules";
 import { planStack } from "../document/plan-stack";
