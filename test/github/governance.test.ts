@@ -115,6 +115,33 @@ describe("GithubGovernance", () => {
         }
     });
 
+    it("creates promote-<channel>, which admits only main, for the promote App's key (issue 15, C1)", () => {
+        for (const [run, channel] of [
+            [test, "test"],
+            [prod, "prod"],
+        ] as const) {
+            const env = run.recorder.get(
+                "github:index/repositoryEnvironment:RepositoryEnvironment",
+                "github-promote-environment",
+            );
+            assert.equal(env.inputs.environment, `promote-${channel}`);
+            assert.equal(env.inputs.canAdminsBypass, false);
+            assert.deepEqual(env.inputs.deploymentBranchPolicy, {
+                protectedBranches: false,
+                customBranchPolicies: true,
+            });
+            const policy = run.recorder.get(
+                "github:index/repositoryEnvironmentDeploymentPolicy:RepositoryEnvironmentDeploymentPolicy",
+                "github-promote-environment-branch",
+            );
+            assert.deepEqual(policy.inputs, {
+                repository: "data-infra",
+                environment: `promote-${channel}`,
+                branchPattern: "main",
+            });
+        }
+    });
+
     it("creates the workflows' variables from the bootstrap outputs, and none before bootstrap", () => {
         const vars = (type: string) =>
             Object.fromEntries(

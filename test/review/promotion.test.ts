@@ -111,3 +111,46 @@ describe("Promotion check", () => {
         ]);
     });
 });
+
+describe("promotion check: images in values files (issue 15, H6c)", () => {
+    const site = (stack: string, files: string[]) =>
+        doc(stack, [
+            release(stack, "reports-site", {
+                chart: "./charts/web-service",
+                valueYamlFiles: files.map((path) => ({ asset: "file", path, sha256: "0".repeat(64) })),
+                values: { replicas: 1 },
+            }),
+        ]);
+    const files: Record<string, string> = {
+        "v/site.yaml": "image: nginxinc/nginx-unprivileged:1.27.3-alpine\n",
+        "v/site-prod.yaml": "image: nginxinc/nginx-unprivileged:1.28.0-alpine\n",
+        "v/nested.yaml": "backup:\n  image:\n    repository: r/backup\n    tag: '1.2'\n",
+    };
+    const read = (p: string) => files[p];
+
+    it("fails when prod's own values file sets an image test does not run", () => {
+        const result = checkPromotion(
+            site("test", ["v/site.yaml"]),
+            site("prod", ["v/site.yaml", "v/site-prod.yaml"]),
+            read,
+        );
+        assert.deepEqual(result.findings, [
+            {
+                kind: "image reference",
+                subject: "Release reports-site",
+                artifact: "nginxinc/nginx-unprivileged:1.28.0-alpine",
+            },
+        ]);
+        // Without reading the files (before issue 15) the same promotion passed.
+        assert.deepEqual(
+            checkPromotion(site("test", ["v/site.yaml"]), site("prod", ["v/site-prod.yaml"])).findings,
+            [],
+        );
+    });
+
+    it("passes when both channels resolve the same images, including {repository, tag} objects", () => {
+        const a = site("test", ["v/site.yaml", "v/nested.yaml"]);
+        const b = site("prod", ["v/nested.yaml", "v/site.yaml"]);
+        assert.deepEqual(checkPromotion(a, b, read).findings, []);
+    });
+});

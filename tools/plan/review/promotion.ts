@@ -8,10 +8,28 @@ import {
     type DiffableDocument,
     type DiffableResource,
 } from "../../../lib/plan-document";
+import { parse as parseYamlText } from "yaml";
+
+function parseYaml(text: string): unknown {
+    try {
+        return parseYamlText(text);
+    } catch {
+        return undefined;
+    }
+}
 import { shorten } from "../../../lib/shorten";
 
 export type ArtifactKind =
-    "chart version" | "chart content" | "image digest" | "requirements" | "composer image" | "dag content";
+    | "chart version"
+    | "chart content"
+    | "image digest"
+    | "image reference"
+    | "requirements"
+    | "composer image"
+    | "dag content";
+
+/** Reads a values file the plan names (repository-relative path); `undefined` when it cannot be read. */
+export type ReadValuesFile = (path: string) => string | undefined;
 
 /** An artifact the target channel would deploy that the source channel does not run. */
 export interface PromotionFinding {
@@ -29,9 +47,37 @@ export interface PromotionResult {
 
 const DIGEST = /sha256:[0-9a-f]{64}/g;
 
+/**
+ * Image references in resolved Helm values: a string `image: repo:tag|repo@digest`, or an object with `repository`
+ * and `tag`/`digest`. Values files are read through `readValues` (issue 15, H6c: an image set only in a prod values
+ * file must count, not only the inline values).
+ */
+export function imageReferences(values: unknown): string[] {
+    const out: string[] = [];
+    const walk = (v: unknown, key: string): void => {
+        if (Array.isArray(v)) v.forEach((x) => walk(x, key));
+        else if (v !== null && typeof v === "object") {
+            const o = v as Record<string, unknown>;
+            if (key === "image" && typeof o.repository === "string") {
+                const ref =
+                    typeof o.digest === "string"
+                        ? `@${o.digest}`
+                        : typeof o.tag === "string"
+                          ? `:${o.tag}`
+                          : "";
+                out.push(`${o.repository}${ref}`);
+            }
+            for (const [k, x] of Object.entries(o)) walk(x, k);
+        } else if (key === "image" && typeof v === "string" && /[:@]/.test(v)) out.push(v);
+    };
+    walk(values, "");
+    return out;
+}
+
 /** Each artifact a channel deploys, by kind, with the resource that declares it. */
 export function artifacts(
     doc: DiffableDocument,
+    readValues: ReadValuesFile = () => undefined,
 ): Array<{ kind: ArtifactKind; artifact: string; subject: string }> {
     const out: Array<{ kind: ArtifactKind; artifact: string; subject: string }> = [];
     for (const r of doc.resources) {
@@ -39,6 +85,16 @@ export function artifacts(
         if (r.type === TYPES.release) {
             if (isRemoteChart(r.inputs))
                 out.push({ kind: "chart version", artifact: chartRef(r.inputs) ?? "?", subject });
+            const files =
+                (valueAt(r.inputs, "valueYamlFiles") as Array<{ path?: unknown }> | undefined) ?? [];
+            const layers = [
+                ...files.map((f) => (typeof f.path === "string" ? readValues(f.path) : undefined)),
+            ].map((text) => (text === undefined ? undefined : parseYaml(text)));
+            for (const values of [...layers, valueAt(r.inputs, "values")])
+                for (const ref of imageReferences(values))
+                    // A digest anywhere in the inputs is already an "image digest"; count a tag once.
+                    if (!/sha256:[0-9a-f]{64}/.test(ref))
+                        out.push({ kind: "image reference", artifact: ref, subject });
             for (const [, key, v] of leaves(r.inputs))
                 if (isContentHashKey(key) && typeof v === "string")
                     out.push({
@@ -88,10 +144,14 @@ function objectContent(r: DiffableResource): string {
  * requirements set, Composer image and DAG file content that `to` would deploy and `from` does not run. Channel
  * parameters (names, namespaces, sizes, replicas) are not artifacts, so they never count. Empty = safe to promote.
  */
-export function checkPromotion(from: DiffableDocument, to: DiffableDocument): PromotionResult {
-    const tested = new Set(artifacts(from).map((a) => `${a.kind}\0${a.artifact}`));
+export function checkPromotion(
+    from: DiffableDocument,
+    to: DiffableDocument,
+    readValues?: ReadValuesFile,
+): PromotionResult {
+    const tested = new Set(artifacts(from, readValues).map((a) => `${a.kind}\0${a.artifact}`));
     const seen = new Set<string>();
-    const findings = artifacts(to).filter((a) => {
+    const findings = artifacts(to, readValues).filter((a) => {
         const key = `${a.kind}\0${a.artifact}\0${a.subject}`;
         if (tested.has(`${a.kind}\0${a.artifact}`) || seen.has(key)) return false;
         seen.add(key);

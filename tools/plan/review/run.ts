@@ -3,6 +3,7 @@
  * policy check of every plan. `tools/plan.ts` parses the options and dispatches here.
  */
 import { randomBytes } from "node:crypto";
+import * as fs from "node:fs";
 import * as path from "node:path";
 import { loadStackConfig } from "../../../config";
 import { NAMESPACE } from "../../../config/section";
@@ -133,7 +134,16 @@ export async function runCompare([a, b]: readonly string[], opts: ReviewOptions)
 export async function runPromotion([from, to]: readonly string[], opts: ReviewOptions): Promise<number> {
     const docFrom = await planStack({ projectDir: opts.projectDir, stack: from });
     const docTo = await planStack({ projectDir: opts.projectDir, stack: to });
-    const result = checkPromotion(docFrom, docTo);
+    // Values files are read from the project, so an image set only in a channel's values file counts too.
+    const result = checkPromotion(docFrom, docTo, (file) => {
+        const full = path.resolve(opts.projectDir, file);
+        if (!full.startsWith(path.resolve(opts.projectDir) + path.sep)) return undefined;
+        try {
+            return fs.readFileSync(full, "utf8");
+        } catch {
+            return undefined;
+        }
+    });
     opts.print(
         opts.format === "json"
             ? stableStringify(result)
