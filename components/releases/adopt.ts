@@ -13,7 +13,7 @@
  */
 import type { Problems } from "../../lib/problems";
 import type { ReleaseConfig } from "./types";
-import { namespacesOf, plannedSecrets } from "./plan";
+import { namespacesOf, plannedSecrets } from "./inputs";
 
 /** What to adopt (config `adopt`). */
 export interface ReleasesAdoption {

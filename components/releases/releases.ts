@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import type { HelmReleaseConfig, ReleaseConfig } from "./types";
 import { adoptionImportIds, type ReleasesAdoption } from "./adopt";
-import { helmInputs, kustomizeDirectory, namespacesOf, plannedSecrets, validateReleases } from "./plan";
+import { helmInputs, kustomizeDirectory, namespacesOf, plannedSecrets, validateReleases } from "./inputs";
 import { secretArgs, secretPayload } from "./secrets";
 import { isMap, mergeValues, parseValues, type Values } from "./values";
 import { byCodeUnit } from "../../lib/order";

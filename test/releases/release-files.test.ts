@@ -7,7 +7,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { formatProblem } from "../../lib/problems";
 import type { HelmReleaseConfig, ReleaseConfig } from "../../components/releases/types";
-import { chartMetadataProblems, validateReleases } from "../../components/releases/plan";
+import { chartMetadataProblems, validateReleases } from "../../components/releases/inputs";
 import { tempTree } from "./temp-tree";
 
 const helm = (over: Partial<HelmReleaseConfig> = {}): HelmReleaseConfig => ({

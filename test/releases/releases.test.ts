@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import * as path from "node:path";
-import { helmInputs } from "../../components/releases/plan";
+import { helmInputs } from "../../components/releases/inputs";
 import type { HelmReleaseConfig } from "../../components/releases/types";
 import type { RecordedResource } from "../../runtime/recorder";
 import type { ProgramRun } from "../../runtime/run-program";

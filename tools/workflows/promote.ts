@@ -49,12 +49,14 @@ function openOrUpdateStep(c: ChannelSpec, bodyFile: string): Step {
     };
 }
 
-/** The pull request `main → releases/<channel>`, on every push to `main`. */
-function fromMainJob(c: ChannelSpec): Job {
-    const body = `Promotes \`${DEFAULT_BRANCH}\` to \`${c.name}\`; merging deploys it. Opened by the promote workflow.`;
+/**
+ * The promote job of a channel, whichever way it starts (a push to `main`, or the upstream channel's deploy):
+ * the same job name, permissions, environment and concurrency group either way.
+ */
+function promoteJob(c: ChannelSpec, start: Pick<Job, "if" | "needs">, steps: Step[]): Job {
     return {
         name: `promote (${c.name})`,
-        if: "github.event_name == 'push' || github.event_name == 'workflow_dispatch'",
+        ...start,
         "runs-on": RUNNER,
         "timeout-minutes": timeoutMinutes.promote,
         // All writes use the promote App's token; the job's own token only reads.
@@ -62,16 +64,22 @@ function fromMainJob(c: ChannelSpec): Job {
         // Holds the promote App's key and admits only the default branch.
         environment: promoteEnvironment(c.name),
         concurrency: { group: `promote-${c.name}`, "cancel-in-progress": false },
-        steps: [
-            {
-                name: "Write the pull request body",
-                env: { BODY: body },
-                run: "printf '%s\\n' \"$BODY\" > promotion.md",
-            },
-            appTokenStep("promote", PROMOTE_PERMISSIONS),
-            openOrUpdateStep(c, "promotion.md"),
-        ],
+        steps,
     };
+}
+
+/** The pull request `main → releases/<channel>`, on every push to `main`. */
+function fromMainJob(c: ChannelSpec): Job {
+    const body = `Promotes \`${DEFAULT_BRANCH}\` to \`${c.name}\`; merging deploys it. Opened by the promote workflow.`;
+    return promoteJob(c, { if: "github.event_name == 'push' || github.event_name == 'workflow_dispatch'" }, [
+        {
+            name: "Write the pull request body",
+            env: { BODY: body },
+            run: "printf '%s\\n' \"$BODY\" > promotion.md",
+        },
+        appTokenStep("promote", PROMOTE_PERMISSIONS),
+        openOrUpdateStep(c, "promotion.md"),
+    ]);
 }
 
 /**
@@ -132,30 +140,21 @@ function checkJob(c: ChannelSpec): Job {
  */
 function fromChannelJob(c: ChannelSpec): Job {
     const check = `check-${c.name}`;
-    return {
-        name: `promote (${c.name})`,
-        needs: [check],
-        "runs-on": RUNNER,
-        "timeout-minutes": timeoutMinutes.promote,
-        permissions: { contents: "read" },
-        environment: promoteEnvironment(c.name),
-        concurrency: { group: `promote-${c.name}`, "cancel-in-progress": false },
-        // No checkout and no repository code here: only the check's markdown, the App token and gh.
-        steps: [
-            {
-                name: "Download the promotion check",
-                uses: actions.downloadArtifact,
-                with: { name: `promotion-${c.name}` },
-            },
-            appTokenStep("promote", PROMOTE_PERMISSIONS),
-            openOrUpdateStep(c, "promotion.md"),
-            {
-                name: "Fail on untested artifacts",
-                if: `needs.${check}.outputs.code == '${UNTESTED_ARTIFACTS}'`,
-                run: `echo "::error::${c.name} would deploy artifacts ${c.promotedFrom} did not run; see the pull request body"\nexit 1`,
-            },
-        ],
-    };
+    // No checkout and no repository code here: only the check's markdown, the App token and gh.
+    return promoteJob(c, { needs: [check] }, [
+        {
+            name: "Download the promotion check",
+            uses: actions.downloadArtifact,
+            with: { name: `promotion-${c.name}` },
+        },
+        appTokenStep("promote", PROMOTE_PERMISSIONS),
+        openOrUpdateStep(c, "promotion.md"),
+        {
+            name: "Fail on untested artifacts",
+            if: `needs.${check}.outputs.code == '${UNTESTED_ARTIFACTS}'`,
+            run: `echo "::error::${c.name} would deploy artifacts ${c.promotedFrom} did not run; see the pull request body"\nexit 1`,
+        },
+    ]);
 }
 
 /**

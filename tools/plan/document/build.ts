@@ -1,5 +1,5 @@
 import * as path from "node:path";
-import { kustomizeContentHash } from "../../../components/releases/plan";
+import { kustomizeContentHash } from "../../../components/releases/inputs";
 import { KUSTOMIZE_HASH_KEY, TYPES, type PlanDocument, type PlanResource } from "../../../lib/plan-document";
 import type { ProgramRun } from "../../../runtime/run-program";
 import { renderInputs, type RenderContext } from "./render-inputs";

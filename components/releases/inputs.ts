@@ -1,6 +1,6 @@
 /**
- * Pure planning of releases: everything the Releases component computes from config and files, and every check it
- * makes before creating a resource. Reads files, never the cloud.
+ * The releases' inputs, computed from config and files (never the cloud): everything the Releases component
+ * derives before creating a resource, and every check it makes first.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";

@@ -9,7 +9,7 @@ import {
     namespacesOf,
     plannedSecrets,
     validateReleases,
-} from "../../components/releases/plan";
+} from "../../components/releases/inputs";
 import { mergeValues, originOf, parseValues, validateAgainstSchema } from "../../components/releases/values";
 import { tempTree } from "./temp-tree";
 
