@@ -13,6 +13,7 @@ import { keyPath } from "../config/section";
 import { dns1123LabelProblem } from "../components/releases/kubernetes-rules";
 import { readYaml } from "../runtime/yaml-readers";
 import { stackNameProblem } from "../runtime/stack-names";
+import { importWarnings } from "./import-channel/checks";
 
 const USAGE = `Usage: npm run import-channel -- <legacy-channel.yaml> [--stack <name> [--new]]
 
@@ -287,7 +288,16 @@ export function main(
         const read = readYaml(text, "pyyaml");
         if ("problem" in read) throw new Error(read.problem);
         const imported = convertChannel(read.value, text);
-        for (const w of imported.warnings) io.err(`warning: ${w}`);
+        const warnings = [
+            ...imported.warnings,
+            ...importWarnings({
+                legacyChannel: imported.channel,
+                stack,
+                releases: imported.releases,
+                exists: (p) => fs.existsSync(path.join(io.projectDir, p)),
+            }),
+        ];
+        for (const w of warnings) io.err(`warning: ${w}`);
         if (!stack) {
             io.out(renderReleases(imported.releases));
             return 0;

@@ -221,6 +221,26 @@ describe("import-channel", () => {
         assert.deepEqual(err, ["legacy channel file: 1 problem\n  - base: unknown top-level key"]);
     });
 
+    it("warns, through the command, about a chart missing from the tree and a legacy channel other than --stack", () => {
+        // GIVEN a project holding only a test stack file, and a prod legacy channel whose chart was vendored elsewhere
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "import-channel-"));
+        fs.writeFileSync(path.join(dir, "Pulumi.test.yaml"), "config: {}\n");
+        const file = path.join(dir, "legacy.yaml");
+        fs.writeFileSync(
+            file,
+            "calitp:\n  channel: prod\n  releases:\n    - name: metabase\n      driver: helm\n      namespace: metabase\n      helm_chart: kubernetes/apps/charts/metabase\n",
+        );
+        const err: string[] = [];
+        const io = { projectDir: dir, out: () => undefined, err: (s: string) => err.push(s) };
+        // WHEN it is imported into the test stack
+        assert.equal(main([file, "--stack", "test"], io), 0, err.join("\n"));
+        // THEN both are said, once each
+        assert.deepEqual(err, [
+            'warning: calitp.channel: the legacy channel is "prod" but --stack is "test"; its values files and secrets are prod\'s (got prod)',
+            "warning: calitp.releases[0] (metabase).helm_chart: chart kubernetes/apps/charts/metabase is not in this repository (hologit vendored it); vendor it under charts/, or for a third-party chart set chart: <name>, repo: <helm repository URL>, version: <exact version>",
+        ]);
+    });
+
     it("refuses a --stack that leaves the project or names no stack file, and creates one only with --new", () => {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "import-channel-"));
         fs.copyFileSync(path.join(REPO_ROOT, "Pulumi.prod.yaml"), path.join(dir, "Pulumi.prod.yaml"));
@@ -276,7 +296,8 @@ describe("import-channel", () => {
         const out: string[] = [];
         const io = { projectDir: dir, out: (s: string) => out.push(s), err: (s: string) => out.push(s) };
         assert.equal(main([LEGACY_FILE, "--stack", "prod"], io), 0, out.join("\n"));
-        assert.match(out[0], /^wrote 3 releases \(legacy channel prod\) to data-infra:releases in /);
+        // (the temporary project holds none of the legacy paths, so the missing-path warnings come first)
+        assert.match(out.at(-1)!, /^wrote 3 releases \(legacy channel prod\) to data-infra:releases in /);
         // THEN comments and other keys survive, and the key holds the converted releases
         const after = fs.readFileSync(path.join(dir, "Pulumi.prod.yaml"), "utf8");
         assert.ok(after.startsWith(before.split("\n")[0]), "the header comment survives");

@@ -1,11 +1,9 @@
 /**
  * What `import-channel` cannot carry over by itself, said before anyone deploys: charts and values files the legacy
- * channel named that are not in this repository, a legacy channel other than the target stack, and the legacy
- * file's comments (the converted YAML does not keep them).
+ * channel named that are not in this repository, and a legacy channel other than the target stack. Dropped comments
+ * are reported by `convertChannel`, which knows the entry each one belonged to.
  */
 export interface ImportCheckInput {
-    /** The legacy file's text (for its comments). */
-    readonly legacyText: string;
     /** `calitp.channel` of the legacy file. */
     readonly legacyChannel?: string;
     /** `--stack`, when writing into a stack file. */
@@ -42,13 +40,5 @@ export function importWarnings(input: ImportCheckInput): string[] {
                 `${where}.kustomize_dir: ${r.kustomizeDir} is not in this repository; copy the overlay and its bases`,
             );
     });
-    const comments = input.legacyText.split("\n").flatMap((line, i) => {
-        const m = /(?:^|\s)(#.*)$/.exec(line);
-        return m ? [{ n: i + 1, text: m[1] }] : [];
-    });
-    for (const c of comments)
-        out.push(
-            `legacy line ${c.n}: comment not carried over, re-add it by hand if it matters: ${c.text.trim()}`,
-        );
     return out;
 }
