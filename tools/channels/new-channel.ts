@@ -130,7 +130,7 @@ export function newChannel(input: NewChannelInput): NewChannelResult {
                 `values still naming "${from}" fail the plan`,
             `create what the channel assumes outside the program: npm run doctor -- --stack ${name}`,
             `bootstrap the project: npm run plan -- --project bootstrap, then pulumi -C bootstrap up --stack ${project} ` +
-                `(README "First deployment")`,
+                `(docs/bootstrap.md)`,
             `write the CI identity: npx tsx bootstrap/write-config.ts --outputs <bootstrap outputs of ${project}>`,
             `create the stack: pulumi stack init ${name} --secrets-provider ${boot.secretsProvider}`,
             `create the release branch: git push origin ${promotedFrom === "main" ? "main" : `releases/${promotedFrom}`}:refs/heads/releases/${name}`,
@@ -254,7 +254,7 @@ function bootstrapEntry(
     }
     const lines = [
         `# Bootstraps the GCP project of the ${input.name} channel (written by npm run new-channel).`,
-        `# Run by an administrator after the state project's stack; see README "First deployment".`,
+        `# Run by an administrator after the state project's stack; see docs/bootstrap.md.`,
         "config:",
         `    data-infra-bootstrap:project: ${project}`,
         `    # PLACEHOLDER: gcloud projects describe ${project} --format='value(projectNumber)'`,
