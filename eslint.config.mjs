@@ -1,6 +1,8 @@
 // Flat config: typescript-eslint's recommended rules, Pulumi's rule against outputs in template literals (they
 // render as "Calling [toString] on an [Output<T>]..." instead of the value), and the dependency rules: no import
-// cycle between modules, and top-level folders import only the layers below them (see docs/contributing.md).
+// cycle between folders: top-level folders import only the layers below them (see docs/contributing.md). Cycles
+// between modules are dependency-cruiser's check (`npm run lint:cycles`, .dependency-cruiser.cjs): import/no-cycle
+// took 94% of lint's time.
 import tseslint from "typescript-eslint";
 import pulumi from "@pulumi/eslint-plugin";
 import importPlugin from "eslint-plugin-import";
@@ -55,14 +57,15 @@ export default tseslint.config(
     },
     {
         files: ["**/*.ts"],
-        languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+        languageOptions: {
+            parserOptions: { project: "./tsconfig.json", tsconfigRootDir: import.meta.dirname },
+        },
         plugins: { "@pulumi": pulumi, import: importPlugin },
         settings: {
             "import/parsers": { "@typescript-eslint/parser": [".ts"] },
             "import/resolver": { node: { extensions: [".ts", ".js"] } },
         },
         rules: {
-            "import/no-cycle": ["error", { ignoreExternal: true }],
             "no-restricted-properties": [
                 "error",
                 {
