@@ -12,17 +12,14 @@ process.setSourceMapsEnabled(false);
 import { listStacks } from "../runtime/stack-files";
 import { stackNameProblem } from "../runtime/stack-names";
 import { ValidationError, formatProblem } from "../lib/problems";
-import { readChannels } from "./workflows";
-import { validateChannels } from "./workflows/render";
-import { crossChannelProblems, placeholdersIn, readChannelConfigs } from "../config/cross-channel";
 import type { PlanDocument } from "../lib/plan-document";
 import { stableStringify } from "../lib/stable-json";
-import { planStack } from "./plan/document/plan-stack";
-import { DEFAULT_LIMITS, FULL_LIMITS, renderText } from "./plan/document/render-text";
 import { ReviewUsageError } from "./plan/exit";
-import * as review from "./plan/review/run";
+import type * as Review from "./plan/review/run";
 import { TIERS, isTier } from "./plan/review/risk";
 import { exitAfterOutput } from "../runtime/exit";
+// The program, the SDK's mock runtime, the review and the workflow renderer load only once the arguments are valid
+// (2 s of CPU per run): `--help` and usage errors answer at once (npm test spawns this tool a dozen times).
 
 const REPO_ROOT = path.resolve(__dirname, "..");
 
@@ -138,13 +135,14 @@ async function main(argv: string[]): Promise<number> {
         throw new UsageError(
             `no such stack: ${unknown.join(", ")} (stacks in ${projectDir}: ${known.join(", ")})`,
         );
+    const review = await import("./plan/review/run");
     if (reviewing) {
-        const opts: review.ReviewOptions = {
+        const opts: Review.ReviewOptions = {
             repoRoot: REPO_ROOT,
             projectDir,
             stacks,
-            format: args.format as review.ReviewFormat,
-            failOn: failOn as review.ReviewOptions["failOn"],
+            format: args.format as Review.ReviewFormat,
+            failOn: failOn as Review.ReviewOptions["failOn"],
             print: (text) => console.log(text),
         };
         try {
@@ -159,6 +157,10 @@ async function main(argv: string[]): Promise<number> {
         }
     }
 
+    const { crossChannelProblems, placeholdersIn, readChannelConfigs } =
+        await import("../config/cross-channel");
+    const { planStack } = await import("./plan/document/plan-stack");
+    const { DEFAULT_LIMITS, FULL_LIMITS, renderText } = await import("./plan/document/render-text");
     const channels = readChannelConfigs(projectDir);
     const crossProblems = crossChannelProblems(channels).filter((p) =>
         stacks.some((s) => `${p.where} ${p.what}`.includes(`Pulumi.${s}.yaml`)),
@@ -178,7 +180,7 @@ async function main(argv: string[]): Promise<number> {
     const fingerprintKey = process.env.DATA_INFRA_PLAN_KEY
         ? Buffer.from(process.env.DATA_INFRA_PLAN_KEY, "hex")
         : undefined;
-    const chain = promotionProblems(projectDir);
+    const chain = await promotionProblems(projectDir);
     if (chain.length) {
         console.error(
             `plan failed: the channels' promotion chain is broken:\n${chain.map((p) => `  - ${p}`).join("\n")}`,
@@ -213,7 +215,9 @@ async function main(argv: string[]): Promise<number> {
  * applies: a cycle would otherwise plan fine and only fail `npm run workflows`. Skipped when a stack's config does
  * not load (planning that stack reports why) or the project has no channels (bootstrap).
  */
-function promotionProblems(projectDir: string): string[] {
+async function promotionProblems(projectDir: string): Promise<string[]> {
+    const { readChannels } = await import("./workflows");
+    const { validateChannels } = await import("./workflows/render");
     let channels;
     try {
         channels = readChannels(projectDir);
