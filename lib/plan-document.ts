@@ -26,6 +26,8 @@ export const TYPES = {
     composer: "gcp:composer/environment:Environment",
     bucket: "gcp:storage/bucket:Bucket",
     bucketObject: "gcp:storage/bucketObject:BucketObject",
+    /** One managed prefix of the DAG sync (providers/gcs-manifest): `files` maps object names to entries. */
+    prefixManifest: "gcsmanifest:index:PrefixManifest",
     release: "kubernetes:helm.sh/v3:Release",
     kustomize: "kubernetes:kustomize/v2:Directory",
     namespace: "kubernetes:core/v1:Namespace",

@@ -85,6 +85,17 @@ export const bucketObjectPrefix: Rule = {
     name: "bucket-object-prefix",
     description: "Bucket objects are only written under the managed prefixes (dags/, plugins/).",
     check: (r, ctx) => {
+        if (r.type === TYPES.prefixManifest) {
+            const prefix = valueAt(r.inputs, "prefix");
+            if (typeof prefix !== "string" || ctx.managedPrefixes.includes(prefix)) return [];
+            return [
+                {
+                    path: "prefix",
+                    message: `manifest prefix ${prefix} is not a managed prefix (${ctx.managedPrefixes.join(", ")})`,
+                    fix: "sync under a managed prefix, or add the prefix to data-infra:policy.managedPrefixes",
+                },
+            ];
+        }
         if (r.type !== TYPES.bucketObject) return [];
         const name = valueAt(r.inputs, "name");
         if (typeof name !== "string" || name === COMPUTED) return [];

@@ -1,8 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
-import * as gcp from "@pulumi/gcp";
 import { Problems } from "../../lib/problems";
 import { listDagFiles, type DagFolder } from "./dag-files";
-import { projectPath } from "../platform/paths";
+import { folderManifests, overlappingPrefixes } from "./dag-manifest";
+import { PrefixManifest } from "./prefix-manifest";
 import { throwIfInvalid } from "../platform/resource-error";
 
 export interface DagSyncArgs {
@@ -33,9 +33,12 @@ export interface DagSyncArgs {
 }
 
 /**
- * Mirrors local folders (Airflow `dags/`, `plugins/`) into a bucket, one `gcp.storage.BucketObject` per file,
- * named by its object name, so `pulumi preview` shows each added, changed or removed file and a removed file
- * deletes exactly its object. Replaces `gsutil rsync -d -c` without touching anything outside the prefixes.
+ * Mirrors local folders (Airflow `dags/`, `plugins/`) into a bucket with one {@link PrefixManifest} per folder,
+ * named by its prefix. Its input is the folder's manifest (object name → MD5, size, content type) computed offline
+ * here, so `pulumi preview --diff` and the offline review name each added, changed or removed file, while the
+ * engine handles one resource per prefix instead of one per file (issue 22). The provider uploads only what
+ * changed, deletes removed files after the uploads succeed, and never touches objects outside the prefixes.
+ * Replaces `gsutil rsync -d -c`.
  */
 export class DagSync extends pulumi.ComponentResource {
     /** The component's type token: part of every child's URN, so never change it. */
@@ -43,35 +46,28 @@ export class DagSync extends pulumi.ComponentResource {
 
     /** Object names managed, sorted. */
     public readonly objectNames: readonly string[];
-    /** The objects by object name. */
-    public readonly objects: Readonly<Record<string, gcp.storage.BucketObject>>;
+    /** The manifest resources by prefix. */
+    public readonly manifests: Readonly<Record<string, PrefixManifest>>;
 
     constructor(name: string, args: DagSyncArgs, opts?: pulumi.ComponentResourceOptions) {
         super(DagSync.TYPE, name, {}, opts);
         const list = listDagFiles(args);
         const problems = new Problems();
         problems.addAll(list.problems);
+        for (const what of overlappingPrefixes(args.folders)) problems.add("folders", what);
         throwIfInvalid(problems, `DagSync ${name}`, this);
 
-        const objects: Record<string, gcp.storage.BucketObject> = {};
-        for (const file of list.files) {
-            objects[file.objectName] = new gcp.storage.BucketObject(
-                file.objectName,
-                {
-                    bucket: args.bucket,
-                    name: file.objectName,
-                    // Project-relative, so state does not depend on where the repository is checked out.
-                    source: new pulumi.asset.FileAsset(projectPath(args.projectDir, file.path)),
-                    // Content hash as an input: an unchanged file never diffs, a changed one shows which file.
-                    sourceMd5hash: file.md5,
-                    contentType: file.contentType,
-                },
-                // A changed hash replaces the object under the same name; creating first and then deleting the
-                // old resource would delete the new upload (pulumi/pulumi-gcp#152), so delete first.
-                { parent: this, deleteBeforeReplace: true },
+        const manifests: Record<string, PrefixManifest> = {};
+        for (const m of folderManifests(args.projectDir, args.folders, list.files)) {
+            manifests[m.prefix] = new PrefixManifest(
+                m.prefix,
+                { ...m, bucket: args.bucket },
+                // Objects written by the per-file design (one BucketObject each) are adopted, not re-uploaded:
+                // see README "Migrating from per-file objects" for the one state edit the switch needs.
+                { parent: this },
             );
         }
-        this.objects = objects;
+        this.manifests = manifests;
         this.objectNames = list.files.map((f) => f.objectName);
         this.registerOutputs({ objectNames: this.objectNames });
     }

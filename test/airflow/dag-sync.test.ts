@@ -4,9 +4,9 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { plan, REPO_ROOT } from "../harness";
 import type { ProgramRun } from "../../runtime/run-program";
-import { UNKNOWN, isAsset } from "../../runtime/wire";
+import { UNKNOWN } from "../../runtime/wire";
 
-const OBJECT = "gcp:storage/bucketObject:BucketObject";
+const MANIFEST = "gcsmanifest:index:PrefixManifest";
 const TREE = path.join(".tmp", `dag-sync-test-${process.pid}`);
 
 function write(rel: string, content: string): void {
@@ -27,50 +27,53 @@ function planTree(extra: Record<string, unknown> = {}): Promise<ProgramRun> {
     });
 }
 
-const objects = (run: ProgramRun) =>
-    Object.fromEntries(run.recorder.ofType(OBJECT).map((r) => [r.name, r] as const));
+/** Object name → manifest entry, over every manifest resource of the run. */
+const objects = (run: ProgramRun): Record<string, string> => {
+    const all: Record<string, string> = Object.assign(
+        {},
+        ...run.recorder.ofType(MANIFEST).map((r) => r.inputs.files as Record<string, string>),
+    );
+    return Object.fromEntries(Object.keys(all).sort().map((k) => [k, all[k]]));
+};
+
+const md5 = (file: string) => createHash("md5").update(fs.readFileSync(file)).digest("base64");
 
 describe("DagSync", () => {
     after(() => fs.rmSync(path.join(REPO_ROOT, TREE), { recursive: true, force: true }));
 
-    it("creates one object per file of the example airflow/ folder, named by its object name", async () => {
+    it("declares one manifest resource per prefix of the example airflow/ folder, listing each file", async () => {
         const run = await plan("test");
         const sync = run.recorder.get("data-infra:airflow:DagSync", "dags");
-        const found = run.recorder.ofType(OBJECT);
+        assert.deepEqual(run.recorder.ofType("gcp:storage/bucketObject:BucketObject"), []);
+        const found = run.recorder.ofType(MANIFEST);
         assert.deepEqual(
             found.map((r) => r.name),
-            [
-                "dags/gtfs/download_feeds.py",
-                "dags/gtfs/feeds.yml",
-                "dags/transform/run_dbt.py",
-                "plugins/transit/__init__.py",
-                "plugins/transit/service_date.py",
-                "plugins/transit_plugin.py",
-            ],
+            ["dags/", "plugins/"],
         );
-        for (const r of found) {
-            assert.equal(r.parent, sync.urn, `${r.name} is a child of the DagSync`);
-            assert.equal(r.provider, run.recorder.get("pulumi:providers:gcp", "gcp").urn);
-            assert.deepEqual(r.options.deleteBeforeReplace, true);
-        }
-        const feeds = run.recorder.get(OBJECT, "dags/gtfs/feeds.yml");
-        const file = path.join(REPO_ROOT, "airflow/dags/gtfs/feeds.yml");
-        const { source, ...inputs } = feeds.inputs;
-        assert.deepEqual(inputs, {
+        for (const r of found) assert.equal(r.parent, sync.urn, `${r.name} is a child of the DagSync`);
+        const dags = run.recorder.get(MANIFEST, "dags/");
+        const file = (rel: string) => path.join(REPO_ROOT, "airflow/dags", rel);
+        const size = (rel: string) => fs.statSync(file(rel)).size;
+        assert.deepEqual(dags.inputs, {
             // The environment's bucket: known once Composer created it.
             bucket: UNKNOWN,
-            name: "dags/gtfs/feeds.yml",
-            contentType: "application/yaml",
-            sourceMd5hash: createHash("md5").update(fs.readFileSync(file)).digest("base64"),
+            prefix: "dags/",
+            // Project-relative, so state does not depend on where the repository is checked out.
+            source: "./airflow/dags",
+            files: {
+                "dags/gtfs/download_feeds.py": `${md5(file("gtfs/download_feeds.py"))} ${size("gtfs/download_feeds.py")} text/x-python`,
+                "dags/gtfs/feeds.yml": `${md5(file("gtfs/feeds.yml"))} ${size("gtfs/feeds.yml")} application/yaml`,
+                "dags/transform/run_dbt.py": `${md5(file("transform/run_dbt.py"))} ${size("transform/run_dbt.py")} text/x-python`,
+            },
         });
-        // Project-relative, so state does not depend on where the repository is checked out.
-        assert.ok(
-            isAsset(source) && source.path === "./airflow/dags/gtfs/feeds.yml",
-            "source is a file asset of the local file, relative to the project",
-        );
+        assert.deepEqual(Object.keys(run.recorder.get(MANIFEST, "plugins/").inputs.files as object), [
+            "plugins/transit/__init__.py",
+            "plugins/transit/service_date.py",
+            "plugins/transit_plugin.py",
+        ]);
     });
 
-    it("removes exactly a removed file's object and changes only a changed file's hash", async () => {
+    it("drops exactly a removed file's entry and changes only a changed file's entry", async () => {
         // GIVEN a tree with three DAG files and a plugin
         write("dags/a.py", "a = 1\n");
         write("dags/b/b.py", "b = 1\n");
@@ -81,17 +84,12 @@ describe("DagSync", () => {
         fs.rmSync(path.join(REPO_ROOT, TREE, "dags/c.yml"));
         write("dags/a.py", "a = 2\n");
         const after = objects(await planTree());
-        // THEN the removed file's object is gone, the changed one differs only in its hash, the rest is identical
+        // THEN the removed file's entry is gone, the changed one differs only in its hash, the rest is identical
         assert.deepEqual(Object.keys(before), ["dags/a.py", "dags/b/b.py", "dags/c.yml", "plugins/p.py"]);
         assert.deepEqual(Object.keys(after), ["dags/a.py", "dags/b/b.py", "plugins/p.py"]);
-        const { sourceMd5hash: newHash, ...aAfter } = after["dags/a.py"].inputs;
-        const { sourceMd5hash: oldHash, ...aBefore } = before["dags/a.py"].inputs;
-        assert.notEqual(newHash, oldHash);
-        assert.deepEqual(aAfter, aBefore);
-        for (const name of ["dags/b/b.py", "plugins/p.py"]) {
-            assert.deepEqual(after[name].inputs, before[name].inputs, `${name} is unchanged`);
-            assert.equal(after[name].urn, before[name].urn);
-        }
+        assert.equal(before["dags/a.py"], `${createHash("md5").update("a = 1\n").digest("base64")} 6 text/x-python`);
+        assert.equal(after["dags/a.py"], `${createHash("md5").update("a = 2\n").digest("base64")} 6 text/x-python`);
+        for (const name of ["dags/b/b.py", "plugins/p.py"]) assert.equal(after[name], before[name], `${name} is unchanged`);
     });
 
     it("applies the configured excludes", async () => {
@@ -99,9 +97,20 @@ describe("DagSync", () => {
         write("dags/.airflowignore", "");
         write("dags/tests/test_a.py", "");
         const run = await planTree({ exclude: ["**/__pycache__", "**/.*", "tests", "**/.airflowignore"] });
-        assert.deepEqual(
-            run.recorder.ofType(OBJECT).map((r) => r.name),
-            ["dags/a.py", "dags/b/b.py", "plugins/p.py"],
+        assert.deepEqual(Object.keys(objects(run)), ["dags/a.py", "dags/b/b.py", "plugins/p.py"]);
+    });
+
+    it("refuses folders whose prefixes overlap (each manifest would see the other's objects)", async () => {
+        await assert.rejects(
+            plan("test", {
+                dags: {
+                    folders: [
+                        { source: `${TREE}/dags`, prefix: "dags/" },
+                        { source: `${TREE}/plugins`, prefix: "dags/plugins/" },
+                    ],
+                },
+            }),
+            /folders\[1\]\.prefix: overlaps folders\[0\]\.prefix "dags\/"/,
         );
     });
 

@@ -95,8 +95,12 @@ const table: Record<
         pass: [
             [r(TYPES.bucketObject, { name: "dags/a.py" }), prod],
             [r(TYPES.bucketObject, { name: "plugins/p/x.py" }), test],
+            [r(TYPES.prefixManifest, { prefix: "dags/", files: { "dags/a.py": "x 1 text/x-python" } }), prod],
         ],
-        fail: [[r(TYPES.bucketObject, { name: "data/x.csv" }), prod, "name"]],
+        fail: [
+            [r(TYPES.bucketObject, { name: "data/x.csv" }), prod, "name"],
+            [r(TYPES.prefixManifest, { prefix: "data/", files: {} }), prod, "prefix"],
+        ],
     },
     "kubernetes-secret-data-secret": {
         pass: [

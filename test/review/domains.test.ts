@@ -100,6 +100,35 @@ describe("Review sections", () => {
                 ],
             );
         });
+        it("names each file of a manifest resource (one per prefix) added, changed or removed", () => {
+            const manifest = (prefix: string, files: Record<string, string>) =>
+                res("test", TYPES.prefixManifest, prefix, {
+                    bucket: "b",
+                    prefix,
+                    source: `./airflow/${prefix}`,
+                    files,
+                });
+            const e = (md5: string) => `${md5} 10 text/x-python`;
+            const r = report(
+                [
+                    manifest("dags/", { "dags/a.py": e("1"), "dags/b.py": e("2") }),
+                    manifest("plugins/", { "plugins/p.py": e("3") }),
+                ],
+                [
+                    manifest("dags/", { "dags/a.py": e("9"), "dags/c.py": e("4") }),
+                    manifest("plugins/", { "plugins/p.py": e("3"), "plugins/q.py": e("5") }),
+                ],
+            );
+            assert.deepEqual(r.dags, [
+                { prefix: "dags/", added: ["dags/c.py"], changed: ["dags/a.py"], removed: ["dags/b.py"] },
+                { prefix: "plugins/", added: ["plugins/q.py"], changed: [], removed: [] },
+            ]);
+            assert.deepEqual(r.removedDags, ["dags/b.py"]);
+            assert.deepEqual(
+                r.risks.filter((x) => x.tier === "medium").map((x) => x.reason),
+                ["DAG file dags/b.py deleted"],
+            );
+        });
     });
 
     describe("Helm", () => {

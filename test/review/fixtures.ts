@@ -13,6 +13,7 @@ import type { RecordedOptions } from "../../runtime/recorder";
 const COMPONENT: Record<string, string> = {
     [TYPES.composer]: ComposerEnvironment.TYPE,
     [TYPES.bucketObject]: DagSync.TYPE,
+    [TYPES.prefixManifest]: DagSync.TYPE,
     [TYPES.release]: Releases.TYPE,
     [TYPES.k8sSecret]: Releases.TYPE,
     [TYPES.branchProtection]: GithubGovernance.TYPE,

@@ -18,6 +18,7 @@ function parseYaml(text: string): unknown {
     }
 }
 import { shorten } from "../../../lib/shorten";
+import { manifestFiles } from "./sections/dags";
 
 export type ArtifactKind =
     | "chart version"
@@ -111,6 +112,9 @@ export function artifacts(
         }
         if (r.type === TYPES.bucketObject)
             out.push({ kind: "dag content", artifact: objectContent(r), subject });
+        if (r.type === TYPES.prefixManifest)
+            for (const [name, entry] of Object.entries(manifestFiles(r.inputs)))
+                out.push({ kind: "dag content", artifact: `${name} md5:${entry.split(" ")[0]}`, subject });
         // A local chart's content hash (`dataInfraChartHash: sha256:…`) is a chart artifact, counted above.
         for (const [, key, v] of leaves(r.inputs))
             if (typeof v === "string" && !isContentHashKey(key))

@@ -1,7 +1,7 @@
 import { STATEFUL } from "../../../lib/force-new";
 import { KUSTOMIZE_HASH_KEY, TYPES, replaceCauses, valueAt, type PlanDiff } from "../../../lib/plan-document";
 import type { ComposerChange } from "./sections/composer";
-import { objectName } from "./sections/dags";
+import { manifestChanges, objectName } from "./sections/dags";
 import type { Weakening } from "./sections/github";
 import type { HelmChange } from "./sections/helm";
 import { byCodeUnit } from "../../../lib/order";
@@ -113,6 +113,10 @@ export function classifyRisks(inputs: RiskInputs): RiskEntry[] {
                     `DAG file ${objectName(r)} re-uploaded as delete + create: briefly absent, and Airflow may deactivate the DAG if it lists the folder in that window`,
                 );
         }
+        // A manifest overwrites a changed file in place (no delete first): only removed files are a risk.
+        if (r.type === TYPES.prefixManifest)
+            for (const name of manifestChanges(r).removed)
+                if (name.startsWith("dags/")) add(r, "medium", `DAG file ${name} deleted`);
     }
     for (const r of inputs.diff.resources)
         if (
