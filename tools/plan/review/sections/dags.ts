@@ -50,7 +50,6 @@ export function manifestChanges(r: ResourceDiff): { added: string[]; changed: st
     };
 }
 
-
 /**
  * Files added, changed and removed, grouped by prefix (prefixes sorted): each file of a manifest resource
  * (one per prefix), and each per-file bucket object (the design before issue 22, so a review across the switch
