@@ -118,7 +118,9 @@ describe("issue 17 handed cases", () => {
         ];
         it("ships .airflowignore by default, next to the helper modules it hides", async () => {
             const run = await plan("test", { dags: { folders } });
-            const names = run.recorder.ofType("gcp:storage/bucketObject:BucketObject").map((r) => r.name);
+            const names = run.recorder
+                .ofType("gcsmanifest:index:PrefixManifest")
+                .flatMap((r) => Object.keys(r.inputs.files as Record<string, string>));
             assert.deepEqual(
                 names.filter((n) => n.startsWith("dags/")),
                 ["dags/.airflowignore", "dags/transform/lib/dbt_args.py", "dags/transform/lib/profiles.py"],

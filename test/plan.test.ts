@@ -157,6 +157,11 @@ describe("offline plan", () => {
                 assert.ok(summary.includes(`${Object.keys(pypi).length} PyPI packages: `));
                 for (const [name, spec] of Object.entries(pypi))
                     assert.ok(summary.includes(`${name}${spec}`), name);
+                // AND the DAG and plugin files per prefix, counted from the manifests' entries
+                assert.ok(
+                    summary.includes("Files      dags/ 3, plugins/ 3 (into the Composer bucket)"),
+                    summary,
+                );
                 // AND each release's values files and images
                 const releases = JSON.parse(cfg["data-infra:releases"]) as {
                     name: string;

@@ -42,6 +42,7 @@ export const KEY_INPUTS: Readonly<Record<string, readonly string[]>> = {
     "kubernetes:core/v1:Secret": ["metadata.namespace", "metadata.name", "type"],
     "kubernetes:core/v1:Namespace": ["metadata.name"],
     "gcp:storage/bucketObject:BucketObject": ["name", "source", "sourceMd5hash"],
+    "gcsmanifest:index:PrefixManifest": ["prefix", "source", "bucket"],
     "docker:index/image:Image": ["imageName", "build.context", "build.dockerfile"],
     "gcp:artifactregistry/repository:Repository": ["repositoryId", "location", "project"],
     "github:index/branchProtection:BranchProtection": [

@@ -4,6 +4,7 @@ import { COMPUTED, type PlanDocument, type PlanResource } from "../../../lib/pla
 const T = {
     composer: "gcp:composer/environment:Environment",
     object: "gcp:storage/bucketObject:BucketObject",
+    manifest: "gcsmanifest:index:PrefixManifest",
     helm: "kubernetes:helm.sh/v3:Release",
     kustomize: "kubernetes:kustomize/v2:Directory",
     image: "docker:index/image:Image",
@@ -43,12 +44,16 @@ export function renderSummary(doc: PlanDocument): string[] {
             `${names.length} PyPI package${names.length === 1 ? "" : "s"}: ${names.map((n) => `${n}${pypi[n]}`).join(", ") || "none"}`,
         );
     }
-    const objects = of(T.object);
-    if (objects.length) {
+    // Object names: one per BucketObject, and one per entry of each prefix manifest.
+    const objectNames = [
+        ...of(T.object).map((o) => o.name),
+        ...of(T.manifest).flatMap((m) => Object.keys((at(m, "files") ?? {}) as Record<string, unknown>)),
+    ];
+    if (objectNames.length) {
         const counts = new Map<string, number>();
-        for (const o of objects) {
-            const slash = o.name.indexOf("/");
-            const prefix = slash > 0 ? o.name.slice(0, slash + 1) : "(bucket root)";
+        for (const name of objectNames) {
+            const slash = name.indexOf("/");
+            const prefix = slash > 0 ? name.slice(0, slash + 1) : "(bucket root)";
             counts.set(prefix, (counts.get(prefix) ?? 0) + 1);
         }
         line(
