@@ -45,7 +45,7 @@ const layers = Object.entries(MAY_IMPORT).flatMap(([folder, allowed]) =>
 );
 
 export default tseslint.config(
-    { ignores: ["node_modules/**", "bin/**", "airflow/**", "charts/**", "images/**", ".bench/**"] },
+    { ignores: ["node_modules/**", "bin/**", "airflow/**", "charts/**", "images/**", ".bench/**", ".tmp/**", "packages/**"] },
     ...tseslint.configs.recommended,
     {
         files: ["**/*.cjs"],

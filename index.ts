@@ -75,6 +75,7 @@ if (cfg.images) {
             repository: cfg.images.repository,
             registryToken: docker?.token,
             stackReference: cfg.images.stackReference,
+            digests: cfg.images.digests,
         },
         { providers: docker ? [providers.gcp, docker.provider] : [providers.gcp] },
     );

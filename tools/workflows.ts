@@ -7,7 +7,9 @@ import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { loadStackConfig } from "../config";
 import { ValidationError } from "../lib/problems";
+import { parse } from "yaml";
 import { renderWorkflows, pulumiVersionFromLock, type ChannelSpec } from "./workflows/render";
+import { validatePackages, type PackageSpec } from "./workflows/packages";
 import { listStacks } from "../runtime/stack-files";
 
 export const REPO_ROOT = path.resolve(__dirname, "..");
@@ -25,12 +27,29 @@ export function readChannels(projectDir = REPO_ROOT): ChannelSpec[] {
     });
 }
 
+/** The in-repository Python packages (`packages/packages.yaml`; none when the file does not exist). */
+export function readPackages(projectDir = REPO_ROOT): PackageSpec[] {
+    const file = path.join(projectDir, "packages", "packages.yaml");
+    if (!fs.existsSync(file)) return [];
+    const raw = parse(fs.readFileSync(file, "utf8")) as unknown;
+    validatePackages(raw, (name) =>
+        fs.existsSync(path.join(projectDir, "packages", name, "pyproject.toml")),
+    ).throwIfAny("packages/packages.yaml");
+    return (raw as Array<Partial<PackageSpec> & { name: string; python: string }>).map((p) => ({
+        name: p.name,
+        python: p.python,
+        mypy: p.mypy ?? false,
+        index: p.index ?? "pypi",
+    }));
+}
+
 /** Every workflow file this repository should have, by file name. */
 export function expectedWorkflows(projectDir = REPO_ROOT): Record<string, string> {
     const lock = fs.readFileSync(path.join(projectDir, "package-lock.json"), "utf8");
     return renderWorkflows({
         channels: readChannels(projectDir),
         pulumiVersion: pulumiVersionFromLock(lock),
+        packages: readPackages(projectDir),
     });
 }
 

@@ -62,8 +62,9 @@ export interface GithubGovernanceArgs {
      */
     readonly releaseManagers: readonly string[];
     /**
-     * The channel this one is promoted from (`main` or a channel). A promoted channel requires that channel's
-     * successful deploy (`deploy (<upstream>)`) on the promotion's head commit.
+     * The channel this one is promoted from (`main` or a channel). A promoted channel requires the promote
+     * workflow's `promotion (<channel>)` status on the promotion commit (the upstream's tested commit plus pinned
+     * digests, from `promote/<channel>`).
      * @default "main"
      */
     readonly promotedFrom?: string;
@@ -107,14 +108,14 @@ export function protectionRules(args: GithubGovernanceArgs): ProtectionRule[] {
             pattern: releaseBranch(args.channel),
             // The gate is defined by the base branch (pull_request_target), so a pull request cannot redefine it; the
             // offline plan exits non-zero on a mandatory policy violation (and, for a promoted channel, on an
-            // untested artifact), so requiring it makes policy block; a promotion needs the upstream's deploy of its
-            // head commit to have succeeded.
+            // untested artifact), so requiring it makes policy block; a promotion needs the promote workflow's
+            // status on its commit (the upstream deployed what it builds on; the deploy guard re-checks that).
             requiredChecks: [
                 checkNames.gate(args.channel),
                 checkNames.preview(args.channel),
                 checkNames.plan(args.channel),
                 ...(args.promotedFrom && args.promotedFrom !== DEFAULT_BRANCH
-                    ? [checkNames.deploy(args.promotedFrom)]
+                    ? [checkNames.promotion(args.channel)]
                     : []),
             ],
             requiredReviews: args.releaseRequiredReviews ?? 1,

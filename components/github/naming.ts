@@ -20,10 +20,16 @@ export const checkNames = {
     /** `pulumi preview` of one channel on pull requests to its release branch; required there. */
     preview: (channel: string) => `preview (${channel})`,
     /**
-     * `pulumi up` of one channel on pushes to its release branch. A channel promoted from it requires this check on
-     * the promotion's head commit: only a commit the upstream channel deployed successfully can be promoted.
+     * `pulumi up` of one channel on pushes to its release branch. A channel promoted from it deploys only a commit
+     * this job deployed successfully (its recorded digests pinned); see {@link checkNames.promotion}.
      */
     deploy: (channel: string) => `deploy (${channel})`,
+    /**
+     * Set by the promote workflow on the promotion commit (`promote/<channel>` head): the upstream deployed the
+     * commit it builds on, and its digests are pinned. Required on a promoted channel's release branch; the deploy
+     * guard re-checks the same facts from the upstream's deploy run before the channel deploys.
+     */
+    promotion: (channel: string) => `promotion (${channel})`,
     /** The offline plan (and, for a promoted channel, the promotion check) of one channel; required there. */
     plan: (channel: string) => `plan (${channel})`,
     /**

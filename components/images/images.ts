@@ -45,6 +45,12 @@ export interface ImagesArgs {
     readonly registryToken?: pulumi.Input<string>;
     /** Fully qualified stack whose `images` output a `promote` channel deploys, e.g. `organization/data-infra/test`. */
     readonly stackReference?: string;
+    /**
+     * Pinned references a `promote` channel deploys, by image name (config `images.digests`, written by the promote
+     * workflow from the upstream's tested deploy). When set, the building stack is not read at all.
+     * @default the building stack's current `images` output
+     */
+    readonly digests?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -68,6 +74,14 @@ export class Images extends pulumi.ComponentResource {
         throwIfInvalid(validateImages(args), `Images ${name}`, this);
         const names = args.images.map((i) => i.name);
 
+        if (args.source === "promote" && args.digests) {
+            // What the promotion pull request pinned, reviewed and checked by the deploy guard: no live read of the
+            // building stack, whose output may already belong to a newer test deploy (issue 15, H6b).
+            const digests = args.digests;
+            this.refs = pulumi.output(Object.fromEntries(names.map((n) => [n, digests[n]])));
+            this.registerOutputs({ refs: this.refs });
+            return;
+        }
         if (args.source === "promote") {
             const source = new pulumi.StackReference(
                 `${name}-source`,
@@ -158,10 +172,15 @@ export function contextTag(context: string, img: Pick<ImageConfig, "dockerfile" 
 }
 
 /** Build contexts and Dockerfiles must exist (build); a promote channel checks nothing locally. */
-export function validateImages(args: Pick<ImagesArgs, "source" | "images" | "rootDir" | "registryToken" | "stackReference">): Problems {
+export function validateImages(
+    args: Pick<ImagesArgs, "source" | "images" | "rootDir" | "registryToken" | "stackReference" | "digests">,
+): Problems {
     const problems = new Problems();
     if (args.source === "promote") {
         if (!args.stackReference) problems.add("images.stackReference", "required with source promote");
+        for (const img of args.images)
+            if (args.digests && !/^[^\s@]+@sha256:[0-9a-f]{64}$/.test(args.digests[img.name] ?? ""))
+                problems.add(`images.digests.${img.name}`, "needs a pinned reference <registry>/<name>@sha256:<64 hex>");
         return problems;
     }
     for (const img of args.images) {

@@ -8,6 +8,12 @@ export interface ImagesConfig {
     readonly source: "build" | "promote";
     /** The building stack (`<org>/data-infra/test`) whose `images` output a promote channel deploys. */
     readonly stackReference?: string;
+    /**
+     * Pinned reference per image name (`<registry>/<name>@sha256:…`) that a promote channel deploys instead of the
+     * building stack's current output. The promote workflow writes it: the digests the upstream channel's deploy of
+     * the promoted commit built and ran, so prod deploys exactly what test ran (issue 15, H6b).
+     */
+    readonly digests?: Readonly<Record<string, string>>;
     /** Artifact Registry repository id (build channel). */
     readonly repository: string;
     /** Artifact Registry location; the channel's gcp region when omitted. */
@@ -17,7 +23,7 @@ export interface ImagesConfig {
 
 export const imagesSection: ConfigSection<ImagesConfig | undefined> = {
     description:
-        "Container images: {source: build|promote, stackReference, repository, location, images: [{name, context, dockerfile, buildArgs, target}]}.",
+        "Container images: {source: build|promote, stackReference, digests, repository, location, images: [{name, context, dockerfile, buildArgs, target}]}.",
     required: false,
     schema: {
         type: "object",
@@ -29,6 +35,14 @@ export const imagesSection: ConfigSection<ImagesConfig | undefined> = {
                 type: "string",
                 pattern: "^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$",
                 description: "a fully qualified stack name <org>/<project>/<stack>",
+            },
+            digests: {
+                type: "object",
+                additionalProperties: {
+                    type: "string",
+                    pattern: "^[^\\s@]+@sha256:[0-9a-f]{64}$",
+                    description: "a pinned reference <registry>/<name>@sha256:<64 hex>",
+                },
             },
             repository: { type: "string", pattern: "^[a-z]([a-z0-9-]*[a-z0-9])?$", default: "data-infra" },
             location: { type: "string", pattern: "^[a-z]+(-[a-z]+[0-9])?$" },
@@ -65,6 +79,23 @@ export const imagesSection: ConfigSection<ImagesConfig | undefined> = {
         }
         if (v.source === "build" && v.stackReference !== undefined) {
             problems.add(keyPath("images", "stackReference"), "only valid with source promote");
+        }
+        if (v.digests !== undefined) {
+            if (v.source !== "promote") {
+                problems.add(
+                    keyPath("images", "digests"),
+                    "only valid with source promote",
+                    Object.keys(v.digests),
+                );
+            } else {
+                const names = new Set(v.images.map((i) => i.name));
+                for (const n of Object.keys(v.digests).sort())
+                    if (!names.has(n))
+                        problems.add(keyPath("images", "digests", n), "not an image of this channel", n);
+                for (const n of [...names].sort())
+                    if (!(n in v.digests))
+                        problems.add(keyPath("images", "digests"), `no digest for image ${n}`);
+            }
         }
         const seen = new Set<string>();
         v.images.forEach((img, i) => {

@@ -58,7 +58,7 @@ describe("GithubGovernance", () => {
             requiredStatusChecks: [
                 {
                     strict: false,
-                    contexts: ["release gate (prod)", "preview (prod)", "plan (prod)", "deploy (test)"],
+                    contexts: ["release gate (prod)", "preview (prod)", "plan (prod)", "promotion (prod)"],
                 },
             ],
             // Pulumi.prod.yaml: a person approves every promotion into prod, after its last push.

@@ -102,7 +102,36 @@ export function weakReleaseProtection(
     if (!r.pushAllowances?.length) out.push(`H1: releases/${channel}: any writer may merge`);
     for (const check of [`release gate (${channel})`, `plan (${channel})`])
         if (!r.requiredChecks.includes(check)) out.push(`H1: releases/${channel}: "${check}" not required`);
-    if (promotedFrom !== "main" && !r.requiredChecks.includes(`deploy (${promotedFrom})`))
+    if (promotedFrom !== "main" && !r.requiredChecks.includes(`promotion (${channel})`))
         out.push(`H6: releases/${channel}: a commit ${promotedFrom} did not deploy can be promoted`);
+    return out;
+}
+
+/**
+ * H6b: a promoted channel's deploy must run the deploy guard's promotion rules before any credential (the deployed
+ * commit is the upstream's tested commit plus the pinned digests), and the upstream's deploy must record what it ran.
+ */
+export function untestedPromotions(
+    files: Workflows,
+    channels: ReadonlyArray<{ name: string; promotedFrom: string }>,
+): string[] {
+    const deploy = parsed(files).find(([f]) => f === "deploy.yml")?.[1];
+    const out: string[] = [];
+    for (const c of channels) {
+        if (c.promotedFrom === "main") continue;
+        const job = deploy?.jobs[`deploy-${c.name}`];
+        const steps = job?.steps ?? [];
+        const guard = steps.findIndex((s) =>
+            s.run?.startsWith(`npx tsx tools/deploy-guard.ts promotion ${c.name} `),
+        );
+        const auth = steps.findIndex((s) => s.uses?.startsWith("google-github-actions/auth"));
+        if (guard < 0 || (auth >= 0 && auth < guard))
+            out.push(
+                `H6b: deploy-${c.name}: deploys whatever is on releases/${c.name}, not what ${c.promotedFrom} ran`,
+            );
+        const up = deploy?.jobs[`deploy-${c.promotedFrom}`];
+        if (!up?.steps.some((s) => s.with?.name === `tested-${c.promotedFrom}`))
+            out.push(`H6b: deploy-${c.promotedFrom}: records no digests for ${c.name} to pin`);
+    }
     return out;
 }

@@ -9,6 +9,7 @@ import {
     missingReleaseGates,
     skippableChannelChecks,
     smallerHoles,
+    untestedPromotions,
     weakReleaseProtection,
     type Workflows,
 } from "./release-audit";
@@ -110,6 +111,20 @@ describe("release security (issue 15): each hole of the review, before and after
             'H1: releases/prod: "plan (prod)" not required',
             "H6: releases/prod: a commit test did not deploy can be promoted",
         ]);
+    });
+
+    it("H6b: a promoted channel deploys only what its upstream recorded, checked by the deploy guard first", () => {
+        assert.deepEqual(untestedPromotions(now, channels), []);
+        assert.deepEqual(
+            untestedPromotions(before, [
+                { name: "prod", promotedFrom: "test" },
+                { name: "test", promotedFrom: "main" },
+            ]),
+            [
+                "H6b: deploy-prod: deploys whatever is on releases/prod, not what test ran",
+                "H6b: deploy-test: records no digests for prod to pin",
+            ],
+        );
     });
 
     it("H2: per-channel checks always run, re-run on a base change, and the plan is per channel", () => {

@@ -41,7 +41,6 @@ const jobsOf = (file: string): [string, Job][] => Object.entries(wf(file).jobs);
 // The channel list comes from the stack files, so adding a channel (npm run new-channel) breaks no test here.
 const channels = readChannels();
 const names = channels.map((c) => c.name);
-const branchOf = (from: string) => (from === "main" ? "main" : `releases/${from}`);
 const releaseBranches = names.map((c) => `releases/${c}`);
 const perChannel = (prefix: string, permissions: Record<string, string>) =>
     Object.fromEntries(names.map((c) => [`${prefix}-${c}`, permissions]));
@@ -147,10 +146,23 @@ describe("workflows", () => {
                 "pull-requests": "write",
                 "id-token": "write",
             }),
-            "deploy.yml": perChannel("deploy", { contents: "read", "id-token": "write" }),
+            // A promoted channel's guard reads the upstream's deploy runs and their records (actions: read).
+            "deploy.yml": Object.fromEntries(
+                channels.map((c) => [
+                    `deploy-${c.name}`,
+                    c.promotedFrom === "main"
+                        ? { contents: "read", "id-token": "write" }
+                        : ({ actions: "read", contents: "read", "id-token": "write" } as Record<
+                              string,
+                              string
+                          >),
+                ]),
+            ),
             "promote.yml": Object.fromEntries(
                 channels.flatMap((c) => [
-                    ...(c.promotedFrom === "main" ? [] : [[`check-${c.name}`, { contents: "read" }]]),
+                    ...(c.promotedFrom === "main"
+                        ? []
+                        : [[`check-${c.name}`, { actions: "read", contents: "read" }]]),
                     [`promote-${c.name}`, { contents: "read" }],
                 ]),
             ),
@@ -188,11 +200,13 @@ describe("workflows", () => {
     });
 
     it("fails the release gate unless the pull request is the promotion from this repository's upstream", () => {
+        // main for a channel promoted from main; else promote/<channel>, the promote workflow's commit on the
+        // upstream's tested commit
         const upstream = Object.fromEntries(
-            channels.map((c) => [`gate-${c.name}`, branchOf(c.promotedFrom)]),
+            channels.map((c) => [`gate-${c.name}`, c.promotedFrom === "main" ? "main" : `promote/${c.name}`]),
         );
         assert.equal(upstream["gate-test"], "main");
-        assert.equal(upstream["gate-prod"], "releases/test");
+        assert.equal(upstream["gate-prod"], "promote/prod");
         for (const [id, job] of jobsOf("release-gate.yml")) {
             const channel = id.replace("gate-", "");
             // THEN the job fails first when the pull request targets another release branch
@@ -207,11 +221,11 @@ describe("workflows", () => {
                 HEAD_REF: "${{ github.head_ref }}",
                 HEAD_REPO_ID: "${{ github.event.pull_request.head.repo.id }}",
                 REPO_ID: "${{ github.repository_id }}",
-                UPSTREAM: upstream[id],
+                EXPECTED_HEAD: upstream[id],
             });
             assert.match(
                 String(check.run),
-                /"\$HEAD_REF" != "\$UPSTREAM" \] \|\| \[ "\$HEAD_REPO_ID" != "\$REPO_ID"/,
+                /"\$HEAD_REF" != "\$EXPECTED_HEAD" \] \|\| \[ "\$HEAD_REPO_ID" != "\$REPO_ID"/,
             );
             assert.match(String(check.run), /exit 1/);
         }
@@ -373,9 +387,10 @@ describe("workflows", () => {
             [env(jobs["promote-test"]).HEAD, env(jobs["promote-test"]).BASE],
             ["main", "releases/test"],
         );
+        // prod's pull request comes from the promotion commit, not the moving releases/test
         assert.deepEqual(
             [env(jobs["promote-prod"]).HEAD, env(jobs["promote-prod"]).BASE],
-            ["releases/test", "releases/prod"],
+            ["promote/prod", "releases/prod"],
         );
         assert.equal(env(jobs["promote-prod"]).GH_TOKEN, "${{ steps.app-token.outputs.token }}");
         // The promote App's key is a secret of promote-<channel> only
@@ -384,9 +399,37 @@ describe("workflows", () => {
         // The check job runs npm ci and the plan, and never sees the App's key
         const check = jobs["check-prod"];
         assert.ok(!JSON.stringify(check).includes("secrets."), "no secret in the check job");
+        assert.deepEqual(
+            check.steps.map((s) => s.name),
+            [
+                "Find the test deploy to promote",
+                "Check out",
+                "Set up Node.js",
+                "Install dependencies",
+                "Download what test ran",
+                "Promotion check test → prod",
+                "Pin the digests test ran in Pulumi.prod.yaml",
+                "Upload the promotion",
+            ],
+        );
+        // AND it checks out exactly the commit test's deploy ran, and takes that run's record
+        assert.equal(check.steps[1].with?.ref, "${{ steps.tested.outputs.sha }}");
+        assert.deepEqual(check.steps[4].with, {
+            name: "tested-test",
+            path: "${{ runner.temp }}",
+            "run-id": "${{ steps.tested.outputs.run-id }}",
+            "github-token": "${{ github.token }}",
+        });
+        assert.equal(check.steps[0].env?.RUN_ID, "${{ github.event.workflow_run.id }}");
+        assert.equal(check.steps[0].env?.SHA, "${{ github.event.workflow_run.head_sha }}");
+        assert.match(check.steps[0].run!, /\^\[0-9a-f\]\{40\}\$/);
         assert.equal(
             check.steps.find((s) => s.name.startsWith("Promotion check"))!.run,
             'set +e\nnpm run --silent plan -- --promotion test prod > promotion.md\ncode=$?\necho "code=$code" >> "$GITHUB_OUTPUT"\n[ "$code" = 0 ] || [ "$code" = 5 ]',
+        );
+        assert.equal(
+            check.steps[6].run,
+            'npx tsx tools/promote.ts pin prod "$RUNNER_TEMP/tested.json" "$TESTED"\nmkdir -p promotion-out\ncp promotion.md Pulumi.prod.yaml promotion-out/',
         );
         // AND the promote job runs no repository code: no checkout, no npm
         const promote = jobs["promote-prod"];
@@ -394,12 +437,47 @@ describe("workflows", () => {
         assert.ok(
             !promote.steps.some((s) => s.uses?.startsWith("actions/checkout") || s.run?.includes("npm ")),
         );
-        // AND its token may only open or update pull requests
+        // AND its token may write the promotion commit, the pull request and the commit status, nothing else
         const token = promote.steps.find((s) => s.name === "Create promote App token")!;
         assert.equal(token.with?.["private-key"], "${{ secrets.DATA_INFRA_PROMOTE_APP_PRIVATE_KEY }}");
-        assert.equal(token.with?.["permission-pull-requests"], "write");
-        assert.equal(token.with?.["permission-contents"], "read");
-        assert.equal(Object.keys(token.with ?? {}).filter((k) => k.startsWith("permission-")).length, 2);
+        assert.deepEqual(
+            Object.fromEntries(Object.entries(token.with ?? {}).filter(([k]) => k.startsWith("permission-"))),
+            {
+                "permission-contents": "write",
+                "permission-pull-requests": "write",
+                "permission-statuses": "write",
+            },
+        );
+        // AND the test channel's token (from main) only opens pull requests
+        const testToken = jobs["promote-test"].steps.find((s) => s.name === "Create promote App token")!;
+        assert.deepEqual(
+            Object.fromEntries(
+                Object.entries(testToken.with ?? {}).filter(([k]) => k.startsWith("permission-")),
+            ),
+            { "permission-contents": "read", "permission-pull-requests": "write" },
+        );
+        // AND the promotion commit is the tested commit's tree plus the pinned file, on top of releases/prod
+        const write = promote.steps.find((s) => s.name === "Write the promotion commit to promote/prod")!;
+        assert.deepEqual(write.env, {
+            GH_TOKEN: "${{ steps.app-token.outputs.token }}",
+            GH_REPO: "${{ github.repository }}",
+            BASE: "releases/prod",
+            BRANCH: "promote/prod",
+            TESTED: "${{ needs.check-prod.outputs.sha }}",
+            UPSTREAM: "test",
+            CHANNEL: "prod",
+            FILE: "Pulumi.prod.yaml",
+            FILE_DIR: "promotion-out",
+        });
+        assert.match(write.run!, /base_tree: \$base, tree: \[\{path: \$path, mode: "100644"/);
+        assert.match(write.run!, /parents: \[\$base, \$tested\]/);
+        // AND it reports promotion (prod) on that commit, failing it on untested artifacts
+        const status = promote.steps.find(
+            (s) => s.name === "Report promotion (prod) on the promotion commit",
+        )!;
+        assert.equal(status.env?.CONTEXT, "promotion (prod)");
+        assert.equal(status.env?.COMMIT, "${{ steps.commit.outputs.commit }}");
+        assert.match(status.run!, /if \[ "\$CODE" = 0 \]; then state=success; else state=failure; fi/);
         // AND untested artifacts still update the pull request, then fail the run
         const names = promote.steps.map((s) => s.name);
         assert.ok(names.indexOf("Fail on untested artifacts") > names.indexOf("Create promote App token"));
@@ -409,8 +487,51 @@ describe("workflows", () => {
         );
     });
 
+    it("records what an upstream channel's deploy ran, and guards a promoted channel's deploy before any credential", () => {
+        const jobs = wf("deploy.yml").jobs;
+        const upstreams = new Set(channels.map((c) => c.promotedFrom));
+        for (const c of channels) {
+            const job = jobs[`deploy-${c.name}`];
+            const names = job.steps.map((s) => s.name);
+            const record = names.indexOf("Record what this deploy ran");
+            if (upstreams.has(c.name)) {
+                // THEN after pulumi up it uploads {commit, channel, images} as tested-<channel>
+                assert.equal(record, names.indexOf("Deploy") + 1, c.name);
+                assert.match(job.steps[record].run!, /--arg commit "\$GITHUB_SHA"/);
+                assert.match(job.steps[record].run!, /images: \(\.images \/\/ \{\}\)/);
+                assert.equal(job.steps[record + 1].with?.name, `tested-${c.name}`);
+            } else {
+                assert.equal(record, -1, c.name);
+            }
+            const guard = names.indexOf(`Refuse anything ${c.promotedFrom} did not deploy`);
+            if (c.promotedFrom === "main") {
+                assert.equal(guard, -1, c.name);
+                continue;
+            }
+            // THEN a promoted channel runs the promotion guard right after npm ci, before Google or App credentials
+            assert.equal(guard, names.indexOf("Install dependencies") + 1, c.name);
+            assert.ok(guard < names.indexOf("Authenticate to Google Cloud"), c.name);
+            assert.equal(
+                job.steps[guard].run,
+                `npx tsx tools/deploy-guard.ts promotion ${c.name} ${c.promotedFrom}`,
+            );
+            assert.deepEqual(job.steps[guard].env, { GH_TOKEN: "${{ github.token }}" });
+            assert.equal(job.steps[0].with?.["fetch-depth"], 0);
+        }
+        assert.ok(jobs["deploy-test"].steps.some((s) => s.name === "Record what this deploy ran"));
+        assert.ok(jobs["deploy-prod"].steps.some((s) => s.name === "Refuse anything test did not deploy"));
+    });
+
     it("requires in branch protection exactly the check names the workflows report", () => {
-        const reported = new Set(Object.keys(committed).flatMap((f) => jobsOf(f).map(([, j]) => j.name)));
+        // Job names, and the commit statuses a step posts (its CONTEXT)
+        const reported = new Set(
+            Object.keys(committed).flatMap((f) =>
+                jobsOf(f).flatMap(([, j]) => [
+                    j.name,
+                    ...j.steps.flatMap((s) => (s.env?.CONTEXT ? [s.env.CONTEXT] : [])),
+                ]),
+            ),
+        );
         for (const c of readChannels()) {
             const rules = protectionRules({
                 repository: "r",
@@ -423,7 +544,7 @@ describe("workflows", () => {
                 for (const check of r.requiredChecks) assert.ok(reported.has(check), check);
         }
         assert.ok(reported.has(checkNames.test) && reported.has(checkNames.preview("prod")));
-        assert.ok(reported.has(checkNames.gate("prod")) && reported.has(checkNames.deploy("test")));
+        assert.ok(reported.has(checkNames.gate("prod")) && reported.has(checkNames.promotion("prod")));
     });
 
     it("lists a stale file and a leftover generated file in --check", () => {

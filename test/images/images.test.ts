@@ -5,7 +5,7 @@ import { contextTag, validateImages } from "../../components/images/images";
 import { formatProblem } from "../../lib/problems";
 import type { ProgramRun } from "../../runtime/run-program";
 import { isSecret, isUnknown } from "../../runtime/wire";
-import { plan, REPO_ROOT } from "../harness";
+import { plan, REPO_ROOT, stackConfig } from "../harness";
 import { tempTree } from "../releases/temp-tree";
 
 const IMAGE = "docker:index/image:Image";
@@ -130,6 +130,33 @@ describe("Images", () => {
                 const values = prod.recorder.get(RELEASE, name).inputs.values as Record<string, unknown>;
                 assert.equal(values.image, DIGEST, `${name} deploys the digest test built`);
             }
+        });
+
+        it("deploys the digests pinned in Pulumi.prod.yaml and reads no StackReference (issue 15, H6b)", async () => {
+            // GIVEN the promotion commit's images.digests
+            const pinned = `${REGISTRY}/postgresql-backup@sha256:${"cd".repeat(32)}`;
+            const images = JSON.parse(stackConfig("prod").config["data-infra:images"]) as Record<string, unknown>;
+            const run = await plan("prod", { images: { ...images, digests: { "postgresql-backup": pinned } } });
+            // THEN every release deploys that digest, known at plan time, and test's live output is never read
+            assert.equal(run.recorder.ofType("pulumi:pulumi:StackReference").length, 0);
+            for (const name of ["releases-postgresql-backup-metabase", "releases-postgresql-backup-sentry"]) {
+                const values = run.recorder.get(RELEASE, name).inputs.values as Record<string, unknown>;
+                assert.equal(values.image, pinned, name);
+            }
+        });
+
+        it("fails when pinned digests miss an image, name an unknown one, or pin by tag", () => {
+            const img = [{ name: "a", context: "images/a", ...defaults }];
+            const problems = validateImages({
+                source: "promote",
+                images: img,
+                rootDir: REPO_ROOT,
+                stackReference: "o/p/s",
+                digests: { a: "r/a:latest" },
+            });
+            assert.deepEqual(problems.list.map(formatProblem), [
+                "images.digests.a: needs a pinned reference <registry>/<name>@sha256:<64 hex>",
+            ]);
         });
 
         it("plans prod offline with the digest unknown, not invented", async () => {

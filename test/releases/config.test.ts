@@ -139,6 +139,24 @@ describe("config images", () => {
             ],
         ],
         [
+            "pinned digests miss an image and name one the channel does not have",
+            {
+                source: "promote",
+                stackReference: "o/p/s",
+                images: [img],
+                digests: { other: `r/o@sha256:${"a".repeat(64)}` },
+            },
+            [
+                'data-infra:images.digests.other: not an image of this channel (got "other")',
+                "data-infra:images.digests: no digest for image backup",
+            ],
+        ],
+        [
+            "a build channel pins digests",
+            { source: "build", images: [img], digests: { backup: `r/b@sha256:${"a".repeat(64)}` } },
+            ['data-infra:images.digests: only valid with source promote (got ["backup"])'],
+        ],
+        [
             "build has a stack reference",
             { source: "build", stackReference: "o/p/s", images: [img] },
             ["data-infra:images.stackReference: only valid with source promote"],

@@ -113,6 +113,17 @@ export const actionPins = {
         tag: "v2.2.1",
     },
     pulumi: { repo: "pulumi/actions", sha: "8582a9e8cc630786854029b4e09281acd6794b58", tag: "v6.6.1" },
+    setupPython: {
+        repo: "actions/setup-python",
+        sha: "a26af69be951a213d495a4c3e4e4022e16d87065",
+        tag: "v5.6.0",
+    },
+    // The newest tag in the snapshot we could fetch (later releases exist upstream; Dependabot moves the pin).
+    pypiPublish: {
+        repo: "pypa/gh-action-pypi-publish",
+        sha: "81e9d935c883d0b210363ab89cf05f3894778450",
+        tag: "v1.8.14",
+    },
 } as const;
 
 /** `uses:` values: `<owner>/<repo>@<sha>`. */
@@ -141,6 +152,7 @@ export const timeoutMinutes = {
     deploy: COMPOSER_OPERATION_MINUTES + DEPLOY_HEADROOM_MINUTES,
     promote: 15,
     comment: 10,
+    build: 20,
 } as const;
 
 /** A workflow step, in GitHub's vocabulary. */
@@ -165,6 +177,7 @@ export interface Job {
     "runs-on": string;
     "timeout-minutes": number;
     permissions: Record<string, Permission>;
+    defaults?: { run: { "working-directory": string } };
     environment?: string;
     concurrency?: { group: string; "cancel-in-progress": boolean };
     env?: Record<string, string>;
@@ -177,7 +190,7 @@ export interface Workflow {
     on: Record<string, unknown>;
     /** Workflow-level default: nothing. Every job declares exactly what it needs. */
     permissions: Record<string, Permission>;
-    concurrency?: { group: string; "cancel-in-progress": boolean };
+    concurrency?: { group: string; "cancel-in-progress": boolean | string };
     jobs: Record<string, Job>;
 }
 

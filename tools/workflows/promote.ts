@@ -1,4 +1,10 @@
-import { DEFAULT_BRANCH, promoteEnvironment, releaseBranch } from "../../components/github/naming";
+import {
+    checkNames,
+    DEFAULT_BRANCH,
+    promoteEnvironment,
+    releaseBranch,
+} from "../../components/github/naming";
+import { promotionBranch, stackFile, TESTED_FILE, testedArtifact } from "../deploy-guard/promotion";
 import {
     actions,
     appTokenStep,
@@ -32,16 +38,16 @@ else
 fi
 `;
 
-function openOrUpdateStep(c: ChannelSpec, bodyFile: string): Step {
+function openOrUpdateStep(c: ChannelSpec, bodyFile: string, head = upstreamBranch(c)): Step {
     return {
-        name: `Open or update the pull request ${upstreamBranch(c)} → ${releaseBranch(c.name)}`,
+        name: `Open or update the pull request ${head} → ${releaseBranch(c.name)}`,
         env: {
             // The App's token, not GITHUB_TOKEN: pull requests GITHUB_TOKEN opens trigger no workflows, so their
             // required preview check would never run and they could never merge.
             GH_TOKEN: expr("steps.app-token.outputs.token"),
             GH_REPO: expr("github.repository"),
             BASE: releaseBranch(c.name),
-            HEAD: upstreamBranch(c),
+            HEAD: head,
             TITLE: `Release to ${c.name}`,
             BODY_FILE: bodyFile,
         },
@@ -95,6 +101,70 @@ const fromUpstreamDeploy = (upstream: string): string =>
 /** What opening or refreshing a pull request needs, and no more. */
 const PROMOTE_PERMISSIONS = { contents: "read", "pull-requests": "write" } as const;
 
+/**
+ * What writing the promotion commit to `promote/<channel>` (Git database API), opening its pull request and
+ * reporting the promotion status on its commit need, and no more.
+ */
+const PROMOTE_CHANNEL_PERMISSIONS = {
+    contents: "write",
+    "pull-requests": "write",
+    statuses: "write",
+} as const;
+
+/** Folder of the check job's artifact: the pull request body, the pinned stack file, the tested commit. */
+const PROMOTION_DIR = "promotion-out";
+
+/**
+ * Finds the upstream's deploy to promote: the triggering run (workflow_run), or by hand the newest successful push
+ * deploy of the upstream's release branch. Outputs \`run-id\` and \`sha\`, both checked for shape.
+ */
+function findTestedStep(upstream: string): Step {
+    return {
+        name: `Find the ${upstream} deploy to promote`,
+        id: "tested",
+        env: {
+            GH_TOKEN: expr("github.token"),
+            GH_REPO: expr("github.repository"),
+            EVENT: expr("github.event_name"),
+            RUN_ID: expr("github.event.workflow_run.id"),
+            SHA: expr("github.event.workflow_run.head_sha"),
+            BRANCH: releaseBranch(upstream),
+        },
+        run: `set -euo pipefail
+if [ "$EVENT" != workflow_run ]; then
+  read -r RUN_ID SHA < <(gh api "repos/$GH_REPO/actions/workflows/deploy.yml/runs?event=push&status=success&per_page=1&branch=$BRANCH" --jq '.workflow_runs[0] | "\\(.id) \\(.head_sha)"')
+fi
+[[ "$RUN_ID" =~ ^[0-9]+$ && "$SHA" =~ ^[0-9a-f]{40}$ ]] || { echo "::error::no successful deploy of $BRANCH found"; exit 1; }
+echo "run-id=$RUN_ID" >> "$GITHUB_OUTPUT"
+echo "sha=$SHA" >> "$GITHUB_OUTPUT"`,
+    };
+}
+
+/**
+ * Writes the promotion commit: the tested commit's tree with the pinned stack file, parents the release branch's
+ * head and the tested commit (so the pull request merges without conflicts, and a merge adds nothing else), and
+ * points \`promote/<channel>\` at it. Outputs \`commit\`, empty when the release branch already has that tree.
+ */
+const WRITE_PROMOTION_COMMIT = `set -euo pipefail
+base="$(gh api "repos/$GH_REPO/git/ref/heads/$BASE" --jq .object.sha)"
+tested_tree="$(gh api "repos/$GH_REPO/git/commits/$TESTED" --jq .tree.sha)"
+blob="$(jq -n --rawfile c "$FILE_DIR/$FILE" '{content: $c, encoding: "utf-8"}' | gh api "repos/$GH_REPO/git/blobs" --input - --jq .sha)"
+tree="$(jq -n --arg base "$tested_tree" --arg path "$FILE" --arg sha "$blob" '{base_tree: $base, tree: [{path: $path, mode: "100644", type: "blob", sha: $sha}]}' | gh api "repos/$GH_REPO/git/trees" --input - --jq .sha)"
+if [ "$tree" = "$(gh api "repos/$GH_REPO/git/commits/$base" --jq .tree.sha)" ]; then
+  echo "$BASE already deploys $TESTED with these digests: nothing to promote"
+  echo "commit=" >> "$GITHUB_OUTPUT"
+  exit 0
+fi
+message="$(printf 'Promote %s to %s: pin the image digests %s ran\n\nTested-Commit: %s\n' "$UPSTREAM" "$CHANNEL" "$UPSTREAM" "$TESTED")"
+commit="$(jq -n --arg tree "$tree" --arg base "$base" --arg tested "$TESTED" --arg msg "$message" '{message: $msg, tree: $tree, parents: [$base, $tested]}' | gh api "repos/$GH_REPO/git/commits" --input - --jq .sha)"
+if gh api "repos/$GH_REPO/git/ref/heads/$BRANCH" > /dev/null 2>&1; then
+  gh api -X PATCH "repos/$GH_REPO/git/refs/heads/$BRANCH" -f sha="$commit" -F force=true > /dev/null
+else
+  gh api "repos/$GH_REPO/git/refs" -f ref="refs/heads/$BRANCH" -f sha="$commit" > /dev/null
+fi
+echo "commit=$commit" >> "$GITHUB_OUTPUT"
+echo "$BRANCH is $commit: $UPSTREAM's $TESTED with its digests pinned in $FILE"`;
+
 /** The promotion check's exit code when the target would deploy an artifact its upstream did not run. */
 const UNTESTED_ARTIFACTS = 5;
 
@@ -105,19 +175,29 @@ const UNTESTED_ARTIFACTS = 5;
  */
 function checkJob(c: ChannelSpec): Job {
     const upstream = releaseBranch(c.promotedFrom);
+    const file = stackFile(c.name);
     return {
         name: `promotion check (${c.name})`,
         if: `(${fromUpstreamDeploy(upstream)}) || github.event_name == 'workflow_dispatch'`,
         "runs-on": RUNNER,
         "timeout-minutes": timeoutMinutes.promote,
-        permissions: { contents: "read" },
-        outputs: { code: expr("steps.check.outputs.code") },
+        // actions: read finds the upstream's deploy run and downloads its record.
+        permissions: { actions: "read", contents: "read" },
+        outputs: { code: expr("steps.check.outputs.code"), sha: expr("steps.tested.outputs.sha") },
         steps: [
+            findTestedStep(c.promotedFrom),
             // The commit the upstream deploy ran (the branch may have moved since); both release branches are needed.
-            ...setupSteps({
-                ref: expr(`github.event.workflow_run.head_sha || ${lit(upstream)}`),
-                "fetch-depth": 0,
-            }),
+            ...setupSteps({ ref: expr("steps.tested.outputs.sha"), "fetch-depth": 0 }),
+            {
+                name: `Download what ${c.promotedFrom} ran`,
+                uses: actions.downloadArtifact,
+                with: {
+                    name: testedArtifact(c.promotedFrom),
+                    path: expr("runner.temp"),
+                    "run-id": expr("steps.tested.outputs.run-id"),
+                    "github-token": expr("github.token"),
+                },
+            },
             {
                 name: `Promotion check ${c.promotedFrom} → ${c.name}`,
                 id: "check",
@@ -126,9 +206,16 @@ function checkJob(c: ChannelSpec): Job {
                     `code=$?\necho "code=$code" >> "$GITHUB_OUTPUT"\n[ "$code" = 0 ] || [ "$code" = ${UNTESTED_ARTIFACTS} ]`,
             },
             {
-                name: "Upload the promotion check",
+                name: `Pin the digests ${c.promotedFrom} ran in ${file}`,
+                env: { TESTED: expr("steps.tested.outputs.sha") },
+                run:
+                    `npx tsx tools/promote.ts pin ${c.name} "$RUNNER_TEMP/${TESTED_FILE}" "$TESTED"\n` +
+                    `mkdir -p ${PROMOTION_DIR}\ncp promotion.md ${file} ${PROMOTION_DIR}/`,
+            },
+            {
+                name: "Upload the promotion",
                 uses: actions.uploadArtifact,
-                with: { name: `promotion-${c.name}`, path: "promotion.md", "retention-days": 5 },
+                with: { name: `promotion-${c.name}`, path: `${PROMOTION_DIR}/`, "retention-days": 5 },
             },
         ],
     };
@@ -140,15 +227,50 @@ function checkJob(c: ChannelSpec): Job {
  */
 function fromChannelJob(c: ChannelSpec): Job {
     const check = `check-${c.name}`;
-    // No checkout and no repository code here: only the check's markdown, the App token and gh.
+    const file = stackFile(c.name);
+    // No checkout and no repository code here: only the check's files, the App token, gh and jq.
     return promoteJob(c, { needs: [check] }, [
         {
-            name: "Download the promotion check",
+            name: "Download the promotion",
             uses: actions.downloadArtifact,
-            with: { name: `promotion-${c.name}` },
+            with: { name: `promotion-${c.name}`, path: PROMOTION_DIR },
         },
-        appTokenStep("promote", PROMOTE_PERMISSIONS),
-        openOrUpdateStep(c, "promotion.md"),
+        appTokenStep("promote", PROMOTE_CHANNEL_PERMISSIONS),
+        {
+            name: `Write the promotion commit to ${promotionBranch(c.name)}`,
+            id: "commit",
+            env: {
+                GH_TOKEN: expr("steps.app-token.outputs.token"),
+                GH_REPO: expr("github.repository"),
+                BASE: releaseBranch(c.name),
+                BRANCH: promotionBranch(c.name),
+                TESTED: expr(`needs.${check}.outputs.sha`),
+                UPSTREAM: c.promotedFrom,
+                CHANNEL: c.name,
+                FILE: file,
+                FILE_DIR: PROMOTION_DIR,
+            },
+            run: WRITE_PROMOTION_COMMIT,
+        },
+        {
+            ...openOrUpdateStep(c, `${PROMOTION_DIR}/promotion.md`, promotionBranch(c.name)),
+            if: "steps.commit.outputs.commit != ''",
+        },
+        {
+            // Integrity, not the boundary: the deploy guard re-checks the deployed commit against the upstream's run.
+            name: `Report ${checkNames.promotion(c.name)} on the promotion commit`,
+            if: "steps.commit.outputs.commit != ''",
+            env: {
+                GH_TOKEN: expr("steps.app-token.outputs.token"),
+                GH_REPO: expr("github.repository"),
+                COMMIT: expr("steps.commit.outputs.commit"),
+                CODE: expr(`needs.${check}.outputs.code`),
+                TESTED: expr(`needs.${check}.outputs.sha`),
+                CONTEXT: checkNames.promotion(c.name),
+            },
+            run: `if [ "$CODE" = 0 ]; then state=success; else state=failure; fi
+gh api "repos/$GH_REPO/statuses/$COMMIT" -f state="$state" -f context="$CONTEXT" -f description="${c.promotedFrom} deployed \${TESTED:0:12}; digests pinned" > /dev/null`,
+        },
         {
             name: "Fail on untested artifacts",
             if: `needs.${check}.outputs.code == '${UNTESTED_ARTIFACTS}'`,

@@ -16,13 +16,13 @@ import {
     RUNNER,
     setupSteps,
     timeoutMinutes,
-    upstreamBranch,
     workflowNames,
     type ChannelSpec,
     type Job,
     type Step,
     type Workflow,
 } from "./common";
+import { promotionBranch, TESTED_FILE, testedArtifact } from "../deploy-guard/promotion";
 
 /** A `pulumi/actions` step running `command` on one stack, against the backend in variable `backendVariable`. */
 function pulumiStep(
@@ -81,6 +81,7 @@ export function testWorkflow(): Workflow {
 export function gateWorkflow(channels: readonly ChannelSpec[]): Workflow {
     const jobs: Record<string, Job> = {};
     for (const c of channels) {
+        const head = expectedHead(c);
         jobs[`gate-${c.name}`] = {
             name: checkNames.gate(c.name),
             "runs-on": RUNNER,
@@ -89,16 +90,16 @@ export function gateWorkflow(channels: readonly ChannelSpec[]): Workflow {
             steps: [
                 appliesStep(c.name),
                 {
-                    name: `Check the pull request comes from ${upstreamBranch(c)} of this repository`,
+                    name: `Check the pull request comes from ${head} of this repository`,
                     env: {
                         HEAD_REF: expr("github.head_ref"),
                         HEAD_REPO_ID: expr("github.event.pull_request.head.repo.id"),
                         REPO_ID: expr("github.repository_id"),
-                        UPSTREAM: upstreamBranch(c),
+                        EXPECTED_HEAD: head,
                     },
                     run:
-                        'if [ "$HEAD_REF" != "$UPSTREAM" ] || [ "$HEAD_REPO_ID" != "$REPO_ID" ]; then\n' +
-                        `  echo "::error::${releaseBranch(c.name)} only takes pull requests from $UPSTREAM of this repository (got $HEAD_REF of repository id $HEAD_REPO_ID)"\n` +
+                        'if [ "$HEAD_REF" != "$EXPECTED_HEAD" ] || [ "$HEAD_REPO_ID" != "$REPO_ID" ]; then\n' +
+                        `  echo "::error::${releaseBranch(c.name)} only takes pull requests from $EXPECTED_HEAD of this repository (got $HEAD_REF of repository id $HEAD_REPO_ID)"\n` +
                         "  exit 1\nfi",
                 },
             ],
@@ -116,6 +117,13 @@ export function gateWorkflow(channels: readonly ChannelSpec[]): Workflow {
         jobs,
     };
 }
+
+/**
+ * The head branch a channel's promotion pull request comes from: `main` for a channel promoted from it, else
+ * `promote/<channel>`, where the promote workflow writes the upstream's tested commit plus the pinned digests.
+ */
+export const expectedHead = (c: ChannelSpec): string =>
+    c.promotedFrom === DEFAULT_BRANCH ? DEFAULT_BRANCH : promotionBranch(c.name);
 
 /**
  * `preview.yml`: `pulumi preview --diff` of a channel on pull requests to its release branch, one sticky comment
@@ -163,6 +171,48 @@ export function previewWorkflow(channels: readonly ChannelSpec[], pulumiVersion:
 }
 
 /**
+ * First step of a promoted channel's deploy, before any credential: the deploy guard's promotion rules (HEAD is a
+ * commit the upstream deployed successfully, plus at most the promotion commit pinning the digests it ran).
+ */
+function promotionGuardStep(c: ChannelSpec): Step {
+    return {
+        name: `Refuse anything ${c.promotedFrom} did not deploy`,
+        // The job's own token (actions: read) finds the upstream's deploy run and downloads its record.
+        env: { GH_TOKEN: expr("github.token") },
+        run: `npx tsx tools/deploy-guard.ts promotion ${c.name} ${c.promotedFrom}`,
+    };
+}
+
+/**
+ * Last steps of the deploy of a channel others are promoted from: record the commit and the image digests it ran
+ * (stack output \`images\`) as the artifact \`tested-<channel>\`, which the promote workflow pins into the promoted
+ * channel's stack file and the promoted channel's deploy guard checks against.
+ */
+function recordSteps(c: ChannelSpec, backendVariable: string): Step[] {
+    return [
+        {
+            name: "Record what this deploy ran",
+            env: { PULUMI_BACKEND_URL: expr(`vars.${backendVariable}`), CHANNEL: c.name },
+            run:
+                'pulumi login "$PULUMI_BACKEND_URL"\n' +
+                `pulumi stack output --stack "$CHANNEL" --json > "$RUNNER_TEMP/outputs.json"\n` +
+                `jq --arg commit "$GITHUB_SHA" --arg channel "$CHANNEL" '{commit: $commit, channel: $channel, images: (.images // {})}' "$RUNNER_TEMP/outputs.json" > "$RUNNER_TEMP/${TESTED_FILE}"`,
+        },
+        {
+            name: "Upload the record",
+            uses: actions.uploadArtifact,
+            with: {
+                name: testedArtifact(c.name),
+                path: `${expr("runner.temp")}/${TESTED_FILE}`,
+                // A promotion may wait for reviewers; the guard of the promoted deploy downloads it again.
+                "retention-days": 90,
+                "if-no-files-found": "error",
+            },
+        },
+    ];
+}
+
+/**
  * `deploy.yml`: `pulumi up` of a channel on pushes to its release branch, in the channel's GitHub environment
  * (which holds its credentials' names and, for prod, waits for a reviewer). Deploys of one channel queue, and a
  * running one is never cancelled: Composer and Helm reject overlapping operations and a killed `up` strands the lock.
@@ -170,18 +220,25 @@ export function previewWorkflow(channels: readonly ChannelSpec[], pulumiVersion:
 export function deployWorkflow(channels: readonly ChannelSpec[], pulumiVersion: string): Workflow {
     const jobs: Record<string, Job> = {};
     const v = environmentVariables;
+    const upstreams = new Set(channels.map((c) => c.promotedFrom));
     for (const c of channels) {
+        const promoted = c.promotedFrom !== DEFAULT_BRANCH;
         jobs[`deploy-${c.name}`] = {
             name: checkNames.deploy(c.name),
             // The full ref: `github.ref_name` would also match a tag named like the branch.
             if: `github.ref == ${lit(`refs/heads/${releaseBranch(c.name)}`)}`,
             "runs-on": RUNNER,
             "timeout-minutes": timeoutMinutes.deploy,
-            permissions: { contents: "read", "id-token": "write" },
+            // actions: read lets a promoted channel's guard find the upstream's deploy run and its record.
+            permissions: promoted
+                ? { actions: "read", contents: "read", "id-token": "write" }
+                : { contents: "read", "id-token": "write" },
             environment: c.name,
             concurrency: { group: `deploy-${c.name}`, "cancel-in-progress": false },
             steps: [
-                ...setupSteps({}, { npmCache: false }),
+                // The promotion guard compares with releases/<upstream>: it needs the whole history.
+                ...setupSteps(promoted ? { "fetch-depth": 0 } : {}, { npmCache: false }),
+                ...(promoted ? [promotionGuardStep(c)] : []),
                 {
                     name: "Check the environment belongs to this stack",
                     if: `vars.${v.stack} != ${lit(c.name)}`,
@@ -213,6 +270,7 @@ export function deployWorkflow(channels: readonly ChannelSpec[], pulumiVersion: 
                     ...pulumiStep("up", c.name, v.backendUrl, pulumiVersion),
                     env: { GITHUB_TOKEN: expr("steps.app-token.outputs.token") },
                 },
+                ...(upstreams.has(c.name) ? recordSteps(c, v.backendUrl) : []),
             ],
         };
     }

@@ -6,6 +6,7 @@ import { planCommentWorkflow, planPrWorkflow } from "./plan";
 import { promoteWorkflow } from "./promote";
 import { deployWorkflow, gateWorkflow, previewWorkflow, testWorkflow } from "./release";
 import { byCodeUnit } from "../../lib/order";
+import { buildPackageWorkflow, type PackageSpec } from "./packages";
 
 export * from "./common";
 export { planFile, PR_NUMBER_FILE } from "./plan";
@@ -16,6 +17,8 @@ export interface WorkflowInputs {
     readonly channels: readonly ChannelSpec[];
     /** Pulumi CLI version, the same as the `@pulumi/pulumi` SDK in package-lock.json. */
     readonly pulumiVersion: string;
+    /** In-repository Python packages (`packages/packages.yaml`), each built by `build-<name>.yml`. */
+    readonly packages?: readonly PackageSpec[];
 }
 
 /**
@@ -71,7 +74,7 @@ const TAG_BY_USES = new Map(Object.values(actionPins).map((p) => [`${p.repo}@${p
  * commit gets its version as a comment (`uses: actions/checkout@<sha> # v4.4.0`), as Dependabot expects.
  */
 export function renderWorkflow(workflow: Workflow): string {
-    const yaml = stringify(workflow, { lineWidth: 0 }).replace(
+    const yaml = stringify(workflow, { lineWidth: 0, aliasDuplicateObjects: false }).replace(
         /^(\s*(?:- )?uses: )(\S+)$/gm,
         (line: string, _prefix: string, uses: string) => {
             const tag = TAG_BY_USES.get(uses);
@@ -97,6 +100,8 @@ export function renderWorkflows(inputs: WorkflowInputs): Record<string, string> 
         "plan-comment.yml": planCommentWorkflow(channels),
         "release-gate.yml": gateWorkflow(channels),
     };
+    for (const p of [...(inputs.packages ?? [])].sort((a, b) => byCodeUnit(a.name, b.name)))
+        workflows[`build-${p.name}.yml`] = buildPackageWorkflow(p);
     return Object.fromEntries(Object.entries(workflows).map(([file, w]) => [file, renderWorkflow(w)]));
 }
 
