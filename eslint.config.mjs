@@ -45,7 +45,18 @@ const layers = Object.entries(MAY_IMPORT).flatMap(([folder, allowed]) =>
 );
 
 export default tseslint.config(
-    { ignores: ["node_modules/**", "bin/**", "airflow/**", "charts/**", "images/**", ".bench/**", ".tmp/**", "packages/**"] },
+    {
+        ignores: [
+            "node_modules/**",
+            "bin/**",
+            "airflow/**",
+            "charts/**",
+            "images/**",
+            ".bench/**",
+            ".tmp/**",
+            "packages/**",
+        ],
+    },
     ...tseslint.configs.recommended,
     {
         files: ["**/*.cjs"],
