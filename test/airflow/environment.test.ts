@@ -16,6 +16,7 @@ const PYPI = {
     protobuf: ">=4.25.3,<5",
     requests: "==2.32.3",
     "sentry-sdk": "[celery,sqlalchemy]==2.14.0",
+    "transit-service-date": "==0.1.0",
 };
 const TMP = path.join(REPO_ROOT, ".tmp", `environment-test-${process.pid}`);
 
