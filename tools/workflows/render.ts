@@ -7,6 +7,8 @@ import { promoteWorkflow } from "./promote";
 import { deployWorkflow, gateWorkflow, previewWorkflow, testWorkflow } from "./release";
 import { byCodeUnit } from "../../lib/order";
 import { buildPackageWorkflow, type PackageSpec } from "./packages";
+import { buildImageWorkflow } from "./images";
+import type { ImageConfig } from "../../components/images/images";
 
 export * from "./common";
 export { planFile, PR_NUMBER_FILE } from "./plan";
@@ -19,6 +21,8 @@ export interface WorkflowInputs {
     readonly pulumiVersion: string;
     /** In-repository Python packages (`packages/packages.yaml`), each built by `build-<name>.yml`. */
     readonly packages?: readonly PackageSpec[];
+    /** The images the build channels build, each checked on pull requests by `build-image-<name>.yml`. */
+    readonly images?: readonly ImageConfig[];
 }
 
 /**
@@ -102,6 +106,8 @@ export function renderWorkflows(inputs: WorkflowInputs): Record<string, string> 
     };
     for (const p of [...(inputs.packages ?? [])].sort((a, b) => byCodeUnit(a.name, b.name)))
         workflows[`build-${p.name}.yml`] = buildPackageWorkflow(p);
+    for (const img of [...(inputs.images ?? [])].sort((a, b) => byCodeUnit(a.name, b.name)))
+        workflows[`build-image-${img.name}.yml`] = buildImageWorkflow(img);
     return Object.fromEntries(Object.entries(workflows).map(([file, w]) => [file, renderWorkflow(w)]));
 }
 
