@@ -3,7 +3,7 @@
  * build explicit providers, create the components, export what other stacks and people need.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { parseStackConfig, engineSecretKeys } from "./config";
+import { parseStackConfig, engineSecretKeys, composerEnvironmentSlots } from "./config";
 import { createProviders } from "./components/platform/providers";
 import { ComposerEnvironment, DagSync, composerImportId } from "./components/airflow";
 import { createDockerAccess } from "./components/images/docker-provider";
@@ -18,46 +18,66 @@ const providers = createProviders(cfg);
 export const channel = cfg.stack;
 export const gcpProject = providers.gcp.project;
 
-// Airflow: the channel's Composer environment, and dags/ + plugins/ mirrored into its bucket file by file.
-const composer = new ComposerEnvironment(
-    "composer",
-    {
-        environmentName: cfg.composer.name,
-        channel: cfg.stack,
-        region: cfg.composer.region,
-        imageVersion: cfg.composer.imageVersion,
-        environmentSize: cfg.composer.environmentSize,
-        serviceAccount: cfg.composer.serviceAccount,
-        workloads: cfg.composer.workloads,
-        envVariables: cfg.composer.envVariables,
-        airflowConfigOverrides: cfg.composer.airflowConfigOverrides,
-        labels: cfg.composer.labels,
-        projectDir: __dirname,
-        requirementsFile: cfg.composer.requirementsFile,
-        // A production environment holds the Airflow metadata database and run history: a replace or delete must
-        // be a deliberate two-step change there, while test environments are cheap to rebuild.
-        protect: cfg.composer.protect ?? cfg.policy.production,
-        // Taking over the live environment (and its bucket) on the first up, when the stack says it exists.
-        importId: cfg.adopt.composer
-            ? composerImportId(cfg.gcp.project, cfg.composer.region ?? cfg.gcp.region, cfg.composer.name)
-            : undefined,
-    },
-    { provider: providers.gcp },
+// Airflow: the channel's Composer environment (two during a blue/green upgrade, data-infra:composer.next), each with
+// dags/ + plugins/ mirrored into its bucket. The channel's outputs point at the serving one.
+const composers = composerEnvironmentSlots(cfg.composer).map((slot) => {
+    const c = slot.settings;
+    const environment = new ComposerEnvironment(
+        slot.resourceName,
+        {
+            environmentName: c.name,
+            channel: cfg.stack,
+            region: c.region,
+            imageVersion: c.imageVersion,
+            environmentSize: c.environmentSize,
+            serviceAccount: c.serviceAccount,
+            workloads: c.workloads,
+            envVariables: c.envVariables,
+            airflowConfigOverrides: c.airflowConfigOverrides,
+            labels: c.labels,
+            projectDir: __dirname,
+            requirementsFile: c.requirementsFile,
+            // A production environment holds the Airflow metadata database and run history: a replace or delete
+            // must be a deliberate two-step change there, while test environments are cheap to rebuild.
+            protect: c.protect ?? cfg.policy.production,
+            // Taking over the live environment (and its bucket) on the first up, when the stack says it exists.
+            importId:
+                slot.slot === "current" && cfg.adopt.composer
+                    ? composerImportId(cfg.gcp.project, c.region ?? cfg.gcp.region, c.name)
+                    : undefined,
+        },
+        { provider: providers.gcp },
+    );
+    new DagSync(
+        slot.dagSyncName,
+        {
+            bucket: environment.bucket,
+            projectDir: __dirname,
+            folders: cfg.dags.folders,
+            include: cfg.dags.include,
+            exclude: cfg.dags.exclude,
+            maxFileSizeBytes: cfg.dags.maxFileSizeMiB * 1024 * 1024,
+            manifestNamePrefix: slot.manifestNamePrefix,
+        },
+        { provider: providers.gcp },
+    );
+    return { slot, environment };
+});
+const serving = composers.find((c) => c.slot.serving)!.environment;
+export const airflowUri = serving.airflowUri;
+export const composerBucket = serving.bucket;
+/** Each declared environment by slot (`current`, and `next` during a blue/green upgrade): which serves, URI, bucket. */
+export const composerEnvironments = Object.fromEntries(
+    composers.map(({ slot, environment }) => [
+        slot.slot,
+        {
+            name: slot.settings.name,
+            serving: slot.serving,
+            airflowUri: environment.airflowUri,
+            bucket: environment.bucket,
+        },
+    ]),
 );
-new DagSync(
-    "dags",
-    {
-        bucket: composer.bucket,
-        projectDir: __dirname,
-        folders: cfg.dags.folders,
-        include: cfg.dags.include,
-        exclude: cfg.dags.exclude,
-        maxFileSizeBytes: cfg.dags.maxFileSizeMiB * 1024 * 1024,
-    },
-    { provider: providers.gcp },
-);
-export const airflowUri = composer.airflowUri;
-export const composerBucket = composer.bucket;
 
 // Container images: built here (source build) or promoted by digest from the building stack (source promote).
 let imageSet: Images | undefined;

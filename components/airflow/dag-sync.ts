@@ -30,6 +30,12 @@ export interface DagSyncArgs {
      * @default 100 MiB
      */
     readonly maxFileSizeBytes?: number;
+    /**
+     * Put before each manifest's resource name (`<namePrefix><prefix>`), so two DagSyncs of one stack (the
+     * blue/green second environment's mirror) do not share URNs: a child's URN holds its parent's type, not its name.
+     * @default "" (the names every stack's state already holds)
+     */
+    readonly manifestNamePrefix?: string;
 }
 
 /**
@@ -60,7 +66,7 @@ export class DagSync extends pulumi.ComponentResource {
         const manifests: Record<string, PrefixManifest> = {};
         for (const m of folderManifests(args.projectDir, args.folders, list.files)) {
             manifests[m.prefix] = new PrefixManifest(
-                m.prefix,
+                `${args.manifestNamePrefix ?? ""}${m.prefix}`,
                 { ...m, bucket: args.bucket },
                 // Objects written by the per-file design (one BucketObject each) are adopted, not re-uploaded:
                 // see README "Migrating from per-file objects" for the one state edit the switch needs.

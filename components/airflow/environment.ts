@@ -20,6 +20,8 @@ export interface ComposerWorkloads {
     readonly webServer?: WorkloadSize;
     readonly worker?: WorkloadSize & { readonly minCount: number; readonly maxCount: number };
     readonly triggerer?: Omit<WorkloadSize, "storageGb"> & { readonly count: number };
+    /** Composer 3 only: the standalone DAG processor. */
+    readonly dagProcessor?: WorkloadSize & { readonly count: number };
 }
 
 export interface ComposerEnvironmentArgs {
@@ -105,6 +107,7 @@ export function composerEnvironmentConfig(
                       webServer: w.webServer && { ...w.webServer },
                       worker: w.worker && { ...w.worker },
                       triggerer: w.triggerer && { ...w.triggerer },
+                      ...(w.dagProcessor ? { dagProcessor: { ...w.dagProcessor } } : {}),
                   },
               }
             : {}),

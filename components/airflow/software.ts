@@ -63,10 +63,11 @@ export function composerMajorChangeProblem(from: string, to: string): string | u
     if (a === undefined || b === undefined || a === b) return undefined;
     return (
         `imageVersion ${from} → ${to} changes Composer ${a} to Composer ${b}, which the provider refuses in place ` +
-        `("upgrade to composer 3 is not yet supported"). Migrate to a second environment instead: create a ` +
-        `Composer ${b} environment (another data-infra:composer.name, in a new channel stack or after this one is ` +
-        `retired), move DAGs and data to it (Composer snapshots: save on the old, load on the new), then remove the ` +
-        `old environment. https://cloud.google.com/composer/docs/composer-3/migrate-composer-2-snapshots-af-2`
+        `("upgrade to composer 3 is not yet supported"). Migrate to a second environment instead: keep this ` +
+        `imageVersion and declare the Composer ${b} environment under data-infra:composer.next (its own name), ` +
+        `move data to it if needed (Composer snapshots: save on the old, load on the new), switch with ` +
+        `serve: next, then retire the old one (docs/composer-and-dags.md, "Major upgrades as blue/green"). ` +
+        `https://cloud.google.com/composer/docs/composer-3/migrate-composer-2-snapshots-af-2`
     );
 }
 
