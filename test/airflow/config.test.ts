@@ -54,6 +54,7 @@ describe("composer and dags config", () => {
                 envVariables: {},
                 airflowConfigOverrides: {},
                 labels: {},
+                serve: "current",
             },
         );
         assert.deepEqual(c.dags, {
