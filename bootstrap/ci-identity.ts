@@ -13,6 +13,7 @@ import {
     PROVIDER_ID,
     previewGrants,
     previewPrincipal,
+    driftPrincipal,
     providerName,
     roleKey,
     serviceAccountEmail,
@@ -141,6 +142,18 @@ export class CiIdentity extends pulumi.ComponentResource {
                     },
                     { parent: this, dependsOn: [provider] },
                 );
+                if (kind === "preview") {
+                    // The scheduled drift check previews each channel with its previewer (read-only).
+                    new gcp.serviceaccount.IAMMember(
+                        `${accountName}-wif-drift`,
+                        {
+                            serviceAccountId: sa.name,
+                            role: "roles/iam.workloadIdentityUser",
+                            member: driftPrincipal(args.projectNumber),
+                        },
+                        { parent: this, dependsOn: [provider] },
+                    );
+                }
 
                 const member = `serviceAccount:${serviceAccountEmail(kind, c.name, project)}`;
                 const child = { parent: this, dependsOn: [sa] };

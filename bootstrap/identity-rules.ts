@@ -26,6 +26,18 @@ export const DEPLOY_CHANNEL_MAPPING =
     `assertion.job_workflow_ref == assertion.repository + '/${DEPLOY_WORKFLOW}@' + assertion.ref ` +
     "? assertion.environment : ''";
 
+/** The workflow file whose scheduled jobs look for drift (rendered by tools/workflows). */
+export const DRIFT_WORKFLOW = ".github/workflows/drift.yml";
+
+/**
+ * `main` for a `schedule` or `workflow_dispatch` run of `drift.yml` from `refs/heads/main` (the default branch, where
+ * schedules run), else `''`. Such a job may act as every channel's previewer (read-only `pulumi preview --refresh`).
+ */
+export const DRIFT_MAPPING =
+    "(assertion.event_name == 'schedule' || assertion.event_name == 'workflow_dispatch') && " +
+    "assertion.ref == 'refs/heads/main' && " +
+    `assertion.job_workflow_ref == assertion.repository + '/${DRIFT_WORKFLOW}@refs/heads/main' ? 'main' : ''`;
+
 /**
  * How GitHub's token claims map to Google attributes. `pull_request_base` is the target branch only for
  * `pull_request` events (otherwise empty), so a preview principal cannot be produced by a push or any other event;
@@ -40,6 +52,7 @@ export const ATTRIBUTE_MAPPING: Readonly<Record<string, string>> = {
     "attribute.event_name": "assertion.event_name",
     "attribute.pull_request_base": "assertion.event_name == 'pull_request' ? assertion.base_ref : ''",
     "attribute.deploy_channel": DEPLOY_CHANNEL_MAPPING,
+    "attribute.drift": DRIFT_MAPPING,
 };
 
 /** The GitHub repository by its immutable numeric ids (`gh api repos/<owner>/<name> --jq '.id, .owner.id'`). */
@@ -78,6 +91,11 @@ export function deployPrincipal(projectNumber: string, channel: string): string 
 /** Jobs of pull requests targeting `releases/<channel>`: the previewer. Fork pull requests get no OIDC token. */
 export function previewPrincipal(projectNumber: string, channel: string): string {
     return `principalSet://iam.googleapis.com/${poolName(projectNumber)}/attribute.pull_request_base/${releaseBranch(channel)}`;
+}
+
+/** Scheduled drift jobs of `drift.yml` on `main` (see {@link DRIFT_MAPPING}): also a previewer of every channel. */
+export function driftPrincipal(projectNumber: string): string {
+    return `principalSet://iam.googleapis.com/${poolName(projectNumber)}/attribute.drift/main`;
 }
 
 export const serviceAccountId = (kind: "deploy" | "preview", channel: string): string => `${kind}-${channel}`;

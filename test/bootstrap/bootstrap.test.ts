@@ -122,6 +122,11 @@ describe("bootstrap project", () => {
                 "has(assertion.environment) && assertion.ref == 'refs/heads/releases/' + assertion.environment && " +
                 "assertion.job_workflow_ref == assertion.repository + '/.github/workflows/deploy.yml@' + assertion.ref " +
                 "? assertion.environment : ''",
+            // Issue 19: a scheduled (or manual) run of drift.yml from main, and nothing else, maps to 'main'.
+            "attribute.drift":
+                "(assertion.event_name == 'schedule' || assertion.event_name == 'workflow_dispatch') && " +
+                "assertion.ref == 'refs/heads/main' && " +
+                "assertion.job_workflow_ref == assertion.repository + '/.github/workflows/drift.yml@refs/heads/main' ? 'main' : ''",
         });
     });
 
@@ -134,7 +139,8 @@ describe("bootstrap project", () => {
                 run.recorder.ofType(SA).map((r) => r.inputs.accountId),
                 [`deploy-${channel}`, `preview-${channel}`],
             );
-            // Exactly two workload identity bindings in the project: nothing else may impersonate.
+            // Exactly these workload identity bindings in the project: nothing else may impersonate. The drift
+            // check (drift.yml on main) may preview, never deploy.
             assert.deepEqual(
                 run.recorder
                     .ofType(WIF)
@@ -150,6 +156,11 @@ describe("bootstrap project", () => {
                         `ci-preview-${channel}-wif`,
                         "roles/iam.workloadIdentityUser",
                         `principalSet://iam.googleapis.com/${POOL(number)}/attribute.pull_request_base/releases/${channel}`,
+                    ],
+                    [
+                        `ci-preview-${channel}-wif-drift`,
+                        "roles/iam.workloadIdentityUser",
+                        `principalSet://iam.googleapis.com/${POOL(number)}/attribute.drift/main`,
                     ],
                 ],
             );

@@ -8,6 +8,7 @@ import { deployWorkflow, gateWorkflow, previewWorkflow, testWorkflow } from "./r
 import { byCodeUnit } from "../../lib/order";
 import { buildPackageWorkflow, type PackageSpec } from "./packages";
 import { buildImageWorkflow } from "./images";
+import { driftWorkflow } from "./drift";
 import type { ImageConfig } from "../../components/images/images";
 
 export * from "./common";
@@ -103,6 +104,7 @@ export function renderWorkflows(inputs: WorkflowInputs): Record<string, string> 
         "plan-pr.yml": planPrWorkflow(channels),
         "plan-comment.yml": planCommentWorkflow(channels),
         "release-gate.yml": gateWorkflow(channels),
+        "drift.yml": driftWorkflow(channels, inputs.pulumiVersion),
     };
     for (const p of [...(inputs.packages ?? [])].sort((a, b) => byCodeUnit(a.name, b.name)))
         workflows[`build-${p.name}.yml`] = buildPackageWorkflow(p);
