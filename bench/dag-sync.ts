@@ -70,7 +70,10 @@ export function copyProject(dir: string): void {
         .filter((f) => f !== "" && !f.startsWith("airflow/dags/") && fs.existsSync(path.join(REPO_ROOT, f)));
     for (const f of files) {
         fs.mkdirSync(path.dirname(path.join(dir, f)), { recursive: true });
-        fs.cpSync(path.join(REPO_ROOT, f), path.join(dir, f), { verbatimSymlinks: true });
+        const from = path.join(REPO_ROOT, f);
+        // A tracked symlink (to a folder, say) is copied as the link it is.
+        if (fs.lstatSync(from).isSymbolicLink()) fs.symlinkSync(fs.readlinkSync(from), path.join(dir, f));
+        else fs.copyFileSync(from, path.join(dir, f));
     }
     fs.symlinkSync(path.join(REPO_ROOT, "node_modules"), path.join(dir, "node_modules"));
 }

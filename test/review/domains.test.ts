@@ -129,6 +129,23 @@ describe("Review sections", () => {
                 ["DAG file dags/b.py deleted"],
             );
         });
+        it("names every file of a manifest removed whole as deleted, each a medium risk", () => {
+            const manifest = res("test", TYPES.prefixManifest, "dags/", {
+                bucket: "b",
+                prefix: "dags/",
+                source: "./airflow/dags",
+                files: { "dags/b.py": "2 10 text/x-python", "dags/a.py": "1 10 text/x-python" },
+            });
+            const r = report([manifest], []);
+            assert.deepEqual(r.dags, [
+                { prefix: "dags/", added: [], changed: [], removed: ["dags/a.py", "dags/b.py"] },
+            ]);
+            assert.deepEqual(r.removedDags, ["dags/a.py", "dags/b.py"]);
+            assert.deepEqual(
+                r.risks.filter((x) => x.tier === "medium").map((x) => x.reason),
+                ["DAG file dags/a.py deleted", "DAG file dags/b.py deleted"],
+            );
+        });
     });
 
     describe("Helm", () => {

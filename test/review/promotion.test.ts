@@ -4,8 +4,8 @@ import {
     renderPromotionMarkdown,
     renderPromotionText,
 } from "../../tools/plan/review/promotion";
-import { composer, dagObject, doc, release } from "./fixtures";
-import type { DiffableResource } from "../../lib/plan-document";
+import { composer, dagObject, doc, release, res } from "./fixtures";
+import { TYPES, type DiffableResource } from "../../lib/plan-document";
 
 const digest = (c: string) => `sha256:${c.repeat(64)}`;
 
@@ -80,6 +80,44 @@ describe("Promotion check", () => {
             );
         });
     }
+
+    it("compares the DAG files of manifest resources one by one, ignoring the channel's bucket", () => {
+        // GIVEN test and prod each syncing dags/ through a manifest into their own bucket, prod with one file test
+        // does not run (b.py's bytes differ) and one file it does not have at all (c.py)
+        const manifest = (stack: string, files: Record<string, string>) =>
+            res(stack, TYPES.prefixManifest, "dags/", {
+                bucket: `${stack}-bucket`,
+                prefix: "dags/",
+                source: "./airflow/dags",
+                files,
+            });
+        const test = manifest("test", {
+            "dags/a.py": "AAA= 1 text/x-python",
+            "dags/b.py": "BBB= 1 text/x-python",
+        });
+        const prod = manifest("prod", {
+            "dags/a.py": "AAA= 1 text/x-python",
+            "dags/b.py": "XXX= 1 text/x-python",
+            "dags/c.py": "CCC= 1 text/x-python",
+        });
+        // WHEN checked THEN exactly the two untested files are findings, each named by its object name
+        const result = checkPromotion(doc("test", [test]), doc("prod", [prod]));
+        assert.deepEqual(
+            result.findings.map((f) => [f.kind, f.artifact, f.subject]),
+            [
+                ["dag content", "dags/b.py md5:XXX=", "dags/b.py"],
+                ["dag content", "dags/c.py md5:CCC=", "dags/c.py"],
+            ],
+        );
+        // AND the same files in another bucket pass
+        assert.deepEqual(
+            checkPromotion(
+                doc("test", [test]),
+                doc("prod", [manifest("prod", test.inputs.files as Record<string, string>)]),
+            ).findings,
+            [],
+        );
+    });
 
     it("counts a local chart's sha256 content hash as chart content, never as an image digest", () => {
         const result = checkPromotion(

@@ -114,7 +114,12 @@ export function artifacts(
             out.push({ kind: "dag content", artifact: objectContent(r), subject });
         if (r.type === TYPES.prefixManifest)
             for (const [name, entry] of Object.entries(manifestFiles(r.inputs)))
-                out.push({ kind: "dag content", artifact: `${name} md5:${entry.split(" ")[0]}`, subject });
+                // Each file is an artifact of its own, named by its object name (the manifest holds thousands).
+                out.push({
+                    kind: "dag content",
+                    artifact: `${name} md5:${entry.split(" ")[0]}`,
+                    subject: name,
+                });
         // A local chart's content hash (`dataInfraChartHash: sha256:…`) is a chart artifact, counted above.
         for (const [, key, v] of leaves(r.inputs))
             if (typeof v === "string" && !isContentHashKey(key))
