@@ -70,8 +70,30 @@ function addDetailedDiff(): void {
                     callback(err, resp);
                 });
         }
+        if (service === rpc.ResourceProviderService && process.env.GCSMANIFEST_TIMING_LOG)
+            timeHandlers(impl, process.env.GCSMANIFEST_TIMING_LOG);
         return original.call(this, service, impl);
     };
+}
+
+/**
+ * With GCSMANIFEST_TIMING_LOG set (`npm run bench -- engine-gcs` sets it), appends `<method> <ms>` per gRPC call to
+ * that file: the time this plugin spends per call, including the SDK server's (de)serialization of the manifest,
+ * so the rest of an `up` can be told apart as the engine's and the program's.
+ */
+function timeHandlers(impl: Record<string, unknown>, file: string): void {
+    const fs = require("node:fs") as typeof import("node:fs");
+    for (const [name, handler] of Object.entries(impl)) {
+        if (typeof handler !== "function") continue;
+        const bound = (handler as (call: unknown, cb: Callback) => void).bind(impl);
+        impl[name] = (call: unknown, callback: Callback) => {
+            const start = process.hrtime.bigint();
+            bound(call, (err, resp) => {
+                fs.appendFileSync(file, `${name} ${Number(process.hrtime.bigint() - start) / 1e6}\n`);
+                callback(err, resp);
+            });
+        };
+    }
 }
 
 addDetailedDiff();
