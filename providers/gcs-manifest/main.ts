@@ -83,7 +83,16 @@ function addDetailedDiff(): void {
  */
 function timeHandlers(impl: Record<string, unknown>, file: string): void {
     const fs = require("node:fs") as typeof import("node:fs");
-    for (const [name, handler] of Object.entries(impl)) {
+    // The SDK's server is a class instance: its handlers live on the prototype (diff is an own property by now).
+    const names = new Set<string>();
+    for (
+        let o: object | null = impl;
+        o && o !== Object.prototype;
+        o = Object.getPrototypeOf(o) as object | null
+    )
+        for (const n of Object.getOwnPropertyNames(o)) if (n !== "constructor") names.add(n);
+    for (const name of names) {
+        const handler = impl[name];
         if (typeof handler !== "function") continue;
         const bound = (handler as (call: unknown, cb: Callback) => void).bind(impl);
         impl[name] = (call: unknown, callback: Callback) => {
