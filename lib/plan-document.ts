@@ -30,6 +30,7 @@ export const TYPES = {
     prefixManifest: "gcsmanifest:index:PrefixManifest",
     release: "kubernetes:helm.sh/v3:Release",
     kustomize: "kubernetes:kustomize/v2:Directory",
+    dockerImage: "docker:index/image:Image",
     namespace: "kubernetes:core/v1:Namespace",
     k8sSecret: "kubernetes:core/v1:Secret",
     branchProtection: "github:index/branchProtection:BranchProtection",

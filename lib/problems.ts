@@ -1,3 +1,4 @@
+import { lastKey, redactCredentials } from "./credentials";
 import { shortJson, shorten } from "./shorten";
 /**
  * Collected validation problems. Every validator in this repository appends to one of these instead of throwing,
@@ -42,8 +43,14 @@ export function renderGot(value: unknown, max = 80): string {
     return value === undefined ? shorten("nothing", max) : shortJson(value, max);
 }
 
+/**
+ * `<where>: <what> (got <value>)`. The value is printed redacted: under a credential-named key (`…dbPassword`) it is
+ * `[redacted]`, and a URL's userinfo is stripped, so a mistyped credential never reaches a log through an error.
+ */
 export function formatProblem(p: Problem): string {
-    return "got" in p ? `${p.where}: ${p.what} (got ${renderGot(p.got)})` : `${p.where}: ${p.what}`;
+    return "got" in p
+        ? `${p.where}: ${p.what} (got ${renderGot(redactCredentials(p.got, lastKey(p.where.split(/[\s:]+/).pop() ?? "")))})`
+        : `${p.where}: ${p.what}`;
 }
 
 /**

@@ -91,8 +91,16 @@ export function policyResources(doc: DiffableDocument): PolicyResource[] {
 }
 
 /** Every rule over a plan document, with the channel's enforcement. */
-export function evaluateDocument(doc: DiffableDocument, cfg: PolicyConfig): Violation[] {
-    return evaluatePolicies(policyResources(doc), { channel: doc.stack, ...cfg }, cfg);
+export function evaluateDocument(
+    doc: DiffableDocument,
+    cfg: PolicyConfig,
+    readFile?: PolicyContext["readFile"],
+): Violation[] {
+    return evaluatePolicies(
+        policyResources(doc),
+        { channel: doc.stack, ...cfg, ...(readFile ? { readFile } : {}) },
+        cfg,
+    );
 }
 
 /**

@@ -1,5 +1,7 @@
+import { isCredentialKey, looksLikeCredential } from "../lib/credentials";
 import { COMPUTED, SECRET, TYPES, leaves, valueAt } from "../lib/plan-document";
-import type { Rule, RuleFinding } from "./rules";
+import { readYaml } from "../runtime/yaml-readers";
+import type { PolicyContext, PolicyResource, Rule, RuleFinding } from "./rules";
 import { releaseBranch } from "../components/github/naming";
 
 export const prodBranchProtection: Rule = {
@@ -63,56 +65,33 @@ export const prodEnvironmentReviewers: Rule = {
     },
 };
 
-// Words that name a credential when they end a key (`dbPassword`, `API_TOKEN`, `fernet_key`).
-const CREDENTIAL_WORDS = new Set([
-    "password",
-    "passwd",
-    "pwd",
-    "token",
-    "secret",
-    "apikey",
-    "credential",
-    "credentials",
-    "privatekey",
-]);
-const PRIVATE_KEY = /-----BEGIN [A-Z ]*PRIVATE KEY-----/;
+// The credential vocabulary is the kernel's (lib/credentials.ts), so every printed text redacts what this rule flags.
+export { isCredentialKey, keyWords, looksLikeKeyMaterial } from "../lib/credentials";
 
-/** The words of a key: camelCase humps and runs separated by `_`, `-`, `.`, lowercased. */
-export function keyWords(key: string): string[] {
-    return key
-        .replace(/([a-z0-9])([A-Z])/g, "$1 $2")
-        .split(/[\s_.-]+/)
-        .filter(Boolean)
-        .map((w) => w.toLowerCase());
-}
-
-/** Whether a key names a credential: its last word does, or it ends in `key` after a qualifier (`apiKey`). */
-export function isCredentialKey(key: string): boolean {
-    const words = keyWords(key);
-    const last = words[words.length - 1] ?? "";
-    // `existingSecret` names a Secret that holds the value; a bare `key` is a toleration or selector key.
-    if (words.includes("existing")) return false;
-    return CREDENTIAL_WORDS.has(last) || (last === "key" && words.length > 1);
-}
-
-/** Whether a value has the shape of a private key or a JSON service-account key, whatever its key is called. */
-export function looksLikeKeyMaterial(value: string): boolean {
-    return (
-        PRIVATE_KEY.test(value) ||
-        (/"type"\s*:\s*"service_account"/.test(value) && /"private_key/.test(value))
-    );
-}
-
-// Where plaintext configuration reaches a workload: inline Helm values, Composer env variables and overrides.
+// Where plaintext configuration reaches a workload or a log: inline Helm values and the chart's repository (its URL
+// and login), a kustomize directory's URL, Docker build arguments (kept in the image's history), Composer env
+// variables, overrides and PyPI specifiers (a `git+https://<token>@…` package). Every leaf is checked by its key's
+// name and by its value's shape (key material, URL userinfo).
 const SCANNED: Readonly<Record<string, readonly string[]>> = {
-    [TYPES.release]: ["values"],
-    [TYPES.composer]: ["config.softwareConfig.envVariables", "config.softwareConfig.airflowConfigOverrides"],
+    [TYPES.release]: ["values", "chart", "repositoryOpts"],
+    [TYPES.kustomize]: ["directory"],
+    [TYPES.dockerImage]: ["build.args"],
+    [TYPES.composer]: [
+        "config.softwareConfig.envVariables",
+        "config.softwareConfig.airflowConfigOverrides",
+        "config.softwareConfig.pypiPackages",
+    ],
 };
 
 /** Where a credential belongs instead, for each scanned resource type. */
 const CREDENTIAL_FIX: Readonly<Record<string, string>> = {
     [TYPES.release]:
-        "move it to Secret Manager and list it in the release's secrets (a Kubernetes Secret the chart reads), or wrap it in pulumi.secret() in code",
+        "move it to Secret Manager and list it in the release's secrets (a Kubernetes Secret the chart reads), or wrap it in pulumi.secret() in code; " +
+        "a chart repository login belongs in repositoryOpts.password from a pulumi secret (pulumi config set --secret), never in the URL",
+    [TYPES.kustomize]:
+        "reference a public or mirrored kustomization: a token in the URL is stored in the state and printed in logs",
+    [TYPES.dockerImage]:
+        "build arguments are stored in the image's history: pass the value as a BuildKit secret mount instead (RUN --mount=type=secret)",
     [TYPES.composer]:
         "move it to Secret Manager and let Airflow read it there: set airflowConfigOverrides secrets-backend = " +
         "airflow.providers.google.cloud.secrets.secret_manager.CloudSecretManagerBackend (secrets-backend_kwargs " +
@@ -120,26 +99,51 @@ const CREDENTIAL_FIX: Readonly<Record<string, string>> = {
         "airflow-variables-<name> or airflow-connections-<conn id>; never as an environment variable",
 };
 
+const VALUES_FILE_FIX =
+    "values files are plain repository files: move the value to Secret Manager and list it in the release's secrets (a Kubernetes Secret the chart reads)";
+
+const plaintextCredential = ([, key, v]: [string, string, unknown]): boolean =>
+    typeof v === "string" &&
+    v !== "" &&
+    v !== SECRET &&
+    v !== COMPUTED &&
+    (isCredentialKey(key) || looksLikeCredential(v));
+
+/** The credential-looking leaves of a release's values files (read through `ctx.readFile`, as Helm reads them). */
+function valuesFileFindings(r: PolicyResource, ctx: PolicyContext): RuleFinding[] {
+    const files = valueAt(r.inputs, "valueYamlFiles");
+    if (!ctx.readFile || !Array.isArray(files)) return [];
+    return files.flatMap((f, i) => {
+        const file = (f as { path?: unknown } | null)?.path;
+        const text = typeof file === "string" ? ctx.readFile!(file) : undefined;
+        if (typeof file !== "string" || text === undefined) return [];
+        const read = readYaml(text, "helm");
+        if ("problem" in read) return [];
+        return leaves(read.value)
+            .filter(plaintextCredential)
+            .map(([path]) => ({
+                path: `valueYamlFiles[${i}] ${file}: ${path}`,
+                message: "plaintext value in a values file looks like a credential",
+                fix: VALUES_FILE_FIX,
+            }));
+    });
+}
+
 export const noPlaintextCredentials: Rule = {
     name: "no-plaintext-credentials",
     secretAware: true,
     description:
-        "No plaintext value that looks like a credential (password/token/secret/key names, private keys, service-account JSON) in Helm values, Composer env variables or overrides.",
-    check: (r) =>
-        (SCANNED[r.type] ?? []).flatMap((base) =>
+        "No plaintext value that looks like a credential (password/token/secret/key names, private keys, service-account JSON, URL userinfo) in Helm values and values files, chart repository URLs, kustomize URLs, Docker build arguments, Composer env variables, overrides or PyPI specifiers.",
+    check: (r, ctx) => [
+        ...(SCANNED[r.type] ?? []).flatMap((base) =>
             leaves(valueAt(r.inputs, base), base.replace(/\.(\d+)/g, "[$1]"))
-                .filter(
-                    ([, key, v]) =>
-                        typeof v === "string" &&
-                        v !== "" &&
-                        v !== SECRET &&
-                        v !== COMPUTED &&
-                        (isCredentialKey(key) || looksLikeKeyMaterial(v)),
-                )
+                .filter(plaintextCredential)
                 .map(([path]) => ({
                     path,
                     message: "plaintext value looks like a credential",
                     fix: CREDENTIAL_FIX[r.type],
                 })),
         ),
+        ...(r.type === TYPES.release ? valuesFileFindings(r, ctx) : []),
+    ],
 };

@@ -30,6 +30,11 @@ export interface PolicyContext {
     readonly production: boolean;
     /** Object name prefixes the program may write into buckets (`dags/`, `plugins/`). */
     readonly managedPrefixes: readonly string[];
+    /**
+     * Reads a project file (a Helm values file, by its project-relative path) for rules that scan file content;
+     * `undefined` when unreadable. The offline plan sets it; without it such content is not scanned.
+     */
+    readonly readFile?: (projectPath: string) => string | undefined;
 }
 
 /** What a rule found: where (input path) and how to fix it. */

@@ -1,5 +1,8 @@
 import Ajv, { type ErrorObject } from "ajv";
 import { readYaml } from "../../runtime/yaml-readers";
+import type { RegExpEngine } from "ajv/dist/types";
+import { RE2JS } from "re2js";
+import { lastKey, redactCredentials } from "../../lib/credentials";
 
 /** Helm values: a YAML/JSON map. */
 export type Values = Record<string, unknown>;
@@ -108,7 +111,26 @@ export interface SchemaViolation {
     readonly problem: string;
 }
 
-const chartAjv = new Ajv({ allErrors: true, strict: false, verbose: true });
+/**
+ * ajv's pattern engine for charts' schemas: RE2 (re2js, linear time) instead of JavaScript's backtracking `RegExp`.
+ * It is what helm itself evaluates: helm v3.19.5 validates values with santhosh-tekuri/jsonschema/v6
+ * (`pkg/chartutil/jsonschema.go:136`, `jsonschema.NewCompiler()` with no other engine), whose default engine is Go's
+ * `regexp` (jsonschema v6.0.2 `compiler.go:141-150,330-331`), i.e. RE2, matched unanchored (`MatchString`). So a
+ * hostile `pattern` such as `^(a+)+$` cannot hang the plan (security review L1: 34 characters took 104 s), and a
+ * pattern helm refuses (lookaround, backreferences) is refused here too instead of passing with JavaScript's rules.
+ *
+ * ajv keys its compiled patterns by `String(engine(pattern))` (ajv `lib/vocabularies/code.ts:95-105`): the object
+ * returned must print as its pattern, or every pattern of a schema would share the first one's matcher.
+ */
+export const re2Engine: RegExpEngine = Object.assign(
+    (pattern: string) => {
+        const re = RE2JS.compile(pattern);
+        return { test: (s: string) => re.matcher(s).find(), toString: () => `re2:${pattern}` };
+    },
+    { code: 'require("re2js").RE2JS.compile' },
+);
+
+const chartAjv = new Ajv({ allErrors: true, strict: false, verbose: true, code: { regExp: re2Engine } });
 
 /** Validates merged values against a chart's `values.schema.json` (JSON Schema, as `helm install` does). */
 export function validateAgainstSchema(schema: object, merged: MergedValues): SchemaViolation[] {
@@ -151,7 +173,7 @@ function violation(e: ErrorObject, merged: MergedValues): SchemaViolation {
     return {
         source: originOf(merged, e.instancePath),
         path: jsonPath(e.instancePath),
-        problem: `${e.message ?? e.keyword}${shown} (got ${JSON.stringify(e.data)})`,
+        problem: `${e.message ?? e.keyword}${shown} (got ${JSON.stringify(redactCredentials(e.data, lastKey(e.instancePath)))})`,
     };
 }
 

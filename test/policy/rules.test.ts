@@ -165,6 +165,26 @@ const table: Record<
                 }),
                 prod,
             ],
+            [
+                r(TYPES.release, {
+                    chart: "oci://registry.example/charts/web",
+                    repositoryOpts: {
+                        repo: "https://charts.example",
+                        username: "robot",
+                        password: "[secret]",
+                    },
+                    valueYamlFiles: [{ asset: "file", path: "values/web.yaml", sha256: "x" }],
+                }),
+                {
+                    ...prod,
+                    readFile: () => "db:\n  host: h\n  existingSecret: db\nrepo: ssh://git@github.com/o/r\n",
+                },
+            ],
+            [r(TYPES.kustomize, { directory: "https://github.com/o/r//k8s?ref=v1" }), prod],
+            [
+                r(TYPES.dockerImage, { build: { args: { BASE: "python:3.11", TOKEN_URL: "https://auth" } } }),
+                prod,
+            ],
         ],
         fail: [
             [r(TYPES.release, { values: { db: { password: "hunter2" } } }), prod, "values.db.password"],
@@ -192,6 +212,53 @@ const table: Record<
                 r(TYPES.release, { values: { cert: "-----BEGIN RSA PRIVATE KEY-----\nabc" } }),
                 prod,
                 "values.cert",
+            ],
+            // Issue 16 item 6: URLs with userinfo, build arguments, PyPI specifiers and values files.
+            [r(TYPES.release, { chart: "oci://robot:pa55@registry.example/charts/web" }), prod, "chart"],
+            [
+                r(TYPES.release, { repositoryOpts: { repo: "https://user:pa55@charts.example" } }),
+                prod,
+                "repositoryOpts.repo",
+            ],
+            [
+                r(TYPES.release, { repositoryOpts: { repo: "https://charts.example", password: "pa55" } }),
+                prod,
+                "repositoryOpts.password",
+            ],
+            [r(TYPES.kustomize, { directory: "https://ghp_abc123@github.com/o/r//k8s" }), prod, "directory"],
+            [
+                r(TYPES.dockerImage, { build: { args: { NPM_TOKEN: "npm_abc" } } }),
+                prod,
+                "build.args.NPM_TOKEN",
+            ],
+            [
+                r(TYPES.composer, {
+                    config: {
+                        softwareConfig: { pypiPackages: { private: "@ git+https://tok@github.com/o/p" } },
+                    },
+                }),
+                prod,
+                "config.softwareConfig.pypiPackages.private",
+            ],
+            [
+                r(TYPES.composer, {
+                    config: {
+                        softwareConfig: { envVariables: { AIRFLOW_CONN_WAREHOUSE: "postgres://u:p@db/w" } },
+                    },
+                }),
+                prod,
+                "config.softwareConfig.envVariables.AIRFLOW_CONN_WAREHOUSE",
+            ],
+            [
+                r(TYPES.release, {
+                    valueYamlFiles: [{ asset: "file", path: "values/web.yaml", sha256: "x" }],
+                }),
+                {
+                    ...prod,
+                    readFile: (f) =>
+                        f === "values/web.yaml" ? "db:\n  host: h\n  password: hunter2\n" : undefined,
+                },
+                "valueYamlFiles[0] values/web.yaml: db.password",
             ],
         ],
     },
@@ -241,9 +308,23 @@ describe("Policy rules", () => {
             "serviceAccountKey",
             "secret",
             "client-secret",
+            "GPG_PASSPHRASE",
+            "SENTRY_DSN",
+            "connectionString",
+            "AIRFLOW_CONN_WAREHOUSE",
         ])
             assert.equal(isCredentialKey(k), true, k);
-        for (const k of ["key", "secretName", "existingSecret", "tokenTtl", "keyFile", "passwordSecretRef"])
+        for (const k of [
+            "key",
+            "secretName",
+            "existingSecret",
+            "tokenTtl",
+            "keyFile",
+            "passwordSecretRef",
+            "AIRFLOW_CONN",
+            "connection",
+            "dsnHost",
+        ])
             assert.equal(isCredentialKey(k), false, k);
     });
 

@@ -11,6 +11,7 @@ import {
     validateReleases,
 } from "../../components/releases/inputs";
 import { mergeValues, originOf, parseValues, validateAgainstSchema } from "../../components/releases/values";
+import { RE2_CASES } from "./re2-cases";
 import { tempTree } from "./temp-tree";
 
 const SCHEMA = JSON.stringify({
@@ -76,6 +77,53 @@ describe("Helm values", () => {
             "v.yaml: $.backup: missing required key bucket",
             "v.yaml: $.schedule: must be string (got 5)",
         ]);
+    });
+
+    it("compiles schema patterns with RE2 (linear time): a backtracking bomb is answered, lookaround refused", () => {
+        // GIVEN the pattern that took 104 s with JavaScript's RegExp on 34 characters (security review L1)
+        const bomb = { type: "object", properties: { name: { type: "string", pattern: "^(a+)+$" } } };
+        const merged = mergeValues([{ label: "v.yaml", values: { name: `${"a".repeat(5000)}!` } }]);
+        // THEN it is a plain violation
+        assert.deepEqual(
+            validateAgainstSchema(bomb, merged).map(
+                (v) => `${v.source}: ${v.path}: ${v.problem.split(" (got")[0]}`,
+            ),
+            ['v.yaml: $.name: must match pattern "^(a+)+$"'],
+        );
+    });
+
+    for (const c of RE2_CASES) {
+        it(`RE2 pattern ${JSON.stringify(c.pattern)} on ${JSON.stringify(c.value)}: ${c.re2}${c.js ? ` (RegExp: ${c.js})` : ""}`, () => {
+            const schema = { type: "object", properties: { v: { type: "string", pattern: c.pattern } } };
+            const merged = mergeValues([{ label: "v.yaml", values: { v: c.value } }]);
+            if (c.re2 === "refused") {
+                assert.throws(() => validateAgainstSchema(schema, merged), /error parsing regexp: invalid/);
+                return;
+            }
+            assert.equal(validateAgainstSchema(schema, merged).length === 0 ? "match" : "no match", c.re2);
+            if (c.js) assert.equal(new RegExp(c.pattern, "u").test(c.value) ? "match" : "no match", c.js);
+        });
+    }
+
+    it("keeps each pattern of a schema apart (ajv keys compiled patterns by their printed form)", () => {
+        // GIVEN two different patterns in one schema; a shared matcher would test both values with the first
+        const schema = {
+            type: "object",
+            properties: {
+                path: { type: "string", pattern: "^/" },
+                bucket: { type: "string", pattern: "^[a-z]+$" },
+            },
+        };
+        const ok = mergeValues([{ label: "v.yaml", values: { path: "/", bucket: "backups" } }]);
+        assert.deepEqual(validateAgainstSchema(schema, ok), []);
+        const bad = mergeValues([{ label: "v.yaml", values: { path: "x", bucket: "/" } }]);
+        assert.deepEqual(
+            validateAgainstSchema(schema, bad).map((v) => `${v.path}: ${v.problem}`),
+            [
+                '$.path: must match pattern "^/" (got "x")',
+                '$.bucket: must match pattern "^[a-z]+$" (got "/")',
+            ],
+        );
     });
 });
 

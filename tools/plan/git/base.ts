@@ -41,7 +41,7 @@ export async function planBase(
     opts: Checkout,
     key: Buffer,
     /** Reads more of the base revision (its stack files) before the worktree goes; given the project folder. */
-    inspect?: (projectDir: string) => void,
+    inspect?: (projectDir: string, doc: DiffableDocument) => void,
 ): Promise<DiffableDocument | undefined> {
     const git = (...args: string[]) => spawnSync("git", ["-C", opts.repoRoot, ...args], { encoding: "utf8" });
     const rev = git("rev-parse", "--verify", "--quiet", `${ref}^{commit}`);
@@ -57,7 +57,6 @@ export async function planBase(
         );
         const project = path.relative(opts.repoRoot, opts.projectDir) || ".";
         if (!fs.existsSync(path.join(tree, project, `Pulumi.${stack}.yaml`))) return undefined;
-        inspect?.(path.join(tree, project));
         if (!fs.existsSync(path.join(tree, "tools", "plan.ts")))
             throw new ReviewUsageError(`--base: revision ${ref} has no offline plan tool (tools/plan.ts)`);
         const child = await run(
@@ -80,7 +79,9 @@ export async function planBase(
         // Revisions before the plan printed the engine's URNs named children of the stack `pulumi:pulumi:Stack$<type>`
         // (the mock runtime's form); read them as the engine's, so such a base diffs by resource, not by URN spelling.
         const engineUrns = child.stdout.split("::pulumi:pulumi:Stack$").join("::");
-        return relativeTo(JSON.parse(engineUrns) as DiffableDocument, path.join(tree, project));
+        const doc = relativeTo(JSON.parse(engineUrns) as DiffableDocument, path.join(tree, project));
+        inspect?.(path.join(tree, project), doc);
+        return doc;
     } finally {
         git("worktree", "remove", "--force", tree);
         fs.rmSync(tmp, { recursive: true, force: true });

@@ -6,6 +6,7 @@ import type { ComposerChange } from "./sections/composer";
 import type { PrefixChanges } from "./sections/dags";
 import type { Weakening } from "./sections/github";
 import type { HelmChange } from "./sections/helm";
+import type { ManifestReview } from "./sections/manifests";
 import type { PolicyChange } from "./sections/policy";
 import type { RiskEntry, Tier } from "./risk";
 
@@ -21,6 +22,8 @@ export interface ReviewReport {
     readonly weakenings: readonly Weakening[];
     /** Changes of the channel's `data-infra:policy`, in words. */
     readonly policy: readonly PolicyChange[];
+    /** Rendered-manifest diffs of changed local charts (`--base` only). */
+    readonly manifests?: ManifestReview;
     /** Providers whose inputs changed, with every resource under them (all planned as replaced). */
     readonly cascades: readonly ProviderCascade[];
     /** Secret inputs that changed, appeared or disappeared (fingerprints only). */

@@ -8,6 +8,7 @@ import * as path from "node:path";
 import { loadStackConfig } from "../../../config";
 import { NAMESPACE } from "../../../config/section";
 import type { PlanDiff, PlanDocument } from "../../../lib/plan-document";
+import { stripUserinfo } from "../../../lib/credentials";
 import { stableStringify } from "../../../lib/stable-json";
 import { readEngineConfig } from "../../../runtime/stack-files";
 import { evaluateDiff, evaluateDocument, formatViolation } from "../../../policy/catalog";
@@ -24,6 +25,7 @@ import { buildReport, reportJson, type ReportContext } from "./report";
 import { reachesTier, type Tier } from "./risk";
 import type { ValuesFileReader } from "./sections/helm";
 import { composerMajorChangeProblem } from "../../../components/airflow/software";
+import { findRenderers, renderReleases, reviewManifests, type Rendered } from "./sections/manifests";
 
 export type ReviewFormat = "text" | "json" | "markdown";
 
@@ -45,7 +47,24 @@ export interface ReviewOptions {
 export function policyViolations(doc: PlanDocument, projectDir: string, diff?: PlanDiff): Violation[] {
     if (doc.project !== NAMESPACE) return [];
     const cfg = loadStackConfig(projectDir, doc.stack).policy;
-    return [...evaluateDocument(doc, cfg), ...(diff ? evaluateDiff(diff, cfg) : [])];
+    return [
+        ...evaluateDocument(doc, cfg, projectFileReader(projectDir)),
+        ...(diff ? evaluateDiff(diff, cfg) : []),
+    ];
+}
+
+/** Reads a project-relative file of `projectDir`; `undefined` when unreadable or outside the project. */
+export function projectFileReader(projectDir: string): (file: string) => string | undefined {
+    const root = path.resolve(projectDir);
+    return (file) => {
+        const full = path.resolve(root, file);
+        if (!full.startsWith(root + path.sep)) return undefined;
+        try {
+            return fs.readFileSync(full, "utf8");
+        } catch {
+            return undefined;
+        }
+    };
 }
 
 /** Prints violations to stderr; the exit code is {@link EXIT.policy} when any is mandatory. */
@@ -72,7 +91,8 @@ function render(
             : opts.format === "markdown"
               ? renderMarkdown(report, { fullCommand })
               : renderDiffText(report);
-    opts.print(text);
+    // The safety net under every output path: whatever a section printed, no URL carries its userinfo.
+    opts.print(stripUserinfo(text));
     // A change the provider refuses at preview fails the plan, as `pulumi preview` would.
     const refused = report.composer.flatMap((c) => {
         const problem =
@@ -104,12 +124,19 @@ function rawPolicy(projectDir: string, stack: string): unknown {
 /** `--base <ref>`: plans the base revision and the working tree with one fingerprint key and prints the diff. */
 export async function runBase(ref: string, opts: ReviewOptions): Promise<number> {
     const key = randomBytes(32);
+    // Rendered manifests need helm and kustomize or kubectl (GitHub's hosted runners ship helm and kubectl); without
+    // them the review says so in one line.
+    const renderers = findRenderers();
     let code = 0;
     for (const stack of opts.stacks) {
         // Base and head in parallel: the base plans in its own process, so the two plans take two cores.
         let basePolicy: unknown;
+        let baseRenders = new Map<string, Rendered>();
         const [base, head] = await Promise.all([
-            planBase(ref, stack, opts, key, (dir) => (basePolicy = rawPolicy(dir, stack))),
+            planBase(ref, stack, opts, key, (dir, doc) => {
+                basePolicy = rawPolicy(dir, stack);
+                baseRenders = renderReleases(renderers, doc, dir);
+            }),
             planStack({ projectDir: opts.projectDir, stack, fingerprintKey: key }),
         ]);
         const diff = diffPlans(base, relativeTo(head, opts.projectDir), { base: ref, head: "working tree" });
@@ -117,7 +144,11 @@ export async function runBase(ref: string, opts: ReviewOptions): Promise<number>
         const project = path.relative(opts.repoRoot, opts.projectDir);
         const full = `npm run plan -- ${project ? `--project ${project} ` : ""}--stack ${stack} --base ${ref} --format json`;
         const policy = { base: basePolicy, head: rawPolicy(opts.projectDir, stack) };
-        code = Math.max(code, render(diff, violations, opts, full, gitShowReader(ref, opts), { policy }));
+        const manifests = reviewManifests(diff, renderers, baseRenders, opts.projectDir);
+        code = Math.max(
+            code,
+            render(diff, violations, opts, full, gitShowReader(ref, opts), { policy, manifests }),
+        );
     }
     return code;
 }
@@ -135,15 +166,7 @@ export async function runPromotion([from, to]: readonly string[], opts: ReviewOp
     const docFrom = await planStack({ projectDir: opts.projectDir, stack: from });
     const docTo = await planStack({ projectDir: opts.projectDir, stack: to });
     // Values files are read from the project, so an image set only in a channel's values file counts too.
-    const result = checkPromotion(docFrom, docTo, (file) => {
-        const full = path.resolve(opts.projectDir, file);
-        if (!full.startsWith(path.resolve(opts.projectDir) + path.sep)) return undefined;
-        try {
-            return fs.readFileSync(full, "utf8");
-        } catch {
-            return undefined;
-        }
-    });
+    const result = checkPromotion(docFrom, docTo, projectFileReader(opts.projectDir));
     opts.print(
         opts.format === "json"
             ? stableStringify(result)

@@ -8,6 +8,10 @@ import {
     type SecretStatus,
 } from "../../../../lib/plan-document";
 import { shortJson } from "../../../../lib/shorten";
+import { lastKey, redactCredentials } from "../../../../lib/credentials";
+
+/** A value as printed: credential-named leaves and key material redacted, URL userinfo stripped. */
+const shown = (path: string, v: unknown, max: number) => shortJson(redactCredentials(v, lastKey(path)), max);
 
 const fingerprint = (f?: string) => (f ? ` (fingerprint ${f})` : "");
 
@@ -27,11 +31,11 @@ export function describeSecret(s: SecretStatus): string {
 export function describeChange(c: InputChange, max = 100): string {
     switch (c.kind) {
         case "added":
-            return `${c.path}: added ${shortJson(c.new, max)}`;
+            return `${c.path}: added ${shown(c.path, c.new, max)}`;
         case "removed":
-            return `${c.path}: removed (was ${shortJson(c.old, max)})`;
+            return `${c.path}: removed (was ${shown(c.path, c.old, max)})`;
         case "changed":
-            return `${c.path}: ${shortJson(c.old, max)} → ${shortJson(c.new, max)}`;
+            return `${c.path}: ${shown(c.path, c.old, max)} → ${shown(c.path, c.new, max)}`;
         case "secret":
             return describeSecret({ ...c, status: c.secret });
     }
@@ -58,7 +62,7 @@ const DECLARED_LINES = 12;
 function declaredInputs(r: ResourceDiff, max: number): string[] {
     if (r.kind === "change") return [];
     const inputs = leaves((r.head ?? r.base)?.inputs).filter(([, , v]) => v !== SECRET);
-    const lines = inputs.slice(0, DECLARED_LINES).map(([path, , v]) => `${path}: ${shortJson(v, max)}`);
+    const lines = inputs.slice(0, DECLARED_LINES).map(([path, , v]) => `${path}: ${shown(path, v, max)}`);
     if (inputs.length > DECLARED_LINES) lines.push(`… ${inputs.length - DECLARED_LINES} more inputs`);
     return lines;
 }

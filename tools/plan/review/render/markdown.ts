@@ -36,7 +36,7 @@ export function renderMarkdown(report: ReviewReport, opts: MarkdownOptions = {})
         "",
         "_Desired-state diff computed offline (no credentials, no cloud): what the program declares, not what the cloud has._",
     ].join("\n");
-    if (d.resources.length === 0 && report.violations.length === 0) {
+    if (d.resources.length === 0 && report.violations.length === 0 && report.policy.length === 0) {
         return `${header}\n\n**No changes.** ${d.unchanged} resources unchanged.\n`;
     }
     const sections = [
@@ -47,6 +47,7 @@ export function renderMarkdown(report: ReviewReport, opts: MarkdownOptions = {})
         removedDagSection(report),
         dagSection(report),
         helmSection(report),
+        manifestSection(report),
         githubSection(report),
         secretSection(report),
         detailSection(report),
@@ -267,6 +268,52 @@ function helmSection(report: ReviewReport): Section | undefined {
                     `- ${code(h.release)}: ${KIND_WORD[h.kind]}${h.chart ? ", chart changed" : ""}${h.contentHashChanged ? ", chart content changed" : ""}, ${h.values.length} values keys`,
             )
             .join("\n"),
+    };
+}
+
+function manifestSection(report: ReviewReport): Section | undefined {
+    const m = report.manifests;
+    if (!m || m.candidates === 0) return undefined;
+    const missing = m.missing.map(
+        (x) =>
+            `_Rendered manifests: \`${x.tool}\` is not on PATH, so the manifest diff of ${x.candidates} changed ${x.tool === "helm" ? "local-chart release(s)" : "local kustomize directory(ies)"} is not shown._`,
+    );
+    if (!m.releases.length)
+        return {
+            title: "",
+            body: [
+                ...missing,
+                ...(m.rendered
+                    ? ["_Rendered manifests: the changed releases render the same objects._"]
+                    : []),
+            ].join("\n\n"),
+        };
+    const fence = (text: string) => `\`\`\`diff\n${text.replace(/```/g, "`\u200b``")}\n\`\`\``;
+    const body = m.releases
+        .map((r) =>
+            r.error
+                ? `**${code(r.release)}**: not rendered (${esc(r.error)})`
+                : [
+                      `**${code(r.release)}**: ${r.objects.length} object(s) differ`,
+                      ...r.objects.map(
+                          (o) =>
+                              `<details><summary>${o.kind} <code>${esc(o.object)}</code></summary>\n\n${fence(o.diff)}\n\n</details>`,
+                      ),
+                  ].join("\n\n"),
+        )
+        .join("\n\n");
+    return {
+        title: "Rendered manifests (helm template, kustomize build; Secret and credential values masked)",
+        body: [...missing, body].join("\n\n"),
+        collapsed: [
+            ...missing,
+            m.releases
+                .map(
+                    (r) =>
+                        `- ${code(r.release)}: ${r.error ? "not rendered" : r.objects.map((o) => `${o.kind} ${o.object}`).join(", ")}`,
+                )
+                .join("\n"),
+        ].join("\n\n"),
     };
 }
 

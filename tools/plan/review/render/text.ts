@@ -11,7 +11,8 @@ export function renderDiffText(report: ReviewReport): string {
         "  Desired state computed offline; not a diff against the cloud.",
         "",
     ];
-    if (d.resources.length === 0) out.push(`No changes (${d.unchanged} resources unchanged).`);
+    if (d.resources.length === 0 && report.policy.length === 0)
+        out.push(`No changes (${d.unchanged} resources unchanged).`);
     else {
         out.push(`Highest risk: ${report.highestTier}`);
         for (const tier of TIERS) {
@@ -54,6 +55,17 @@ export function renderDiffText(report: ReviewReport): string {
         if (h.contentHashChanged) out.push("  chart content changed");
         for (const v of h.values) out.push(`  values ${v.key}: ${v.kind}`);
         for (const f of h.valuesFiles) out.push(`  values file ${f} changed`);
+    }
+    const m = report.manifests;
+    for (const x of m?.missing ?? [])
+        out.push(
+            "",
+            `Rendered manifests: ${x.tool} is not on PATH (${x.candidates} changed release(s) not rendered).`,
+        );
+    for (const r of m?.releases ?? []) {
+        out.push("", `Rendered manifests of ${r.release}${r.error ? `: not rendered (${r.error})` : ":"}`);
+        for (const o of r.objects)
+            out.push(`  ${o.kind} ${o.object}`, ...o.diff.split("\n").map((l) => `    ${l}`));
     }
     if (report.weakenings.length)
         out.push(

@@ -10,6 +10,10 @@ import {
     type ResourceDiff,
 } from "../../../../lib/plan-document";
 import { shortJson } from "../../../../lib/shorten";
+import { lastKey, redactCredentials, stripUserinfo } from "../../../../lib/credentials";
+
+const mapDefined = <T, U>(v: T | undefined, f: (v: T) => U): U | undefined =>
+    v === undefined ? undefined : f(v);
 
 export interface HelmChange {
     readonly urn: string;
@@ -40,8 +44,8 @@ export function helmChanges(diff: PlanDiff, readValuesFile?: ValuesFileReader): 
 }
 
 /**
- * The keys that differ between two versions of a values file, each as `old → new`. Values files are plain
- * repository files (secrets never go there), so showing their values hides nothing.
+ * The keys that differ between two versions of a values file, each as `old → new`. A credential-named key's value
+ * (and key material, URL userinfo) is redacted: a password committed by mistake must not reach the PR comment too.
  */
 export function valuesFileKeyChanges(
     file: string,
@@ -54,25 +58,26 @@ export function valuesFileKeyChanges(
     if ("problem" in ra || "problem" in rb) return [];
     const a = flatten(ra.value ?? {});
     const b = flatten(rb.value ?? {});
-    const show = (v: unknown) => shortJson(v, 60);
+    const show = (k: string, v: unknown) => shortJson(redactCredentials(v, lastKey(k)), 60);
     return [...new Set([...a.keys(), ...b.keys()])]
         .sort()
         .filter((k) => a.get(k) !== b.get(k))
         .map((k) => ({
             key: k,
             kind: !a.has(k)
-                ? `added ${show(b.get(k))} in ${file}`
+                ? `added ${show(k, b.get(k))} in ${file}`
                 : !b.has(k)
                   ? `removed from ${file}`
-                  : `${show(a.get(k))} → ${show(b.get(k))} in ${file}`,
+                  : `${show(k, a.get(k))} → ${show(k, b.get(k))} in ${file}`,
         }));
 }
 
 function helmChange(r: ResourceDiff, readValuesFile?: ValuesFileReader): HelmChange {
     const inputs = r.head?.inputs ?? r.base?.inputs;
     const release = `${String(valueAt(inputs, "namespace") ?? "default")}/${String(valueAt(inputs, "name") ?? r.name)}`;
-    const oldChart = chartRef(r.base?.inputs);
-    const newChart = chartRef(r.head?.inputs);
+    // A chart repository URL may carry a login (`https://user:token@…`): the review never prints it.
+    const oldChart = mapDefined(chartRef(r.base?.inputs), stripUserinfo);
+    const newChart = mapDefined(chartRef(r.head?.inputs), stripUserinfo);
     const values: Array<{ key: string; kind: string }> = [];
     const files = new Set<string>();
     let contentHashChanged = false;
