@@ -7,6 +7,7 @@ import type { PrefixChanges } from "./sections/dags";
 import type { Weakening } from "./sections/github";
 import type { HelmChange } from "./sections/helm";
 import type { ManifestReview } from "./sections/manifests";
+import type { PreflightResult } from "./preflight/pypi";
 import type { PolicyChange } from "./sections/policy";
 import type { RiskEntry, Tier } from "./risk";
 
@@ -22,6 +23,8 @@ export interface ReviewReport {
     readonly weakenings: readonly Weakening[];
     /** Changes of the channel's `data-infra:policy`, in words. */
     readonly policy: readonly PolicyChange[];
+    /** PyPI preflights of changed Composer package sets (`--base` only). */
+    readonly preflight?: readonly PreflightResult[];
     /** Rendered-manifest diffs of changed local charts (`--base` only). */
     readonly manifests?: ManifestReview;
     /** Providers whose inputs changed, with every resource under them (all planned as replaced). */

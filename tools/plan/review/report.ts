@@ -9,6 +9,8 @@ import { dagChanges, removedDags } from "./sections/dags";
 import { githubWeakenings } from "./sections/github";
 import { helmChanges, type ValuesFileReader } from "./sections/helm";
 import type { ManifestReview } from "./sections/manifests";
+import type { PreflightResult } from "./preflight/pypi";
+import { TIERS, type RiskEntry } from "./risk";
 import { policyChanges } from "./sections/policy";
 
 /** What the review knows besides the two plan documents. */
@@ -17,6 +19,8 @@ export interface ReportContext {
     readonly policy?: { readonly base: unknown; readonly head: unknown };
     /** Rendered-manifest diffs, made by the caller (they need `helm` and both trees). */
     readonly manifests?: ManifestReview;
+    /** PyPI preflights of the changed Composer package sets, run by the caller (they need pip and PyPI). */
+    readonly preflight?: readonly PreflightResult[];
 }
 
 /** Builds the review report of a diff: domain sections, risk tiers and the head's policy violations. */
@@ -31,7 +35,10 @@ export function buildReport(
     const helm = helmChanges(diff, readValuesFile);
     const weakenings = githubWeakenings(diff);
     const policy = ctx.policy ? policyChanges(ctx.policy.base, ctx.policy.head) : [];
-    const risks = classifyRisks({ diff, composer, helm, weakenings, policy });
+    const risks = withPreflightRisks(
+        classifyRisks({ diff, composer, helm, weakenings, policy }),
+        ctx.preflight,
+    );
     return {
         diff,
         summary: summarize(diff),
@@ -50,6 +57,7 @@ export function buildReport(
         policy,
         cascades: diff.cascades ?? [],
         ...(ctx.manifests ? { manifests: ctx.manifests } : {}),
+        ...(ctx.preflight ? { preflight: ctx.preflight } : {}),
         secretChanges: diff.resources.flatMap((r) =>
             r.secrets
                 .filter((x) => x.status !== "unchanged")
@@ -67,7 +75,7 @@ export function buildReport(
  */
 export function reportJson(report: ReviewReport): unknown {
     const { diff, ...rest } = report;
-    return redactCredentials({
+    return {
         ...rest,
         project: diff.project,
         stack: diff.stack,
@@ -77,14 +85,14 @@ export function reportJson(report: ReviewReport): unknown {
         resources: diff.resources.map(({ base, head, ...r }) => ({
             ...r,
             ...(r.kind === "add"
-                ? { inputs: head?.inputs }
+                ? { inputs: redactCredentials(head?.inputs) }
                 : r.kind === "remove"
-                  ? { inputs: base?.inputs }
+                  ? { inputs: redactCredentials(base?.inputs) }
                   : {}),
             changes: r.changes.map((c) => redactChange(c)),
             optionChanges: r.optionChanges.map((c) => redactChange(c)),
         })),
-    });
+    };
 }
 
 /** A change with its `old`/`new` redacted as its path's last key says (`values.db.password`). */
@@ -95,4 +103,24 @@ function redactChange<T extends { path: string; old?: unknown; new?: unknown }>(
         ...("old" in c ? { old: redactCredentials(c.old, key) } : {}),
         ...("new" in c ? { new: redactCredentials(c.new, key) } : {}),
     };
+}
+
+/**
+ * A preflight that found a conflict or an unresolvable package is high: Composer would fail the update 25–60 minutes
+ * in. Entries stay ordered most severe first.
+ */
+function withPreflightRisks(risks: RiskEntry[], preflight: readonly PreflightResult[] = []): RiskEntry[] {
+    const found = preflight.flatMap((p): RiskEntry[] =>
+        p.status === "conflict" || p.status === "failed"
+            ? [
+                  {
+                      tier: "high",
+                      urn: p.urn,
+                      subject: subjectOf(p.urn),
+                      reason: `PyPI preflight ${p.status === "conflict" ? "found a conflict with the packages preinstalled in" : "could not resolve the packages on"} ${p.imageVersion}: Composer would fail this update 25–60 minutes in`,
+                  },
+              ]
+            : [],
+    );
+    return [...risks, ...found].sort((a, b) => TIERS.indexOf(a.tier) - TIERS.indexOf(b.tier));
 }

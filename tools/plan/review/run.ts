@@ -25,7 +25,9 @@ import { buildReport, reportJson, type ReportContext } from "./report";
 import { reachesTier, type Tier } from "./risk";
 import type { ValuesFileReader } from "./sections/helm";
 import { composerMajorChangeProblem } from "../../../components/airflow/software";
-import { findRenderers, renderReleases, reviewManifests, type Rendered } from "./sections/manifests";
+import { findRenderers, onPath, renderReleases, reviewManifests, type Rendered } from "./sections/manifests";
+import { imageSetCacheDir } from "./preflight/image-sets";
+import { preflightRequests, runPypiPreflight, type PreflightOptions } from "./preflight/pypi";
 
 export type ReviewFormat = "text" | "json" | "markdown";
 
@@ -145,12 +147,35 @@ export async function runBase(ref: string, opts: ReviewOptions): Promise<number>
         const full = `npm run plan -- ${project ? `--project ${project} ` : ""}--stack ${stack} --base ${ref} --format json`;
         const policy = { base: basePolicy, head: rawPolicy(opts.projectDir, stack) };
         const manifests = reviewManifests(diff, renderers, baseRenders, opts.projectDir);
+        const preflight = preflightRequests(diff).map((req) =>
+            runPypiPreflight(req, preflightOptions(opts.projectDir)),
+        );
         code = Math.max(
             code,
-            render(diff, violations, opts, full, gitShowReader(ref, opts), { policy, manifests }),
+            render(diff, violations, opts, full, gitShowReader(ref, opts), { policy, manifests, preflight }),
         );
     }
     return code;
+}
+
+/**
+ * The PyPI preflight's settings from the environment: `DATA_INFRA_PYPI_PREFLIGHT=off` skips it (no network),
+ * `DATA_INFRA_PIP_PYTHON` names the Python whose pip resolves (default `python3` on PATH), and
+ * `DATA_INFRA_COMPOSER_IMAGE_SETS` a folder of image sets read before the project's `airflow/composer-images/` and
+ * the tool cache's.
+ */
+function preflightOptions(projectDir: string, env: NodeJS.ProcessEnv = process.env): PreflightOptions {
+    return {
+        python: env.DATA_INFRA_PIP_PYTHON || onPath("python3"),
+        // Sets committed with the project (what CI's review finds), then the machine's tool cache.
+        setDirs: [
+            ...(env.DATA_INFRA_COMPOSER_IMAGE_SETS ? [env.DATA_INFRA_COMPOSER_IMAGE_SETS] : []),
+            path.join(projectDir, "airflow", "composer-images"),
+            imageSetCacheDir(env),
+        ],
+        now: new Date(),
+        online: env.DATA_INFRA_PYPI_PREFLIGHT !== "off",
+    };
 }
 
 /** `--compare <a> <b>`: both channels planned here with one key, diffed after normalizing channel names. */

@@ -1,6 +1,7 @@
 import { planCommentMarker } from "../../../../components/github/naming";
 import { formatViolation } from "../../../../policy/catalog";
 import type { ReviewReport } from "../model";
+import type { PreflightResult } from "../preflight/pypi";
 import { KIND_MARK, KIND_WORD, describeSecret, resourceLines } from "./lines";
 import { TIERS, type RiskEntry } from "../risk";
 
@@ -195,6 +196,8 @@ function composerSection(report: ReviewReport): Section | undefined {
             if (keys.length)
                 lines.push(`${label}: ${keys.map((k) => `${code(k.key)} ${k.kind}`).join(", ")}`);
         }
+        for (const p of (report.preflight ?? []).filter((x) => x.urn === c.urn))
+            lines.push(preflightBlock(p));
         return lines.join("\n\n");
     });
     const collapsed = report.composer
@@ -204,6 +207,31 @@ function composerSection(report: ReviewReport): Section | undefined {
         )
         .join("\n");
     return { title: "Composer", body: parts.join("\n\n"), collapsed };
+}
+
+/** One environment's PyPI preflight: passed with the versions, the conflict chain, or why it did not run. */
+function preflightBlock(p: PreflightResult): string {
+    if (p.status === "skipped") return `_PyPI preflight skipped: ${esc(p.reason)}._`;
+    const against = `against the packages preinstalled in ${code(p.imageVersion)} (set from ${esc(p.set.source)}, read ${p.set.age} ago; pip ${p.pip})`;
+    if (p.status === "passed") {
+        const requested = p.resolved.filter((r) => r.requested);
+        const deps = p.resolved.filter((r) => !r.requested && !r.preinstalled);
+        const pin = (r: { name: string; version: string }) => code(`${r.name}==${r.version}`);
+        return [
+            `✅ **PyPI preflight passed** ${against}: ${requested.map(pin).join(", ") || "nothing new to install"}.`,
+            ...(deps.length
+                ? [
+                      `<details><summary>${deps.length} dependencies installed with them (not in the image)</summary>\n\n${deps.map(pin).join(", ")}\n\n</details>`,
+                  ]
+                : []),
+        ].join("\n\n");
+    }
+    if (p.status === "conflict")
+        return [
+            `> [!CAUTION]\n> **PyPI preflight: conflict** ${against}. Composer would fail this update 25–60 minutes in.\n> ${esc(p.message)}`,
+            p.chain.map((l) => `- ${esc(l)}`).join("\n"),
+        ].join("\n\n");
+    return `> [!CAUTION]\n> **PyPI preflight failed** ${against}:\n> ${p.message.split("\n").map(esc).join("\n> ")}`;
 }
 
 function removedDagSection(report: ReviewReport): Section | undefined {

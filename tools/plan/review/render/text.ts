@@ -38,6 +38,30 @@ export function renderDiffText(report: ReviewReport): string {
             out.push(`  pypi ${p.package}: ${p.old ?? "(added)"} → ${p.new ?? "(removed)"}`);
         for (const k of c.envVariables) out.push(`  env ${k.key}: ${k.kind}`);
         for (const k of c.airflowConfigOverrides) out.push(`  override ${k.key}: ${k.kind}`);
+        for (const p of (report.preflight ?? []).filter((x) => x.urn === c.urn)) {
+            if (p.status === "skipped") {
+                out.push(`  PyPI preflight skipped: ${p.reason}`);
+                continue;
+            }
+            const against = `against ${p.imageVersion}'s preinstalled set (from ${p.set.source}, read ${p.set.age} ago; pip ${p.pip})`;
+            if (p.status === "passed")
+                out.push(
+                    `  PyPI preflight passed ${against}:`,
+                    ...p.resolved.map(
+                        (r) => `    ${r.name}==${r.version}${r.requested ? "" : " (dependency)"}`,
+                    ),
+                );
+            else if (p.status === "conflict")
+                out.push(
+                    `  PyPI preflight: CONFLICT ${against}: ${p.message}`,
+                    ...p.chain.map((l) => `    ${l}`),
+                );
+            else
+                out.push(
+                    `  PyPI preflight FAILED ${against}:`,
+                    ...p.message.split("\n").map((l) => `    ${l}`),
+                );
+        }
     }
     for (const p of report.dags) {
         out.push(
