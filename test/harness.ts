@@ -2,6 +2,9 @@
  * Shared test harness: plans the real program under the mock runtime with a stack's config, optionally edited,
  * and returns the recorder. Tests must run programs one at a time (mocha's default), since the runtime is global.
  */
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { runProgram, type ProgramRun, type RunOptions } from "../runtime/run-program";
 import { readEngineConfig, type EngineConfig } from "../runtime/stack-files";
@@ -27,4 +30,26 @@ export function plan(
     opts: Omit<RunOptions, "stack" | "config"> = {},
 ): Promise<ProgramRun> {
     return runProgram({ stack, config: stackConfig(stack, overrides), ...opts });
+}
+
+/**
+ * A fresh temporary copy of this checkout's files (tracked and new, not ignored; symlinks kept) with this checkout's
+ * `node_modules` linked in, for tests that commit or plan in a scratch repository. The caller removes it.
+ */
+export function copyCheckout(prefix: string): string {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+    const files = execFileSync("git", ["ls-files", "--cached", "--others", "--exclude-standard", "-z"], {
+        cwd: REPO_ROOT,
+        encoding: "utf8",
+    })
+        .split("\0")
+        .filter((f) => f && fs.existsSync(path.join(REPO_ROOT, f)));
+    for (const f of files) {
+        const from = path.join(REPO_ROOT, f);
+        fs.mkdirSync(path.dirname(path.join(dir, f)), { recursive: true });
+        if (fs.lstatSync(from).isSymbolicLink()) fs.symlinkSync(fs.readlinkSync(from), path.join(dir, f));
+        else fs.copyFileSync(from, path.join(dir, f));
+    }
+    fs.symlinkSync(fs.realpathSync(path.join(REPO_ROOT, "node_modules")), path.join(dir, "node_modules"));
+    return dir;
 }

@@ -15,7 +15,7 @@ import { diffPlans } from "../../tools/plan/review/diff";
 import { renderMarkdown } from "../../tools/plan/review/render/markdown";
 import { buildReport } from "../../tools/plan/review/report";
 import { findRenderers, renderReleases, reviewManifests } from "../../tools/plan/review/sections/manifests";
-import { REPO_ROOT } from "../harness";
+import { copyCheckout } from "../harness";
 import { RE2_CASES } from "../releases/re2-cases";
 import { doc, release } from "./fixtures";
 
@@ -174,30 +174,13 @@ describe("Rendered manifests in the PR comment, end to end", function () {
 
     it("a values change to the reports-site chart shows its Deployment's diff in `npm run plan -- --base`", () => {
         // GIVEN a scratch repository: this checkout at one commit, then a commit raising the site's replicas
-        const repo = fs.mkdtempSync(path.join(os.tmpdir(), "review-e2e-"));
+        const repo = copyCheckout("review-e2e-");
         const git = (...args: string[]) =>
             execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@example.com", ...args], {
                 cwd: repo,
                 encoding: "utf8",
             });
         try {
-            const files = execFileSync(
-                "git",
-                ["ls-files", "--cached", "--others", "--exclude-standard", "-z"],
-                { cwd: REPO_ROOT, encoding: "utf8" },
-            )
-                .split("\0")
-                .filter(Boolean);
-            for (const f of files) {
-                const from = path.join(REPO_ROOT, f);
-                if (!fs.existsSync(from) || fs.lstatSync(from).isSymbolicLink()) continue;
-                fs.mkdirSync(path.dirname(path.join(repo, f)), { recursive: true });
-                fs.copyFileSync(from, path.join(repo, f));
-            }
-            fs.symlinkSync(
-                fs.realpathSync(path.join(REPO_ROOT, "node_modules")),
-                path.join(repo, "node_modules"),
-            );
             git("init", "--quiet");
             git("add", "-A");
             git("commit", "--quiet", "-m", "base");

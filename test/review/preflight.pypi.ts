@@ -7,10 +7,9 @@
 import { strict as assert } from "node:assert";
 import { execFileSync, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { runPypiPreflight, type PreflightResult } from "../../tools/plan/review/preflight/pypi";
-import { REPO_ROOT } from "../harness";
+import { REPO_ROOT, copyCheckout } from "../harness";
 
 const SETS = path.join(REPO_ROOT, "test/fixtures/composer-images");
 const IMAGE = "composer-3-airflow-2.10.5-build.36";
@@ -63,32 +62,12 @@ describe("PyPI preflight against PyPI", function () {
 
     it("shows the conflict in the review comment's Composer section, and a pass with the resolved versions", () => {
         // GIVEN a scratch repository with the review's fixture program, then a commit adding a conflicting package
-        const repo = fs.mkdtempSync(path.join(os.tmpdir(), "preflight-e2e-"));
+        const repo = copyCheckout("preflight-e2e-");
         const git = (...args: string[]) =>
             execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@example.com", ...args], {
                 cwd: repo,
             });
         try {
-            const files = execFileSync(
-                "git",
-                ["ls-files", "--cached", "--others", "--exclude-standard", "-z"],
-                {
-                    cwd: REPO_ROOT,
-                    encoding: "utf8",
-                },
-            )
-                .split("\0")
-                .filter(Boolean);
-            for (const f of files) {
-                const from = path.join(REPO_ROOT, f);
-                if (!fs.existsSync(from) || fs.lstatSync(from).isSymbolicLink()) continue;
-                fs.mkdirSync(path.dirname(path.join(repo, f)), { recursive: true });
-                fs.copyFileSync(from, path.join(repo, f));
-            }
-            fs.symlinkSync(
-                fs.realpathSync(path.join(REPO_ROOT, "node_modules")),
-                path.join(repo, "node_modules"),
-            );
             const requirements = path.join(repo, "test/review/fixture-program/requirements.txt");
             fs.writeFileSync(requirements, "requests==2.32.3\n");
             git("init", "--quiet");
