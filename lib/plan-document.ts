@@ -126,6 +126,8 @@ export interface DiffableDocument {
     readonly project: string;
     readonly stack: string;
     readonly resources: readonly DiffableResource[];
+    /** The stack's exported outputs, rendered like inputs (absent in documents that carry none). */
+    readonly outputs?: Record<string, unknown>;
 }
 
 export type ChangeKind = "add" | "remove" | "change";
@@ -189,6 +191,12 @@ export interface PlanDiff {
      * engine diffs a provider's config first, and a provider it replaces takes everything under it along.
      */
     readonly cascades?: readonly ProviderCascade[];
+    /**
+     * Stack outputs that differ, by path (`airflowUri`, `composerEnvironments.next.serving`), sorted. Other stacks
+     * read outputs (`StackReference`) and so do the workflows, so an output that moves is a change even when no
+     * resource changes (a blue/green `serve` switch). Secrets compare without values.
+     */
+    readonly outputs?: readonly InputChange[];
 }
 
 /** A provider whose inputs changed and the resources under it. */

@@ -38,6 +38,14 @@ export function diffPlans(
     head: DiffableDocument,
     labels: DiffLabels,
 ): PlanDiff {
+    // Outputs carry no fingerprints: a secret output on both sides is reported only when it appears or goes.
+    const outputs = compareValues(base?.outputs ?? {}, head.outputs ?? {}, {}, {}).filter(
+        (c) =>
+            !(
+                c.kind === "secret" &&
+                (c.secret === "unchanged" || (c.secret === "changed" && !c.oldFingerprint))
+            ),
+    );
     const before = new Map((base?.resources ?? []).filter(diffable).map((r) => [r.urn, r]));
     const after = new Map(head.resources.filter(diffable).map((r) => [r.urn, r]));
     const resources: ResourceDiff[] = [];
@@ -98,6 +106,7 @@ export function diffPlans(
         resources,
         unchanged,
         ...(cascades.length ? { cascades } : {}),
+        ...(outputs.length ? { outputs } : {}),
     };
 }
 

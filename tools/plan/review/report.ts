@@ -92,6 +92,7 @@ export function reportJson(report: ReviewReport): unknown {
             changes: r.changes.map((c) => redactChange(c)),
             optionChanges: r.optionChanges.map((c) => redactChange(c)),
         })),
+        ...(diff.outputs ? { outputs: diff.outputs.map((c) => redactChange(c)) } : {}),
     };
 }
 

@@ -63,6 +63,20 @@ export function classifyRisks(inputs: RiskInputs): RiskEntry[] {
     const entries: RiskEntry[] = [];
     const add = (r: { urn: string }, tier: Tier, reason: string) =>
         entries.push({ tier, urn: r.urn, subject: subjectOf(r.urn), reason });
+    for (const o of inputs.diff.outputs ?? []) {
+        // Another stack's StackReference (prod reads test's `images`) fails on a removed output; a moved one changes
+        // what readers get (the health gate and promotion read `airflowUri` and `images`).
+        const name = o.path.split(/[.[]/)[0];
+        entries.push({
+            tier: o.kind === "removed" ? "high" : "medium",
+            urn: `output:${o.path}`,
+            subject: `stack output ${o.path}`,
+            reason:
+                o.kind === "removed"
+                    ? `removed: every StackReference or workflow reading ${name} breaks`
+                    : `${o.kind}: what other stacks (StackReference) and the workflows read from ${name} changes`,
+        });
+    }
     for (const c of inputs.diff.cascades ?? []) {
         add({ urn: c.provider }, "critical", cascadeReason(c.provider, c.inputs, undefined));
         for (const urn of c.resources)

@@ -2,7 +2,7 @@ import { planCommentMarker } from "../../../../components/github/naming";
 import { formatViolation } from "../../../../policy/catalog";
 import type { ReviewReport } from "../model";
 import type { PreflightResult } from "../preflight/pypi";
-import { KIND_MARK, KIND_WORD, describeSecret, resourceLines } from "./lines";
+import { KIND_MARK, KIND_WORD, describeChange, describeSecret, resourceLines } from "./lines";
 import { TIERS, type RiskEntry } from "../risk";
 
 /** GitHub rejects comments over 65,536 characters; stay well below with room for the workflow's wrapper. */
@@ -37,7 +37,12 @@ export function renderMarkdown(report: ReviewReport, opts: MarkdownOptions = {})
         "",
         "_Desired-state diff computed offline (no credentials, no cloud): what the program declares, not what the cloud has._",
     ].join("\n");
-    if (d.resources.length === 0 && report.violations.length === 0 && report.policy.length === 0) {
+    if (
+        d.resources.length === 0 &&
+        !d.outputs?.length &&
+        report.violations.length === 0 &&
+        report.policy.length === 0
+    ) {
         return `${header}\n\n**No changes.** ${d.unchanged} resources unchanged.\n`;
     }
     const sections = [
@@ -50,6 +55,7 @@ export function renderMarkdown(report: ReviewReport, opts: MarkdownOptions = {})
         helmSection(report),
         manifestSection(report),
         githubSection(report),
+        outputSection(report),
         secretSection(report),
         detailSection(report),
     ].filter((s): s is Section => s !== undefined);
@@ -352,6 +358,17 @@ function githubSection(report: ReviewReport): Section | undefined {
         title: "GitHub protection weakened",
         body: `> [!WARNING]\n> This change weakens repository governance.\n\n${report.weakenings.map(line).join("\n")}`,
         collapsed: firstItems(report.weakenings, 10, line),
+    };
+}
+
+function outputSection(report: ReviewReport): Section | undefined {
+    const outputs = report.diff.outputs ?? [];
+    if (!outputs.length) return undefined;
+    const line = (c: (typeof outputs)[number]) => `- ${esc(describeChange(c, 200))}`;
+    return {
+        title: `Stack outputs (${outputs.length})`,
+        body: `_What other stacks (\`StackReference\`) and the workflows read from this channel._\n\n${outputs.map(line).join("\n")}`,
+        collapsed: firstItems(outputs, 10, line),
     };
 }
 

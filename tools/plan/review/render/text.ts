@@ -1,6 +1,6 @@
 import { formatViolation } from "../../../../policy/catalog";
 import type { ReviewReport } from "../model";
-import { KIND_MARK, KIND_WORD, describeSecret, resourceLines } from "./lines";
+import { KIND_MARK, KIND_WORD, describeChange, describeSecret, resourceLines } from "./lines";
 import { TIERS } from "../risk";
 
 /** The review report as plain text for a terminal: everything, no size budget. */
@@ -11,7 +11,7 @@ export function renderDiffText(report: ReviewReport): string {
         "  Desired state computed offline; not a diff against the cloud.",
         "",
     ];
-    if (d.resources.length === 0 && report.policy.length === 0)
+    if (d.resources.length === 0 && !d.outputs?.length && report.policy.length === 0)
         out.push(`No changes (${d.unchanged} resources unchanged).`);
     else {
         out.push(`Highest risk: ${report.highestTier}`);
@@ -24,6 +24,12 @@ export function renderDiffText(report: ReviewReport): string {
         for (const r of report.summary) out.push(`  ${r.group}: +${r.add} ~${r.change} -${r.remove}`);
         out.push(`  ${d.unchanged} unchanged`);
     }
+    if (d.outputs?.length)
+        out.push(
+            "",
+            "Stack outputs (read by other stacks and the workflows):",
+            ...d.outputs.map((c) => `  ${describeChange(c)}`),
+        );
     if (report.violations.length)
         out.push("", "Policy violations:", ...report.violations.map((v) => `  ${formatViolation(v)}`));
     for (const c of report.composer) {
