@@ -60,17 +60,21 @@ describe("release security (issue 15): each hole of the review, before and after
         const read: string[] = [];
         for (const [file, text] of Object.entries(now)) {
             const w = (require("yaml") as typeof import("yaml")).parse(text) as {
-                jobs: Record<string, { environment?: string; steps: unknown[] }>;
+                jobs: Record<string, { environment?: string | { name: string }; steps: unknown[] }>;
             };
             for (const [id, job] of Object.entries(w.jobs)) {
                 for (const m of JSON.stringify(job.steps).match(/secrets\.[A-Z0-9_]+/g) ?? [])
-                    read.push(`${file} ${id} ${job.environment} ${m}`);
+                    read.push(
+                        `${file} ${id} ${typeof job.environment === "object" ? job.environment.name : job.environment} ${m}`,
+                    );
             }
         }
         assert.deepEqual(
             read.sort(),
             [
                 ...names.map((c) => `deploy.yml deploy-${c} ${c} secrets.DATA_INFRA_APP_PRIVATE_KEY`),
+                // The optional notification webhook, an environment secret of the channel too
+                ...names.map((c) => `deploy.yml deploy-${c} ${c} secrets.DEPLOY_WEBHOOK_URL`),
                 ...names.map(
                     (c) => `promote.yml promote-${c} promote-${c} secrets.DATA_INFRA_PROMOTE_APP_PRIVATE_KEY`,
                 ),

@@ -94,7 +94,12 @@ describe("workflows", () => {
         );
         assert.deepEqual(
             jobsOf("deploy.yml").map(([id, j]) => [id, j.if, j.environment]),
-            names.map((c) => [`deploy-${c}`, `github.ref == 'refs/heads/releases/${c}'`, c]),
+            // The environment's url is the Airflow UI the deploy step read (GitHub shows it on the deployment).
+            names.map((c) => [
+                `deploy-${c}`,
+                `github.ref == 'refs/heads/releases/${c}'`,
+                { name: c, url: "${{ steps.outputs.outputs.url }}" },
+            ]),
         );
     });
 

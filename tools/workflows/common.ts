@@ -178,7 +178,7 @@ export interface Job {
     "timeout-minutes": number;
     permissions: Record<string, Permission>;
     defaults?: { run: { "working-directory": string } };
-    environment?: string;
+    environment?: string | { name: string; url: string };
     concurrency?: { group: string; "cancel-in-progress": boolean };
     env?: Record<string, string>;
     outputs?: Record<string, string>;

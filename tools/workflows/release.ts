@@ -170,6 +170,12 @@ export function previewWorkflow(channels: readonly ChannelSpec[], pulumiVersion:
     };
 }
 
+/** The stack output shown as the deployment's environment URL: the Composer environment's Airflow UI. */
+export const ENVIRONMENT_URL_OUTPUT = "airflowUri";
+
+/** Environment secret (per channel) holding an optional Slack or Google Chat incoming-webhook URL. */
+export const DEPLOY_WEBHOOK_SECRET = "DEPLOY_WEBHOOK_URL";
+
 /**
  * First step of a promoted channel's deploy, before any credential: the deploy guard's promotion rules (HEAD is a
  * commit the upstream deployed successfully, plus at most the promotion commit pinning the digests it ran).
@@ -233,7 +239,9 @@ export function deployWorkflow(channels: readonly ChannelSpec[], pulumiVersion: 
             permissions: promoted
                 ? { actions: "read", contents: "read", "id-token": "write" }
                 : { contents: "read", "id-token": "write" },
-            environment: c.name,
+            // GitHub records each run of a job with an environment as a deployment of it, with in_progress, success
+            // and failure statuses, and shows `url` (Airflow's UI) on it.
+            environment: { name: c.name, url: expr("steps.outputs.outputs.url") },
             concurrency: { group: `deploy-${c.name}`, "cancel-in-progress": false },
             steps: [
                 // The promotion guard compares with releases/<upstream>: it needs the whole history.
@@ -267,10 +275,40 @@ export function deployWorkflow(channels: readonly ChannelSpec[], pulumiVersion: 
                     },
                 },
                 {
-                    ...pulumiStep("up", c.name, v.backendUrl, pulumiVersion),
-                    env: { GITHUB_TOKEN: expr("steps.app-token.outputs.token") },
+                    // The CLI itself (installed above), for --event-log: the notification names failing resources.
+                    name: "Deploy",
+                    id: "up",
+                    env: {
+                        PULUMI_BACKEND_URL: expr(`vars.${v.backendUrl}`),
+                        GITHUB_TOKEN: expr("steps.app-token.outputs.token"),
+                    },
+                    run:
+                        'pulumi login "$PULUMI_BACKEND_URL"\n' +
+                        `pulumi up --stack ${c.name} --yes --diff --suppress-progress --non-interactive --event-log "$RUNNER_TEMP/events.jsonl"`,
+                },
+                {
+                    name: "Read the environment URL",
+                    id: "outputs",
+                    env: { PULUMI_BACKEND_URL: expr(`vars.${v.backendUrl}`) },
+                    run:
+                        `url="$(pulumi stack output --stack ${c.name} ${ENVIRONMENT_URL_OUTPUT} 2>/dev/null || true)"\n` +
+                        'case "$url" in https://*) echo "url=$url" >> "$GITHUB_OUTPUT" ;; esac',
                 },
                 ...(upstreams.has(c.name) ? recordSteps(c, v.backendUrl) : []),
+                {
+                    // Always, also after a failure; without the secret it only writes the job summary.
+                    name: "Notify",
+                    if: "always()",
+                    env: {
+                        DEPLOY_WEBHOOK_URL: expr(`secrets.${DEPLOY_WEBHOOK_SECRET}`),
+                        JOB_STATUS: expr("job.status"),
+                        CHANNEL: c.name,
+                        COMMIT: expr("github.sha"),
+                        RUN_URL: `${expr("github.server_url")}/${expr("github.repository")}/actions/runs/${expr("github.run_id")}`,
+                        ENVIRONMENT_URL: expr("steps.outputs.outputs.url"),
+                    },
+                    run: 'npx tsx tools/notify.ts "$RUNNER_TEMP/events.jsonl"',
+                },
             ],
         };
     }
