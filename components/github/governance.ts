@@ -188,6 +188,34 @@ export function validateGithubGovernanceArgs(args: GithubGovernanceArgs): Proble
     return problems;
 }
 
+/** One ruleset fixing how pull requests may merge into a branch. */
+export interface MergeRuleset {
+    readonly key: string;
+    /** The branch (full ref) the ruleset applies to. */
+    readonly ref: string;
+    /** GitHub's merge methods allowed there: `merge`, `squash`, `rebase`. */
+    readonly allowedMergeMethods: readonly ("merge" | "squash" | "rebase")[];
+}
+
+/**
+ * The merge methods of the promotion chain, per branch. A release branch takes only merge commits: promotions are
+ * pull requests between long-lived branches (`main → releases/test`, `promote/prod → releases/prod`), and a squash
+ * or rebase merge writes new commits the upstream never gets, so the branches diverge for good (every later
+ * promotion conflicts, and the deploy guard's "the tested commit is in the deployed history" fails). `main` takes
+ * only squash merges: one reviewed commit per change, which keeps the history the promotions carry readable.
+ * Rulesets also forbid deleting or force-pushing these branches, so no "delete branch on merge" can remove them.
+ */
+export function mergeRulesets(
+    args: Pick<GithubGovernanceArgs, "channel" | "manageDefaultBranch">,
+): MergeRuleset[] {
+    const sets: MergeRuleset[] = [
+        { key: "release", ref: `refs/heads/${releaseBranch(args.channel)}`, allowedMergeMethods: ["merge"] },
+    ];
+    if (args.manageDefaultBranch)
+        sets.push({ key: "main", ref: `refs/heads/${DEFAULT_BRANCH}`, allowedMergeMethods: ["squash"] });
+    return sets;
+}
+
 /**
  * A channel's GitHub governance: protection of `releases/<channel>` (and `main` in the one stack that owns it)
  * requiring the checks the rendered workflows report, the channel's deployment environment limited to its release
@@ -206,6 +234,27 @@ export class GithubGovernance extends pulumi.ComponentResource {
         super(GithubGovernance.TYPE, name, {}, opts);
         throwIfInvalid(validateGithubGovernanceArgs(args), `GithubGovernance ${name}`, this);
         const repository = args.repository;
+
+        for (const set of mergeRulesets(args)) {
+            new github.RepositoryRuleset(
+                `${name}-merge-${set.key}`,
+                {
+                    repository,
+                    name: `data-infra merge methods: ${set.ref.replace("refs/heads/", "")}`,
+                    target: "branch",
+                    enforcement: "active",
+                    // No bypass actors: admins and Apps merge the same way.
+                    conditions: { refName: { includes: [set.ref], excludes: [] } },
+                    rules: {
+                        // The review rules stay in the branch protection (GitHub applies both, the stricter wins).
+                        pullRequest: { allowedMergeMethods: [...set.allowedMergeMethods] },
+                        deletion: true,
+                        nonFastForward: true,
+                    },
+                },
+                { parent: this },
+            );
+        }
 
         const rules = protectionRules(args);
         for (const rule of rules) {

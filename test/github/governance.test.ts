@@ -42,6 +42,29 @@ describe("GithubGovernance", () => {
         ]);
     });
 
+    it("creates rulesets for the merge methods: merge commits only on release branches, squash only on main (issue 19, item 7)", () => {
+        const rulesets = (run: ProgramRun) =>
+            run.recorder
+                .ofType("github:index/repositoryRuleset:RepositoryRuleset")
+                .map((r) => [r.name, r.inputs]);
+        const set = (branch: string, methods: string[]) => ({
+            repository: "data-infra",
+            name: `data-infra merge methods: ${branch}`,
+            target: "branch",
+            enforcement: "active",
+            conditions: { refName: { includes: [`refs/heads/${branch}`], excludes: [] } },
+            rules: { pullRequest: { allowedMergeMethods: methods }, deletion: true, nonFastForward: true },
+        });
+        assert.deepEqual(rulesets(test), [["github-merge-release", set("releases/test", ["merge"])]]);
+        assert.deepEqual(rulesets(prod), [
+            ["github-merge-release", set("releases/prod", ["merge"])],
+            ["github-merge-main", set("main", ["squash"])],
+        ]);
+        // THEN no ruleset lets anyone bypass it
+        for (const [, inputs] of [...rulesets(test), ...rulesets(prod)])
+            assert.equal((inputs as { bypassActors?: unknown }).bypassActors, undefined);
+    });
+
     it("creates release protection requiring the channel's preview check, with no force push or deletion", () => {
         const r = prod.recorder.get(
             "github:index/branchProtection:BranchProtection",
