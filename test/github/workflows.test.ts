@@ -262,10 +262,20 @@ describe("workflows", () => {
     it("derives the stack from github.base_ref on PRs and the full github.ref on push, never GITHUB_REF", () => {
         for (const [id, job] of [...jobsOf("preview.yml"), ...jobsOf("deploy.yml")]) {
             const channel = id.split("-")[1];
-            const pulumi = job.steps.find((s) => s.uses?.startsWith("pulumi/actions@") && s.with?.command)!;
-            assert.equal(pulumi.with?.["stack-name"], channel);
-            if (id.startsWith("preview")) assert.equal(job.steps[0].env?.BASE_REF, "${{ github.base_ref }}");
-            else assert.equal(job.if, `github.ref == 'refs/heads/releases/${channel}'`);
+            if (id.startsWith("preview")) {
+                const pulumi = job.steps.find(
+                    (s) => s.uses?.startsWith("pulumi/actions@") && s.with?.command,
+                )!;
+                assert.equal(pulumi.with?.["stack-name"], channel);
+                assert.equal(job.steps[0].env?.BASE_REF, "${{ github.base_ref }}");
+            } else {
+                // The deploy runs the CLI (for its event log) on the stack named after the job's full ref
+                assert.match(
+                    job.steps.find((s) => s.id === "up")!.run!,
+                    new RegExp(`pulumi up --stack ${channel} `),
+                );
+                assert.equal(job.if, `github.ref == 'refs/heads/releases/${channel}'`);
+            }
         }
         for (const text of Object.values(committed)) {
             assert.doesNotMatch(text, /GITHUB_REF\b/);
@@ -507,7 +517,7 @@ describe("workflows", () => {
             const record = names.indexOf("Record what this deploy ran");
             if (upstreams.has(c.name)) {
                 // THEN after pulumi up it uploads {commit, channel, images} as tested-<channel>
-                assert.equal(record, names.indexOf("Deploy") + 1, c.name);
+                assert.equal(record, names.indexOf("Read the environment URL") + 1, c.name);
                 assert.match(job.steps[record].run!, /--arg commit "\$GITHUB_SHA"/);
                 assert.match(job.steps[record].run!, /images: \(\.images \/\/ \{\}\)/);
                 assert.equal(job.steps[record + 1].with?.name, `tested-${c.name}`);
