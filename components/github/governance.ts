@@ -115,7 +115,7 @@ export function protectionRules(args: GithubGovernanceArgs): ProtectionRule[] {
                 checkNames.preview(args.channel),
                 checkNames.plan(args.channel),
                 ...(args.promotedFrom && args.promotedFrom !== DEFAULT_BRANCH
-                    ? [checkNames.promotion(args.channel)]
+                    ? [checkNames.promotion(args.channel), checkNames.airflowHealth(args.promotedFrom)]
                     : []),
             ],
             requiredReviews: args.releaseRequiredReviews ?? 1,

@@ -38,6 +38,12 @@ export const checkNames = {
      * repository. Required on the release branch.
      */
     gate: (channel: string) => `release gate (${channel})`,
+    /**
+     * Posted by the deploy of a channel others are promoted from, on the deployed commit: Airflow came back healthy,
+     * imports every DAG and lost none (tools/airflow-health.ts). The promote workflow copies it onto the promotion
+     * commit; required on the promoted channel's release branch.
+     */
+    airflowHealth: (channel: string) => `airflow-health (${channel})`,
 } as const;
 
 /**

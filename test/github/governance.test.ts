@@ -81,7 +81,14 @@ describe("GithubGovernance", () => {
             requiredStatusChecks: [
                 {
                     strict: false,
-                    contexts: ["release gate (prod)", "preview (prod)", "plan (prod)", "promotion (prod)"],
+                    contexts: [
+                        "release gate (prod)",
+                        "preview (prod)",
+                        "plan (prod)",
+                        "promotion (prod)",
+                        // Airflow on test came back healthy after deploying what is promoted (docs/airflow-health.md).
+                        "airflow-health (test)",
+                    ],
                 },
             ],
             // Pulumi.prod.yaml: a person approves every promotion into prod, after its last push.

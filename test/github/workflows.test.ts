@@ -155,12 +155,13 @@ describe("workflows", () => {
             "deploy.yml": Object.fromEntries(
                 channels.map((c) => [
                     `deploy-${c.name}`,
-                    c.promotedFrom === "main"
-                        ? { contents: "read", "id-token": "write" }
-                        : ({ actions: "read", contents: "read", "id-token": "write" } as Record<
-                              string,
-                              string
-                          >),
+                    {
+                        ...(c.promotedFrom === "main" ? {} : { actions: "read" }),
+                        contents: "read",
+                        "id-token": "write",
+                        // The Airflow health gate's status, on channels others are promoted from.
+                        ...(channels.some((d) => d.promotedFrom === c.name) ? { statuses: "write" } : {}),
+                    } as Record<string, string>,
                 ]),
             ),
             "promote.yml": Object.fromEntries(
@@ -505,6 +506,39 @@ describe("workflows", () => {
         assert.equal(
             promote.steps.find((s) => s.name === "Fail on untested artifacts")!.if,
             "needs.check-prod.outputs.code == '5'",
+        );
+    });
+
+    it("gates a promotion on Airflow's health: test's deploy snapshots DAGs before up and posts airflow-health after; promote copies it", () => {
+        const deploy = jobsOf("deploy.yml").find(([id]) => id === "deploy-test")![1];
+        const names = deploy.steps.map((s) => s.name);
+        const snapshot = names.indexOf("Snapshot Airflow's active DAGs");
+        const up = names.indexOf("Deploy");
+        const report = names.indexOf("Report airflow-health (test) on the deployed commit");
+        assert.ok(snapshot >= 0 && up > snapshot && report > up, names.join("\n"));
+        const step = deploy.steps[report];
+        assert.equal(step.env?.CONTEXT, "airflow-health (test)");
+        assert.match(
+            step.run!,
+            /tools\/airflow-health\.ts check --url "\$AIRFLOW_URI" --channel "\$CHANNEL"/,
+        );
+        assert.match(step.run!, /echo "::add-mask::\$AIRFLOW_ACCESS_TOKEN"/);
+        assert.match(step.run!, /gh api "repos\/\$GH_REPO\/statuses\/\$GITHUB_SHA" --input -/);
+        assert.ok(!/\$\{\{/.test(step.run!), "no expression inside the script");
+        // prod is promoted from nobody: no health steps there
+        const prodDeploy = jobsOf("deploy.yml").find(([id]) => id === "deploy-prod")![1];
+        assert.ok(!prodDeploy.steps.some((s) => /airflow/i.test(s.name)));
+        const promote = jobsOf("promote.yml").find(([id]) => id === "promote-prod")![1];
+        const copy = promote.steps.find(
+            (s) => s.name === "Report airflow-health (test) on the promotion commit",
+        )!;
+        assert.equal(copy.env?.CONTEXT, "airflow-health (test)");
+        assert.equal(copy.env?.TESTED, "${{ needs.check-prod.outputs.sha }}");
+        assert.match(copy.run!, /commits\/\$TESTED\/statuses/);
+        assert.match(
+            copy.run!,
+            /--jq '\[\.\[\] \| select\(\.context == env\.CONTEXT\)\]\[0\] \/\/ \{state: "error"/,
+            "a missing status is an error, never a pass",
         );
     });
 

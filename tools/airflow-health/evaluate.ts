@@ -1,6 +1,7 @@
 /**
  * The health gate's verdict, computed from what Airflow's REST API answered (pure; the shapes are in ./api).
  */
+import { checkNames } from "../../components/github/naming";
 import { byCodeUnit } from "../../lib/order";
 import { shorten } from "../../lib/shorten";
 import type { Dag, HealthInfo, ImportError } from "./api";
@@ -78,9 +79,9 @@ export interface CommitStatus {
     readonly description: string;
 }
 
-/** The status context the prod branch requires for a channel, e.g. `airflow-health (test)`. */
+/** The status context the promoted channel's branch requires, e.g. `airflow-health (test)` (governance's name). */
 export function statusContext(channel: string): string {
-    return `airflow-health (${channel})`;
+    return checkNames.airflowHealth(channel);
 }
 
 /** The status for a verdict, or for an API failure (`error`: the gate could not look, which is not a pass). */

@@ -272,6 +272,21 @@ function fromChannelJob(c: ChannelSpec): Job {
 gh api "repos/$GH_REPO/statuses/$COMMIT" -f state="$state" -f context="$CONTEXT" -f description="${c.promotedFrom} deployed \${TESTED:0:12}; digests pinned" > /dev/null`,
         },
         {
+            // The upstream's deploy posted its Airflow health on the tested commit; the promoted branch requires it on
+            // the promotion commit. A missing status is an error, never a pass.
+            name: `Report ${checkNames.airflowHealth(c.promotedFrom)} on the promotion commit`,
+            if: "steps.commit.outputs.commit != ''",
+            env: {
+                GH_TOKEN: expr("steps.app-token.outputs.token"),
+                GH_REPO: expr("github.repository"),
+                COMMIT: expr("steps.commit.outputs.commit"),
+                TESTED: expr(`needs.${check}.outputs.sha`),
+                CONTEXT: checkNames.airflowHealth(c.promotedFrom),
+            },
+            run: `status="$(gh api "repos/$GH_REPO/commits/$TESTED/statuses?per_page=100" --jq '[.[] | select(.context == env.CONTEXT)][0] // {state: "error", description: ("no " + env.CONTEXT + " status on the tested commit")}')"
+jq --arg c "$CONTEXT" '{state, description, context: $c}' <<< "$status" | gh api "repos/$GH_REPO/statuses/$COMMIT" --input - > /dev/null`,
+        },
+        {
             name: "Fail on untested artifacts",
             if: `needs.${check}.outputs.code == '${UNTESTED_ARTIFACTS}'`,
             run: `echo "::error::${c.name} would deploy artifacts ${c.promotedFrom} did not run; see the pull request body"\nexit 1`,

@@ -218,6 +218,59 @@ function recordSteps(c: ChannelSpec, backendVariable: string): Step[] {
     ];
 }
 
+/** Where the health gate keeps the DAG ids active before the deploy, and its status. */
+const DAGS_BEFORE = "$RUNNER_TEMP/airflow-dags-before.json";
+const HEALTH_STATUS = "$RUNNER_TEMP/airflow-health.json";
+
+/**
+ * Reads the channel's Airflow web server URL (stack output `airflowUri`, the serving environment's) and an access
+ * token of the deploy's identity, masked, into the environment of the step's script.
+ */
+const AIRFLOW_ACCESS = `pulumi login "$PULUMI_BACKEND_URL" > /dev/null
+AIRFLOW_URI="$(pulumi stack output airflowUri --stack "$CHANNEL" 2>/dev/null || true)"
+AIRFLOW_ACCESS_TOKEN="$(gcloud auth print-access-token)"
+echo "::add-mask::$AIRFLOW_ACCESS_TOKEN"
+export AIRFLOW_ACCESS_TOKEN`;
+
+/**
+ * The Airflow health gate around the deploy of a channel others are promoted from (docs/airflow-health.md): before
+ * \`pulumi up\`, the active DAG ids (nothing on a first deploy, when there is no environment yet); after it, wait for a
+ * healthy environment, read import errors and the DAGs, and post \`airflow-health (<channel>)\` on the deployed
+ * commit, which the promote workflow copies onto the promotion commit and the promoted channel's branch requires.
+ * The soak is the repository variable AIRFLOW_HEALTH_SOAK_SECONDS (default 0).
+ */
+function healthSteps(c: ChannelSpec, backendVariable: string): { before: Step; after: Step } {
+    const env = { PULUMI_BACKEND_URL: expr(`vars.${backendVariable}`), CHANNEL: c.name };
+    return {
+        before: {
+            name: "Snapshot Airflow's active DAGs",
+            env,
+            run: `${AIRFLOW_ACCESS}
+if [ -n "$AIRFLOW_URI" ]; then
+  npx tsx tools/airflow-health.ts snapshot --url "$AIRFLOW_URI" --out "${DAGS_BEFORE}" || echo "::warning::no DAG snapshot: disappeared DAGs are not checked"
+fi`,
+        },
+        after: {
+            name: `Report ${checkNames.airflowHealth(c.name)} on the deployed commit`,
+            env: {
+                ...env,
+                GH_TOKEN: expr("github.token"),
+                GH_REPO: expr("github.repository"),
+                CONTEXT: checkNames.airflowHealth(c.name),
+                SOAK: expr("vars.AIRFLOW_HEALTH_SOAK_SECONDS || '0'"),
+            },
+            run: `${AIRFLOW_ACCESS}
+baseline=()
+[ -s "${DAGS_BEFORE}" ] && baseline=(--baseline "${DAGS_BEFORE}")
+code=0
+npx tsx tools/airflow-health.ts check --url "$AIRFLOW_URI" --channel "$CHANNEL" --wait 900 --soak "$SOAK" "\${baseline[@]}" --status-out "${HEALTH_STATUS}" || code=$?
+[ -s "${HEALTH_STATUS}" ] || jq -n --arg c "$CONTEXT" '{context: $c, state: "error", description: "the health gate did not run to the end"}' > "${HEALTH_STATUS}"
+jq '{state, context, description}' "${HEALTH_STATUS}" | gh api "repos/$GH_REPO/statuses/$GITHUB_SHA" --input - > /dev/null
+exit "$code"`,
+        },
+    };
+}
+
 /**
  * `deploy.yml`: `pulumi up` of a channel on pushes to its release branch, in the channel's GitHub environment
  * (which holds its credentials' names and, for prod, waits for a reviewer). Deploys of one channel queue, and a
@@ -229,6 +282,7 @@ export function deployWorkflow(channels: readonly ChannelSpec[], pulumiVersion: 
     const upstreams = new Set(channels.map((c) => c.promotedFrom));
     for (const c of channels) {
         const promoted = c.promotedFrom !== DEFAULT_BRANCH;
+        const health = upstreams.has(c.name) ? healthSteps(c, v.backendUrl) : undefined;
         jobs[`deploy-${c.name}`] = {
             name: checkNames.deploy(c.name),
             // The full ref: `github.ref_name` would also match a tag named like the branch.
@@ -236,9 +290,13 @@ export function deployWorkflow(channels: readonly ChannelSpec[], pulumiVersion: 
             "runs-on": RUNNER,
             "timeout-minutes": timeoutMinutes.deploy,
             // actions: read lets a promoted channel's guard find the upstream's deploy run and its record.
-            permissions: promoted
-                ? { actions: "read", contents: "read", "id-token": "write" }
-                : { contents: "read", "id-token": "write" },
+            // statuses: write posts the Airflow health gate's status (channels others are promoted from).
+            permissions: {
+                ...(promoted ? { actions: "read" } : {}),
+                contents: "read",
+                "id-token": "write",
+                ...(health ? { statuses: "write" } : {}),
+            },
             // GitHub records each run of a job with an environment as a deployment of it, with in_progress, success
             // and failure statuses, and shows `url` (Airflow's UI) on it.
             environment: { name: c.name, url: expr("steps.outputs.outputs.url") },
@@ -274,6 +332,7 @@ export function deployWorkflow(channels: readonly ChannelSpec[], pulumiVersion: 
                         DATA_INFRA_ALLOW_DESTROY: expr("inputs.allow_destroy"),
                     },
                 },
+                ...(health ? [health.before] : []),
                 {
                     // The CLI itself (installed above), for --event-log: the notification names failing resources.
                     name: "Deploy",
@@ -295,6 +354,7 @@ export function deployWorkflow(channels: readonly ChannelSpec[], pulumiVersion: 
                         'case "$url" in https://*) echo "url=$url" >> "$GITHUB_OUTPUT" ;; esac',
                 },
                 ...(upstreams.has(c.name) ? recordSteps(c, v.backendUrl) : []),
+                ...(health ? [health.after] : []),
                 {
                     // Always, also after a failure; without the secret it only writes the job summary.
                     name: "Notify",
