@@ -76,6 +76,9 @@ export function expectedWorkflows(projectDir = REPO_ROOT): Record<string, string
         pulumiVersion: pulumiVersionFromLock(lock),
         packages: readPackages(projectDir),
         images: readBuildImages(projectDir),
+        composerImageVersions: listStacks(projectDir).map(
+            (s) => loadStackConfig(projectDir, s).composer.imageVersion,
+        ),
     });
 }
 

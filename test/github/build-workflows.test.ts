@@ -6,6 +6,7 @@ import { parse } from "yaml";
 import { formatProblem } from "../../lib/problems";
 import { expectedWorkflows, readBuildImages, readPackages } from "../../tools/workflows";
 import { HADOLINT_VERSION } from "../../tools/workflows/images";
+import { airflowVersion } from "../../tools/workflows/airflow";
 import { contextTag } from "../../components/images/images";
 import { validatePackages } from "../../tools/workflows/packages";
 import type { Workflow } from "../../tools/workflows/render";
@@ -198,5 +199,33 @@ describe("build-image-<name> workflows (issue 19, item 2)", () => {
         });
         assert.equal(bad.status, 2);
         assert.match(bad.stderr, /no image nope in a build channel's data-infra:images/);
+    });
+});
+
+describe("test-airflow.yml (issue 19, item 3)", () => {
+    it("imports the DAGs with DagBag at each channel's Composer Airflow version, on pull requests and main", () => {
+        assert.equal(airflowVersion("composer-2.14.2-airflow-2.9.3"), "2.9.3");
+        assert.equal(airflowVersion("composer-2-airflow-2"), undefined, "an alias pins no version: no job");
+        const w = wf("test-airflow.yml");
+        const paths = ["airflow/**", "packages/**", "tools/airflow/**", ".github/workflows/test-airflow.yml"];
+        assert.deepEqual(w.on, {
+            pull_request: { types: ["opened", "synchronize", "reopened"], paths },
+            push: { branches: ["main"], paths },
+        });
+        // Both shipped stacks run composer-2.14.2-airflow-2.9.3: one job
+        assert.deepEqual(Object.keys(w.jobs), ["dags-2-9-3"]);
+        const job = w.jobs["dags-2-9-3"];
+        assert.equal(job.name, "dags (airflow 2.9.3)");
+        assert.deepEqual(job.permissions, { contents: "read" });
+        assert.equal(job.env?.AIRFLOW_VERSION, "2.9.3");
+        assert.equal(job.env?.PYTHON_VERSION, "3.11");
+        const install = job.steps.find((s) => s.name.startsWith("Install Airflow"))!.run!;
+        assert.match(install, /"apache-airflow\[google\]==\$AIRFLOW_VERSION" --constraint "\$constraints"/);
+        assert.match(install, /constraints-\$AIRFLOW_VERSION\/constraints-\$PYTHON_VERSION\.txt/);
+        assert.match(install, /-r airflow\/requirements\.txt/);
+        const dagbag = job.steps.find((s) => s.name.startsWith("Import every DAG"))!.run!;
+        assert.match(dagbag, /AIRFLOW__CORE__PLUGINS_FOLDER="\$PWD\/airflow\/plugins"/);
+        assert.match(dagbag, /python tools\/airflow\/dagbag_check\.py airflow\/dags$/);
+        assert.ok(!committed["test-airflow.yml"].includes("secrets."));
     });
 });

@@ -9,6 +9,7 @@ import { byCodeUnit } from "../../lib/order";
 import { buildPackageWorkflow, type PackageSpec } from "./packages";
 import { buildImageWorkflow } from "./images";
 import { driftWorkflow } from "./drift";
+import { airflowTestWorkflow } from "./airflow";
 import type { ImageConfig } from "../../components/images/images";
 
 export * from "./common";
@@ -24,6 +25,8 @@ export interface WorkflowInputs {
     readonly packages?: readonly PackageSpec[];
     /** The images the build channels build, each checked on pull requests by `build-image-<name>.yml`. */
     readonly images?: readonly ImageConfig[];
+    /** Every channel's `composer.imageVersion`: `test-airflow.yml` imports the DAGs at each Airflow version. */
+    readonly composerImageVersions?: readonly string[];
 }
 
 /**
@@ -106,6 +109,8 @@ export function renderWorkflows(inputs: WorkflowInputs): Record<string, string> 
         "release-gate.yml": gateWorkflow(channels),
         "drift.yml": driftWorkflow(channels, inputs.pulumiVersion),
     };
+    if (inputs.composerImageVersions?.length)
+        workflows["test-airflow.yml"] = airflowTestWorkflow(inputs.composerImageVersions);
     for (const p of [...(inputs.packages ?? [])].sort((a, b) => byCodeUnit(a.name, b.name)))
         workflows[`build-${p.name}.yml`] = buildPackageWorkflow(p);
     for (const img of [...(inputs.images ?? [])].sort((a, b) => byCodeUnit(a.name, b.name)))
