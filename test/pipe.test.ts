@@ -5,9 +5,8 @@
 import { strict as assert } from "node:assert";
 import { execFileSync, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
-import { REPO_ROOT } from "./harness";
+import { REPO_ROOT, copyCheckout } from "./harness";
 
 /** A reader slower than any writer: 8 KiB at a time with a pause, then the byte count and a JSON check. */
 const SLOW_READER = [
@@ -71,30 +70,9 @@ describe("output through a pipe", () => {
 
     it("the plan's JSON of a 2,000-file DAG tree reaches a slow reader whole and parses", function () {
         this.timeout(180_000);
-        // GIVEN a copy of this checkout with 100 more DAG files (the report: 259 files, cut at 64 KiB)
-        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pipe-plan-"));
+        // GIVEN a copy of this checkout with 2,000 more DAG files (the report: 259 files, cut at 64 KiB)
+        const dir = copyCheckout("pipe-plan-");
         try {
-            const files = execFileSync(
-                "git",
-                ["ls-files", "--cached", "--others", "--exclude-standard", "-z"],
-                {
-                    cwd: REPO_ROOT,
-                    encoding: "utf8",
-                },
-            )
-                .split("\0")
-                .filter((f) => f && fs.existsSync(path.join(REPO_ROOT, f)));
-            for (const f of files) {
-                const from = path.join(REPO_ROOT, f);
-                fs.mkdirSync(path.dirname(path.join(dir, f)), { recursive: true });
-                if (fs.lstatSync(from).isSymbolicLink())
-                    fs.symlinkSync(fs.readlinkSync(from), path.join(dir, f));
-                else fs.copyFileSync(from, path.join(dir, f));
-            }
-            fs.symlinkSync(
-                fs.realpathSync(path.join(REPO_ROOT, "node_modules")),
-                path.join(dir, "node_modules"),
-            );
             // 2,000 files: one manifest entry (~90 bytes) each since issue 22, so the JSON is well over 64 KiB.
             for (let i = 0; i < 2000; i++) {
                 const folder = path.join(dir, "airflow", "dags", "generated", `group_${Math.floor(i / 25)}`);
