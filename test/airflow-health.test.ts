@@ -29,6 +29,12 @@ interface FakeState {
     dags: Dag[];
     /** Milliseconds before answering any request. */
     delayMs?: number;
+    /** `[api] maximum_page_limit`: a larger `limit` is silently cut to it (api_connexion/parameters.py:72-78). */
+    maxLimit?: number;
+    /** A broken server or proxy that answers every page as the first one. */
+    ignoreOffset?: boolean;
+    /** Airflow 3: no `/api/v1` at all (only `/api/v2`). */
+    noV1?: boolean;
     requests: string[];
     authorizations: Array<string | undefined>;
 }
@@ -45,8 +51,9 @@ async function fakeAirflow(state: FakeState): Promise<{ url: string; close: () =
             };
             if (req.headers.authorization !== `Bearer ${TOKEN}`)
                 return send(401, { title: "Unauthorized", status: 401, type: "about:blank" });
-            const limit = Number(url.searchParams.get("limit") ?? 100);
-            const offset = Number(url.searchParams.get("offset") ?? 0);
+            const limit = Math.min(Number(url.searchParams.get("limit") ?? 100), state.maxLimit ?? Infinity);
+            const offset = state.ignoreOffset ? 0 : Number(url.searchParams.get("offset") ?? 0);
+            if (state.noV1 && url.pathname.startsWith("/api/v1/")) return send(404, { detail: "Not Found" });
             switch (url.pathname) {
                 case "/api/v1/health": {
                     const next = state.health.length > 1 ? state.health.shift()! : state.health[0];
@@ -219,6 +226,59 @@ describe("Airflow health gate", () => {
                 ],
             );
             assert.ok(state.authorizations.every((a) => a === `Bearer ${TOKEN}`));
+        });
+
+        describe("paging a server that does not page as asked", () => {
+            const dags = Array.from({ length: 7 }, (_, i) => dag(`dag_${i}`));
+            it("reads every DAG when the server cuts the page to its maximum_page_limit", async () => {
+                const state = newState({ dags, maxLimit: 2 });
+                fake = await fakeAirflow(state);
+                const v = await check({
+                    client: client(fake.url, { pageSize: 3 }),
+                    waitMs: 0,
+                    pollMs: 1,
+                    soakMs: 0,
+                    baseline: dags.map((d) => d.dag_id),
+                    clock: fakeClock(),
+                });
+                assert.deepEqual(v, { unhealthy: [], importErrors: [], missing: [], dagCount: 7 });
+                assert.deepEqual(
+                    state.requests
+                        .filter((r) => r.startsWith("/api/v1/dags"))
+                        .map((r) => r.split("&offset=")[1]),
+                    ["0", "2", "4", "6"],
+                );
+            });
+            it("stops with an error when the server answers the same page again (offset ignored)", async () => {
+                const state = newState({ dags, ignoreOffset: true });
+                fake = await fakeAirflow(state);
+                await assert.rejects(
+                    check({
+                        client: client(fake.url, { pageSize: 3 }),
+                        waitMs: 0,
+                        pollMs: 1,
+                        soakMs: 0,
+                        clock: fakeClock(),
+                    }),
+                    {
+                        message:
+                            "GET /dags?only_active=true: the page at offset 3 repeats the one before it (the server ignores offset)",
+                    },
+                );
+            });
+        });
+
+        it("says an Airflow without /api/v1 (Airflow 3 serves /api/v2) is not read by this gate", async () => {
+            const state = newState({ noV1: true });
+            fake = await fakeAirflow(state);
+            await assert.rejects(
+                check({ client: client(fake.url), waitMs: 0, pollMs: 1, soakMs: 0, clock: fakeClock() }),
+                {
+                    message:
+                        "GET /health: HTTP 404: no Airflow stable REST API v1 here (Airflow 3 serves only /api/v2, which this gate does not read yet)",
+                },
+            );
+            assert.equal(state.requests.length, 1);
         });
 
         it("waits through a restart (503, then unhealthy) until healthy, then soaks before reading import errors", async () => {

@@ -104,7 +104,11 @@ export async function getJson(options: ClientOptions, path: string): Promise<unk
             const hint =
                 res.status === 401 || res.status === 403 || (res.status >= 300 && res.status < 400)
                     ? ": the identity is not allowed into Airflow (an access token of an identity with an Airflow role, e.g. Op; a redirect means a login page)"
-                    : "";
+                    : res.status === 404
+                      ? // The gate reads only collection endpoints, which exist on every Airflow 2; Airflow 3 removed
+                        // /api/v1 for /api/v2 (other paths and shapes, e.g. /api/v2/monitor/health).
+                        ": no Airflow stable REST API v1 here (Airflow 3 serves only /api/v2, which this gate does not read yet)"
+                      : "";
             last = new ApiError(`GET ${path}: HTTP ${res.status}${hint}`, !retryable);
             if (!retryable) throw last;
         } catch (e) {
@@ -125,12 +129,19 @@ export async function getJson(options: ClientOptions, path: string): Promise<unk
     throw new ApiError(`${last!.message} (after ${options.attempts} attempts)`, false);
 }
 
-/** Reads every page of a collection endpoint: `key` is the array member, `total_entries` bounds the walk. */
+/**
+ * Reads every page of a collection endpoint: `key` is the array member, `total_entries` bounds the walk. The next
+ * offset is what the page held, not the limit asked for: Airflow cuts a larger `limit` to `[api] maximum_page_limit`
+ * without saying so (`check_limit`, airflow/api_connexion/parameters.py:72-78 in 2.10.5), and stepping by the limit
+ * would skip DAGs and report them gone. A page equal to the one before it (a server or proxy that ignores `offset`)
+ * stops the walk with an error instead of reading the same page until `total_entries`.
+ */
 export async function getAll<T>(options: ClientOptions, path: string, key: string): Promise<T[]> {
     const pageSize = options.pageSize ?? 100;
     const items: T[] = [];
     const sep = path.includes("?") ? "&" : "?";
-    for (let offset = 0; ; offset += pageSize) {
+    let previous: string | undefined;
+    for (let offset = 0; ;) {
         const page = (await getJson(options, `${path}${sep}limit=${pageSize}&offset=${offset}`)) as Record<
             string,
             unknown
@@ -139,7 +150,15 @@ export async function getAll<T>(options: ClientOptions, path: string, key: strin
         const total = page?.total_entries;
         if (!Array.isArray(list) || typeof total !== "number")
             throw new ApiError(`GET ${path}: the answer has no ${key} array and total_entries number`, true);
+        const text = JSON.stringify(list);
+        if (list.length > 0 && text === previous)
+            throw new ApiError(
+                `GET ${path}: the page at offset ${offset} repeats the one before it (the server ignores offset)`,
+                true,
+            );
+        previous = text;
         items.push(...(list as T[]));
         if (list.length === 0 || items.length >= total) return items;
+        offset += list.length;
     }
 }
