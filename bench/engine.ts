@@ -103,7 +103,7 @@ export async function benchEngine(): Promise<void> {
                 ws.project,
                 path.join(ws.root, "plan.json"),
             );
-            ws.initStack("test");
+            await ws.initStack("test");
             const rows: [string, Measured][] = [];
             for (const [label, args] of [
                 ["preview (fresh stack: all creates)", ["preview", "--stack", "test"]],

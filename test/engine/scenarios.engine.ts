@@ -9,7 +9,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { engineView, planView, viewDifferences } from "./compare";
 import * as YAML from "yaml";
-import { EngineWorkspace, REPO, changes, findEngineBin, type PreviewJson } from "./harness";
+import { Store } from "./standin/store";
+import { EngineWorkspace, REPO, changes, commandTimeoutS, findEngineBin, type PreviewJson } from "./harness";
 
 let ws: EngineWorkspace;
 
@@ -27,7 +28,7 @@ function assertPlanMatchesEngine(planJson: string, engine: PreviewJson): void {
 
 function offlinePlan(stack: string, project?: string): { status: number; stdout: string; stderr: string } {
     const r = spawnSync(
-        process.execPath,
+        ws.node,
         [
             "--require",
             require.resolve("tsx/cjs", { paths: [REPO] }),
@@ -38,29 +39,42 @@ function offlinePlan(stack: string, project?: string): { status: number; stdout:
             "json",
             ...(project ? ["--project", project] : []),
         ],
-        { cwd: ws.project, encoding: "utf8", maxBuffer: 256 * 1024 * 1024 },
+        {
+            cwd: ws.project,
+            encoding: "utf8",
+            maxBuffer: 256 * 1024 * 1024,
+            timeout: commandTimeoutS() * 1000,
+            killSignal: "SIGKILL",
+        },
     );
+    if (r.error)
+        throw new Error(`engine tier: the offline plan of ${stack} did not finish: ${r.error.message}`);
     return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
 /** Runs `body` with `pulumi config set --path` edits applied to a stack, then puts the stack file back. */
-function withConfig(stack: string, edits: Record<string, string>, body: () => void): void {
+async function withConfig(
+    stack: string,
+    edits: Record<string, string>,
+    body: () => Promise<void>,
+): Promise<void> {
     const file = path.join(ws.project, `Pulumi.${stack}.yaml`);
     const before = fs.readFileSync(file, "utf8");
     try {
-        for (const [keyPath, value] of Object.entries(edits)) ws.setConfig(stack, keyPath, value);
-        body();
+        for (const [keyPath, value] of Object.entries(edits)) await ws.setConfig(stack, keyPath, value);
+        await body();
     } finally {
         fs.writeFileSync(file, before);
     }
 }
 
 describe("engine tier: the real Pulumi CLI and engine", function () {
-    this.timeout(15 * 60 * 1000);
+    // Each CLI command has its own limit (commandTimeoutS); this only bounds a test of several commands.
+    this.timeout(60 * 60 * 1000);
 
-    before(function () {
+    before(async function () {
         ws = EngineWorkspace.create(findEngineBin());
-        const v = ws.must(["version"]);
+        const v = await ws.must(["version"]);
         console.log(`      pulumi ${v.stdout.trim()} from ${ws.bin}; workspace ${ws.root}`);
     });
     after(function () {
@@ -68,15 +82,15 @@ describe("engine tier: the real Pulumi CLI and engine", function () {
     });
 
     describe("config the CLI requires before the program runs", function () {
-        it("a stack missing a required key fails with the CLI's message, and the offline plan names the same key", function () {
+        it("a stack missing a required key fails with the CLI's message, and the offline plan names the same key", async function () {
             const doc = YAML.parseDocument(
                 fs.readFileSync(path.join(ws.project, "Pulumi.test.yaml"), "utf8"),
             );
             assert.ok(doc.deleteIn(["config", "data-infra:composer"]));
             fs.writeFileSync(path.join(ws.project, "Pulumi.missing.yaml"), doc.toString());
             try {
-                ws.initStack("missing");
-                const { run } = ws.preview("missing");
+                await ws.initStack("missing");
+                const { run } = await ws.preview("missing");
                 assert.notEqual(run.status, 0);
                 // sdk/go/common/workspace/config.go (pulumi/pulumi): the CLI refuses before the program starts.
                 assert.match(
@@ -92,7 +106,7 @@ describe("engine tier: the real Pulumi CLI and engine", function () {
                 );
             } finally {
                 fs.rmSync(path.join(ws.project, "Pulumi.missing.yaml"), { force: true });
-                ws.pulumi(["stack", "rm", "missing", "--yes", "--force"], { stack: "missing" });
+                await ws.pulumi(["stack", "rm", "missing", "--yes", "--force"], { stack: "missing" });
             }
         });
     });
@@ -100,24 +114,24 @@ describe("engine tier: the real Pulumi CLI and engine", function () {
     describe("channels, in the order a release goes", function () {
         let testPreview: PreviewJson;
 
-        it("test previews on a fresh stack with no errors", function () {
-            ws.initStack("test");
-            const { run, json } = ws.preview("test");
+        it("test previews on a fresh stack with no errors", async function () {
+            await ws.initStack("test");
+            const { run, json } = await ws.preview("test");
             assert.deepEqual(errorsOf(json), []);
             assert.equal(run.status, 0, run.stderr);
             testPreview = json;
             assert.ok(changes(json).every((c) => c.startsWith("create ")));
         });
 
-        it("the offline plan's resources (URN, type, parent, inputs) equal the engine's for test", function () {
+        it("the offline plan's resources (URN, type, parent, inputs) equal the engine's for test", async function () {
             const plan = offlinePlan("test");
             assert.equal(plan.status, 0, plan.stderr);
             assertPlanMatchesEngine(plan.stdout, testPreview);
         });
 
-        it("prod fails clearly while test has not exported its images", function () {
-            ws.initStack("prod");
-            const { run } = ws.preview("prod");
+        it("prod fails clearly while test has not exported its images", async function () {
+            await ws.initStack("prod");
+            const { run } = await ws.preview("prod");
             assert.notEqual(run.status, 0);
             assert.match(
                 run.stdout + run.stderr,
@@ -125,32 +139,32 @@ describe("engine tier: the real Pulumi CLI and engine", function () {
             );
         });
 
-        it("test deploys, and a second up changes nothing", function () {
-            const up = ws.up("test");
+        it("test deploys, and a second up changes nothing", async function () {
+            const up = await ws.up("test");
             assert.equal(up.status, 0, up.stdout + up.stderr);
-            const again = ws.preview("test");
+            const again = await ws.preview("test");
             assert.equal(again.run.status, 0, again.run.stderr);
             assert.deepEqual(changes(again.json), []);
-            const second = ws.up("test");
+            const second = await ws.up("test");
             assert.equal(second.status, 0, second.stderr);
             assert.doesNotMatch(second.stdout, /[0-9]+ (created|updated|deleted|replaced)/);
         });
 
-        it("prod reads test's real images output from the backend, deploys, and is idempotent", function () {
-            const testImages = (ws.exportState("test").deployment.resources ?? []).find(
+        it("prod reads test's real images output from the backend, deploys, and is idempotent", async function () {
+            const testImages = ((await ws.exportState("test")).deployment.resources ?? []).find(
                 (r) => r.type === "pulumi:pulumi:Stack",
             )?.outputs?.images as Record<string, string> | undefined;
             assert.match(testImages?.["postgresql-backup"] ?? "", /@sha256:[0-9a-f]{64}$/);
 
-            const { run, json } = ws.preview("prod");
+            const { run, json } = await ws.preview("prod");
             assert.equal(run.status, 0, run.stdout + run.stderr);
             const plan = offlinePlan("prod");
             assert.equal(plan.status, 0, plan.stderr);
             assertPlanMatchesEngine(plan.stdout, json);
 
-            const up = ws.up("prod");
+            const up = await ws.up("prod");
             assert.equal(up.status, 0, up.stdout + up.stderr);
-            const releases = (ws.exportState("prod").deployment.resources ?? []).filter(
+            const releases = ((await ws.exportState("prod")).deployment.resources ?? []).filter(
                 (r) => r.type === "kubernetes:helm.sh/v3:Release" && r.urn.includes("postgresql-backup"),
             );
             assert.equal(releases.length, 2);
@@ -161,15 +175,15 @@ describe("engine tier: the real Pulumi CLI and engine", function () {
                     r.urn,
                 );
             }
-            assert.deepEqual(changes(ws.preview("prod").json), []);
+            assert.deepEqual(changes((await ws.preview("prod")).json), []);
         });
 
-        it("removing one DAG file deletes exactly its object", function () {
+        it("removing one DAG file deletes exactly its object", async function () {
             const file = path.join(ws.project, "airflow", "dags", "transform", "run_dbt.py");
             const content = fs.readFileSync(file);
             fs.rmSync(file);
             try {
-                const { run, json } = ws.preview("test");
+                const { run, json } = await ws.preview("test");
                 assert.equal(run.status, 0, run.stderr);
                 assert.deepEqual(changes(json), [
                     "delete urn:pulumi:test::data-infra::data-infra:airflow:DagSync$gcp:storage/bucketObject:BucketObject::dags/transform/run_dbt.py",
@@ -179,9 +193,9 @@ describe("engine tier: the real Pulumi CLI and engine", function () {
             }
         });
 
-        it("renaming a Helm release is a replacement, not an update", function () {
-            withConfig("test", { "data-infra:releases[1].helmName": "reports-site-v2" }, () => {
-                const { run, json } = ws.preview("test");
+        it("renaming a Helm release is a replacement, not an update", async function () {
+            await withConfig("test", { "data-infra:releases[1].helmName": "reports-site-v2" }, async () => {
+                const { run, json } = await ws.preview("test");
                 assert.equal(run.status, 0, run.stderr);
                 const urn =
                     "urn:pulumi:test::data-infra::data-infra:releases:Releases$kubernetes:helm.sh/v3:Release::releases-reports-site";
@@ -195,31 +209,140 @@ describe("engine tier: the real Pulumi CLI and engine", function () {
             });
         });
 
-        it("prod's protected Composer environment makes a replacing change fail", function () {
-            withConfig(
+        it("prod's protected Composer environment makes a replacing change fail", async function () {
+            await withConfig(
                 "prod",
                 {
                     "data-infra:composer.serviceAccount":
                         "composer-v2@transit-data-prod.iam.gserviceaccount.com",
                 },
-                () => {
-                    const { run } = ws.preview("prod");
+                async () => {
+                    const { run } = await ws.preview("prod");
                     assert.notEqual(run.status, 0);
                     assert.match(run.stdout + run.stderr, /composer.*protect|protect.*composer/is);
-                    const up = ws.up("prod");
+                    const up = await ws.up("prod");
                     assert.notEqual(up.status, 0);
                 },
             );
-            assert.deepEqual(changes(ws.preview("prod").json), []);
+            assert.deepEqual(changes((await ws.preview("prod")).json), []);
+        });
+
+        it("refresh reads the stand-ins' live state: no change, then an object deleted out of band leaves the state and up recreates it", async function () {
+            const refresh = () =>
+                ws.pulumi(["refresh", "--stack", "test", "--yes", "--skip-preview"], { stack: "test" });
+            const same = await refresh();
+            assert.equal(same.status, 0, same.stdout + same.stderr);
+            assert.doesNotMatch(same.stdout, /[0-9]+ (created|updated|deleted|replaced)/);
+
+            const ns =
+                "urn:pulumi:test::data-infra::data-infra:releases:Releases$kubernetes:core/v1:Namespace::releases-namespace-reports";
+            const k8s = new Store(path.join(ws.stores, "test"), "kubernetes");
+            assert.ok(
+                k8s.read("kubernetes:core/v1:Namespace", "reports"),
+                "the stand-in holds namespace reports",
+            );
+            k8s.remove("kubernetes:core/v1:Namespace", "reports");
+            const gone = await refresh();
+            assert.equal(gone.status, 0, gone.stdout + gone.stderr);
+            assert.match(gone.stdout, /1 deleted/);
+            assert.deepEqual(changes((await ws.preview("test")).json), [`create ${ns}`]);
+            const up = await ws.up("test");
+            assert.equal(up.status, 0, up.stdout + up.stderr);
+            assert.ok(k8s.read("kubernetes:core/v1:Namespace", "reports"));
+            assert.deepEqual(changes((await ws.preview("test")).json), []);
+        });
+    });
+
+    describe("adoption on a fresh stack (data-infra:adopt, the import resource option)", function () {
+        let fresh: EngineWorkspace | undefined;
+        after(function () {
+            if (fresh && !process.env.DATA_INFRA_ENGINE_KEEP) fresh.remove();
+        });
+
+        it("imports a live Helm release and the Composer environment, creates the rest, then previews no change", async function () {
+            // A second backend and "cloud": the same channel (so the same names and inputs) on a fresh stack, where
+            // only what the legacy system runs exists: test's live Composer environment and (below) reports-site release.
+            fresh = EngineWorkspace.create(ws.bin);
+            const envUrn =
+                "urn:pulumi:test::data-infra::data-infra:airflow:ComposerEnvironment$gcp:composer/environment:Environment::composer";
+            const relUrn =
+                "urn:pulumi:test::data-infra::data-infra:releases:Releases$kubernetes:helm.sh/v3:Release::releases-reports-site";
+            const env = "gcp:composer/environment:Environment";
+            const rel = "kubernetes:helm.sh/v3:Release";
+            const [composer] = new Store(path.join(ws.stores, "test"), "gcp").list(env);
+            const release = new Store(path.join(ws.stores, "test"), "kubernetes").read(
+                rel,
+                "reports/reports-site",
+            );
+            assert.ok(composer && release, "test's store holds both");
+            new Store(path.join(fresh.stores, "test"), "gcp").write(composer);
+
+            const file = path.join(fresh.project, "Pulumi.test.yaml");
+            const doc = YAML.parseDocument(fs.readFileSync(file, "utf8"));
+            doc.setIn(["config", "data-infra:adopt"], { releases: ["reports-site"], composer: true });
+            fs.writeFileSync(file, doc.toString());
+            await fresh.initStack("test");
+
+            // The live release runs other values than the program declares (the legacy system's): the engine
+            // imports it as it is and then updates it to the declared inputs (CLI v3.274.1: an `import` step and an
+            // `update` step), never a replacement. The Composer environment matches: an import only.
+            const k8s = new Store(path.join(fresh.stores, "test"), "kubernetes");
+            const legacy = { values: { legacy: true } };
+            k8s.write({
+                ...release,
+                inputs: { ...release.inputs, ...legacy },
+                outputs: { ...release.outputs, ...legacy },
+            });
+            const { run, json } = await fresh.preview("test");
+            assert.equal(run.status, 0, run.stdout + run.stderr);
+            const opOf = (urn: string) => (json.steps ?? []).filter((s) => s.urn === urn).map((s) => s.op);
+            assert.deepEqual(opOf(envUrn), ["import"], changes(json).join("\n"));
+            assert.deepEqual(opOf(relUrn), ["import", "update"]);
+
+            const up = await fresh.up("test");
+            assert.equal(up.status, 0, up.stdout + up.stderr);
+            assert.deepEqual(k8s.read(rel, "reports/reports-site")?.inputs.values, release.inputs.values);
+            const again = await fresh.preview("test");
+            assert.equal(again.run.status, 0, again.run.stderr);
+            assert.deepEqual(changes(again.json), []);
+        });
+    });
+
+    describe("destroy", function () {
+        it("stops at test's protected registry, and after `state unprotect` removes everything from the stand-ins", async function () {
+            const first = await ws.pulumi(["destroy", "--stack", "test", "--yes", "--skip-preview"], {
+                stack: "test",
+            });
+            assert.notEqual(first.status, 0);
+            assert.match(
+                first.stdout + first.stderr,
+                /artifactregistry\/repository:Repository::images-repository[\s\S]*protect/,
+            );
+            await ws.must(["state", "unprotect", "--all", "--yes", "--stack", "test"], { stack: "test" });
+            const second = await ws.pulumi(["destroy", "--stack", "test", "--yes", "--skip-preview"], {
+                stack: "test",
+            });
+            assert.equal(second.status, 0, second.stdout + second.stderr);
+            assert.deepEqual((await ws.exportState("test")).deployment.resources ?? [], []);
+            // Everything is gone from the stand-ins but the two Namespaces, which the program retains on delete.
+            const left = fs
+                .readdirSync(path.join(ws.stores, "test"), { recursive: true })
+                .map(String)
+                .filter((f) => f.endsWith(".json"))
+                .sort();
+            assert.deepEqual(left, [
+                path.join("kubernetes", "kubernetes_core_v1_Namespace", "metabase-9bba5f83.json"),
+                path.join("kubernetes", "kubernetes_core_v1_Namespace", "reports-6860b973.json"),
+            ]);
         });
     });
 
     describe("bootstrap project", function () {
-        it("previews with its own program (bootstrap/index.ts), not the root's", function () {
+        it("previews with its own program (bootstrap/index.ts), not the root's", async function () {
             const cwd = path.join(ws.project, "bootstrap");
             const stack = "transit-data-test";
-            ws.initStack(stack, cwd);
-            const { run, json } = ws.preview(stack, cwd);
+            await ws.initStack(stack, cwd);
+            const { run, json } = await ws.preview(stack, cwd);
             assert.deepEqual(errorsOf(json), []);
             assert.equal(run.status, 0, run.stdout + run.stderr);
             const urns = (json.steps ?? []).map((s) => s.urn);

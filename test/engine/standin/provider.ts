@@ -42,10 +42,19 @@ function ruleFor(urn: string) {
     return { type, rule };
 }
 
+/**
+ * The provider's own configuration that a resource falls back to when it leaves the field unset (gcp's `project` and
+ * `region`: a Composer environment declared without them lives in the provider's project and region, and its id
+ * says so). Set by Configure.
+ */
+const providerDefaults: Props = {};
+const PROVIDER_DEFAULT_KEYS = ["project", "region"];
+const withDefaults = (inputs: Props): Props => ({ ...providerDefaults, ...inputs });
+
 function apply(urn: string, inputs: Props, id?: string): Live {
     const { type, rule } = ruleFor(urn);
-    const realId = id ?? rule.id(inputs);
-    const outputs = { ...inputs, ...(rule.outputs?.(inputs, realId) ?? {}) };
+    const realId = id ?? rule.id(withDefaults(inputs));
+    const outputs = { ...inputs, ...(rule.outputs?.(withDefaults(inputs), realId) ?? {}) };
     const live: Live = { type, id: realId, inputs, outputs };
     store.write(live);
     return live;
@@ -80,7 +89,7 @@ const standin: provider.Provider = {
     },
     async create(urn, inputs) {
         const { type, rule } = ruleFor(urn);
-        const id = rule.id(inputs as Props);
+        const id = rule.id(withDefaults(inputs as Props));
         if (store.read(type, id)) {
             // What the real APIs answer for a name that is taken (409 from Google APIs, AlreadyExists from
             // Kubernetes, "cannot re-use a name that is still in use" from Helm): adoption needs `import`.
@@ -93,9 +102,8 @@ const standin: provider.Provider = {
     },
     async read(id, urn) {
         const { type } = ruleFor(urn);
-        const live = store.read(type, id);
-        // No id: the resource is gone (refresh deletes it from state; import fails with "does not exist").
-        if (!live) return { id: "", props: {} };
+        // A missing resource never gets here: the Read wrapper below answers it with no properties.
+        const live = store.read(type, id)!;
         return { id: live.id, props: live.outputs, inputs: live.inputs };
     },
     async update(id, urn, _olds, news) {
@@ -147,6 +155,9 @@ interface Call {
         getProperties(): { toJavaScript(): Props };
         getOlds(): { toJavaScript(): Props };
         getNews(): { toJavaScript(): Props };
+        getId(): string;
+        getArgs(): { toJavaScript(): Props } | undefined;
+        getVariablesMap(): { get(key: string): string | undefined };
     };
 }
 const sdkDir = path.dirname(require.resolve("@pulumi/pulumi/package.json"));
@@ -160,13 +171,31 @@ grpc.Server.prototype.addService = function (
     service: unknown,
     impl: Record<string, (call: Call, cb: Callback) => void>,
 ) {
-    impl.configure = (_call, cb) => {
+    impl.configure = (call, cb) => {
+        const args = call.request.getArgs()?.toJavaScript() ?? {};
+        const vars = call.request.getVariablesMap();
+        for (const key of PROVIDER_DEFAULT_KEYS) {
+            const v = args[key] ?? vars.get(`${pkg}:config:${key}`);
+            if (typeof v === "string" && v !== "") providerDefaults[key] = v;
+        }
         const resp = new provproto.ConfigureResponse();
         resp.setAcceptsecrets(true);
         resp.setAcceptresources(true);
         resp.setAcceptoutputs(true);
         resp.setSupportspreview(true);
         cb(undefined, resp);
+    };
+    // A resource that is not in the store: a Read response without properties, which the engine takes as "gone"
+    // (refresh drops it from state; an import fails with "resource '<id>' does not exist"), as real providers answer
+    // a 404. The SDK's server cannot say that: it always sets properties.
+    const read = impl.read.bind(impl);
+    impl.read = (call, cb) => {
+        try {
+            if (store.read(ruleFor(call.request.getUrn()).type, call.request.getId())) return read(call, cb);
+            cb(undefined, new provproto.ReadResponse());
+        } catch (e) {
+            cb(e);
+        }
     };
     const create = impl.create.bind(impl);
     impl.create = (call, cb) => {
