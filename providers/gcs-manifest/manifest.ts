@@ -10,6 +10,13 @@ import { byCodeUnit } from "../../lib/order";
 /** The resource type token: package `gcsmanifest` is served by this folder's plugin (Pulumi.yaml `plugins`). */
 export const MANIFEST_TYPE = "gcsmanifest:index:PrefixManifest";
 
+/**
+ * Whether a URN names a PrefixManifest. The type is the URN's third `::` part, after the parents' types joined by `$`
+ * (`urn:pulumi:test::data-infra::data-infra:airflow:DagSync$gcsmanifest:index:PrefixManifest::dags/`), so a child
+ * of a component never has `::<type>::` in it (found by the engine tier: every real preview failed).
+ */
+export const isManifestUrn = (urn: string): boolean => urn.split("::")[2]?.split("$").pop() === MANIFEST_TYPE;
+
 /** One file as the manifest records it. */
 export interface ManifestEntry {
     /** Base64 MD5 of the content, GCS's own format (`md5Hash`). */

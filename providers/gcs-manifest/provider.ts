@@ -10,7 +10,7 @@
 import type * as provider from "@pulumi/pulumi/provider";
 import type { Storage } from "@google-cloud/storage";
 import {
-    MANIFEST_TYPE,
+    isManifestUrn,
     diffResource,
     validateInputs,
     type ManifestInputs,
@@ -33,7 +33,7 @@ export function manifestProvider(storage: () => Storage, opts: SyncOptions = {})
         version: VERSION,
 
         async check(urn, _olds, news) {
-            if (!urn.includes(`::${MANIFEST_TYPE}::`)) {
+            if (!isManifestUrn(urn)) {
                 return { failures: [{ property: "", reason: `unknown resource type in ${urn}` }] };
             }
             const failures = validateInputs(news, isUnknown).map((reason) => ({

@@ -130,6 +130,12 @@ export class EngineWorkspace {
 
     /** The Node.js binary the program and the stand-ins run on ({@link programNode}). */
     readonly node: string;
+    /**
+     * The GCS API (fake-gcs-server, test/gcs/emulator.ts) of this workspace's "cloud": where the gcsmanifest
+     * provider, which is this repository's real plugin and not a stand-in, syncs the DAG files, and where the gcp
+     * stand-in creates a Composer environment's bucket.
+     */
+    gcsUrl?: string;
 
     private constructor(
         readonly root: string,
@@ -194,6 +200,7 @@ export class EngineWorkspace {
             NO_COLOR: "1",
             DATA_INFRA_ENGINE_TIER: "1",
             DATA_INFRA_STANDIN_STORE: path.join(this.stores, stack ?? "none"),
+            ...(this.gcsUrl ? { STORAGE_EMULATOR_HOST: this.gcsUrl } : {}),
         };
     }
 
@@ -291,6 +298,7 @@ export class EngineWorkspace {
 export interface PreviewStep {
     op: string;
     urn: string;
+    detailedDiff?: Record<string, { kind: string; inputDiff?: boolean }> | null;
     diffReasons?: string[];
     replaceReasons?: string[];
     newState?: { type: string; inputs?: Record<string, unknown>; parent?: string; custom?: boolean };

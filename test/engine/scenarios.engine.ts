@@ -7,12 +7,15 @@ import * as assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { pathToFileURL } from "node:url";
+import { startEmulator, type Emulator } from "../gcs/emulator";
 import { engineView, planView, viewDifferences } from "./compare";
 import * as YAML from "yaml";
 import { Store } from "./standin/store";
 import { EngineWorkspace, REPO, changes, commandTimeoutS, findEngineBin, type PreviewJson } from "./harness";
 
 let ws: EngineWorkspace;
+let gcs: Emulator | undefined;
 
 const errorsOf = (json: PreviewJson): string[] =>
     (json.diagnostics ?? []).filter((d) => d.severity === "error").map((d) => d.message.trim());
@@ -27,11 +30,12 @@ function assertPlanMatchesEngine(planJson: string, engine: PreviewJson): void {
 }
 
 function offlinePlan(stack: string, project?: string): { status: number; stdout: string; stderr: string } {
+    // As `npm run plan` runs it: tsx for both module systems (tools/plan.ts imports the review lazily, with import()).
     const r = spawnSync(
         ws.node,
         [
-            "--require",
-            require.resolve("tsx/cjs", { paths: [REPO] }),
+            "--import",
+            pathToFileURL(require.resolve("tsx", { paths: [REPO] })).href,
             path.join(ws.project, "tools", "plan.ts"),
             "--stack",
             stack,
@@ -74,10 +78,13 @@ describe("engine tier: the real Pulumi CLI and engine", function () {
 
     before(async function () {
         ws = EngineWorkspace.create(findEngineBin());
+        gcs = await startEmulator();
+        ws.gcsUrl = gcs.url;
         const v = await ws.must(["version"]);
         console.log(`      pulumi ${v.stdout.trim()} from ${ws.bin}; workspace ${ws.root}`);
     });
-    after(function () {
+    after(async function () {
+        await gcs?.stop();
         if (ws && !process.env.DATA_INFRA_ENGINE_KEEP) ws.remove();
     });
 
@@ -178,16 +185,20 @@ describe("engine tier: the real Pulumi CLI and engine", function () {
             assert.deepEqual(changes((await ws.preview("prod")).json), []);
         });
 
-        it("removing one DAG file deletes exactly its object", async function () {
+        it("removing one DAG file changes only its prefix's manifest, by exactly that file", async function () {
             const file = path.join(ws.project, "airflow", "dags", "transform", "run_dbt.py");
             const content = fs.readFileSync(file);
             fs.rmSync(file);
             try {
                 const { run, json } = await ws.preview("test");
                 assert.equal(run.status, 0, run.stderr);
-                assert.deepEqual(changes(json), [
-                    "delete urn:pulumi:test::data-infra::data-infra:airflow:DagSync$gcp:storage/bucketObject:BucketObject::dags/transform/run_dbt.py",
-                ]);
+                const urn =
+                    "urn:pulumi:test::data-infra::data-infra:airflow:DagSync$gcsmanifest:index:PrefixManifest::dags/";
+                assert.deepEqual(changes(json), [`update ${urn}`]);
+                const step = (json.steps ?? []).find((s) => s.urn === urn)!;
+                assert.deepEqual(step.detailedDiff, {
+                    'files["dags/transform/run_dbt.py"]': { kind: "delete", inputDiff: true },
+                });
             } finally {
                 fs.writeFileSync(file, content);
             }
@@ -255,7 +266,9 @@ describe("engine tier: the real Pulumi CLI and engine", function () {
 
     describe("adoption on a fresh stack (data-infra:adopt, the import resource option)", function () {
         let fresh: EngineWorkspace | undefined;
-        after(function () {
+        let freshGcs: Emulator | undefined;
+        after(async function () {
+            await freshGcs?.stop();
             if (fresh && !process.env.DATA_INFRA_ENGINE_KEEP) fresh.remove();
         });
 
@@ -276,6 +289,11 @@ describe("engine tier: the real Pulumi CLI and engine", function () {
             );
             assert.ok(composer && release, "test's store holds both");
             new Store(path.join(fresh.stores, "test"), "gcp").write(composer);
+            // The live environment's bucket exists with it, in this "cloud"'s own GCS.
+            freshGcs = await startEmulator();
+            fresh.gcsUrl = freshGcs.url;
+            const prefix = (composer.outputs.config as { dagGcsPrefix: string }).dagGcsPrefix;
+            await freshGcs.createBucket(/^gs:\/\/([^/]+)\//.exec(prefix)![1]);
 
             const file = path.join(fresh.project, "Pulumi.test.yaml");
             const doc = YAML.parseDocument(fs.readFileSync(file, "utf8"));

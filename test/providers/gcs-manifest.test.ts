@@ -3,6 +3,7 @@ import {
     diffManifests,
     diffResource,
     formatEntry,
+    isManifestUrn,
     parseEntry,
     planSync,
     validateInputs,
@@ -21,6 +22,21 @@ const live = (
 ): [string, LiveObject] => [name, { name, md5, size: 1, contentType, generation }];
 
 describe("gcsmanifest manifest", () => {
+    it("knows its type in a URN, with or without parent types before it", () => {
+        assert.ok(isManifestUrn("urn:pulumi:test::data-infra::gcsmanifest:index:PrefixManifest::dags/"));
+        assert.ok(
+            isManifestUrn(
+                "urn:pulumi:test::data-infra::data-infra:airflow:DagSync$gcsmanifest:index:PrefixManifest::dags/",
+            ),
+        );
+        assert.ok(
+            !isManifestUrn("urn:pulumi:test::data-infra::gcp:storage/bucketObject:BucketObject::dags/a.py"),
+        );
+        assert.ok(
+            !isManifestUrn("urn:pulumi:test::data-infra::gcsmanifest:index:PrefixManifest$x:y:Z::dags/"),
+        );
+    });
+
     it("formats and parses entries, content types with spaces included", () => {
         assert.equal(e("AAA==", 12), "AAA== 12 text/x-python");
         assert.deepEqual(parseEntry("AAA== 12 text/plain; charset=utf-8"), {

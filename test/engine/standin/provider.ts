@@ -60,6 +60,24 @@ function apply(urn: string, inputs: Props, id?: string): Live {
     return live;
 }
 
+/**
+ * Composer creates its environment's bucket: so does the stand-in, in the GCS emulator the gcsmanifest provider syncs
+ * the DAG files into (STORAGE_EMULATOR_HOST, set by the engine tier). One that exists already is kept.
+ */
+async function createBucket(outputs: Props): Promise<void> {
+    const host = process.env.STORAGE_EMULATOR_HOST;
+    const prefix = (outputs.config as Props | undefined)?.dagGcsPrefix;
+    if (!host || typeof prefix !== "string") return;
+    const name = /^gs:\/\/([^/]+)\//.exec(prefix)?.[1];
+    const r = await fetch(`${host}/storage/v1/b?project=standin`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ name }),
+    });
+    if (!r.ok && r.status !== 409)
+        throw new Error(`stand-in ${pkg}: creating bucket ${name}: ${r.status} ${await r.text()}`);
+}
+
 /** Replaces the offline plan's unknowns with concrete, deterministic stand-in values. */
 function concrete(v: unknown, key: string, token: string): unknown {
     if (v === UNKNOWN) {
@@ -98,6 +116,7 @@ const standin: provider.Provider = {
             );
         }
         const live = apply(urn, inputs as Props, id);
+        if (type === "gcp:composer/environment:Environment") await createBucket(live.outputs);
         return { id: live.id, outs: live.outputs };
     },
     async read(id, urn) {
