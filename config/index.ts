@@ -7,7 +7,7 @@ import { byCodeUnit } from "../lib/order";
 import { readEngineConfig } from "../runtime/stack-files";
 
 export { NAMESPACE } from "./section";
-export { composerEnvironmentSlots } from "./sections/composer";
+export { composerEnvironmentSlots, composerPolicyFacts } from "./sections/composer";
 
 /** The whole, validated, frozen config of one stack (release channel). */
 export type StackConfig = { readonly stack: string } & {

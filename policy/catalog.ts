@@ -126,8 +126,14 @@ export function evaluateDiff(diff: PlanDiff, cfg: PolicyConfig): Violation[] {
                 ),
         ),
     );
+    // A removal `retire` asks for is the deliberate end of a blue/green upgrade (docs/composer-and-dags.md); a
+    // replacement never is.
+    const retired = new Set(cfg.composerRetired ?? []);
     for (const r of diff.resources)
-        if (r.type === TYPES.composer && (r.kind === "remove" || replaceCauses(r).length))
+        if (
+            r.type === TYPES.composer &&
+            ((r.kind === "remove" && !retired.has(r.name)) || replaceCauses(r).length)
+        )
             composers.set(r.urn, r);
     return [...composers.values()]
         .sort((a, b) => byCodeUnit(a.urn, b.urn))

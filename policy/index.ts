@@ -8,7 +8,7 @@
  */
 import * as path from "node:path";
 import { PolicyPack } from "@pulumi/policy";
-import { loadStackConfig } from "../config";
+import { composerPolicyFacts, loadStackConfig } from "../config";
 import type { PolicyConfig } from "./catalog";
 import { crossGuardPolicies } from "./pack";
 
@@ -19,7 +19,8 @@ const cache = new Map<string, PolicyConfig>();
 const stackFilePolicy = (channel: string): PolicyConfig => {
     let cfg = cache.get(channel);
     if (!cfg) {
-        cfg = loadStackConfig(PROJECT_DIR, channel).policy;
+        const stack = loadStackConfig(PROJECT_DIR, channel);
+        cfg = { ...stack.policy, ...composerPolicyFacts(stack.composer) };
         cache.set(channel, cfg);
     }
     return cfg;

@@ -13,7 +13,10 @@ export const composerProtected: Rule = {
     name: "composer-prod-protected",
     description: "The Composer environment of a production channel is protected against deletion.",
     check: (r, ctx) =>
-        r.type === TYPES.composer && ctx.production && !r.options.protect
+        r.type === TYPES.composer &&
+        ctx.production &&
+        !r.options.protect &&
+        !(ctx.composerNotServing ?? []).includes(r.name)
             ? [
                   {
                       path: "(options).protect",

@@ -31,6 +31,14 @@ export interface PolicyContext {
     /** Object name prefixes the program may write into buckets (`dags/`, `plugins/`). */
     readonly managedPrefixes: readonly string[];
     /**
+     * Blue/green (`data-infra:composer.serve`): the Composer environments (component names, `composer`,
+     * `composer-next`) that are declared but do not serve the channel. Their protection may be lifted before
+     * `retire`; the serving one stays protected.
+     */
+    readonly composerNotServing?: readonly string[];
+    /** The Composer environment `data-infra:composer.retire` names (`composer` or `composer-next`): its delete is asked for. */
+    readonly composerRetired?: readonly string[];
+    /**
      * Reads a project file (a Helm values file, by its project-relative path) for rules that scan file content;
      * `undefined` when unreadable. The offline plan sets it; without it such content is not scanned.
      */

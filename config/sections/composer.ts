@@ -202,6 +202,22 @@ export interface ComposerEnvironmentSlot {
 }
 
 /**
+ * What the policy needs to know of a blue/green upgrade: the declared environments that do not serve (their
+ * protection may be lifted) and the one `retire` deletes (its delete is asked for), by component name.
+ */
+export function composerPolicyFacts(c: ComposerConfig): {
+    readonly composerNotServing: string[];
+    readonly composerRetired: string[];
+} {
+    return {
+        composerNotServing: composerEnvironmentSlots(c)
+            .filter((s) => !s.serving)
+            .map((s) => s.resourceName),
+        composerRetired: c.retire === "current" ? ["composer"] : c.retire === "next" ? ["composer-next"] : [],
+    };
+}
+
+/**
  * The environments a channel declares, current first: both slots that are set and not retired. Pure; the order and
  * names are stable, so adding `next` never renames the current environment's resources.
  */

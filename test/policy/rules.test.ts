@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import { TYPES } from "../../lib/plan-document";
-import { RULES, evaluatePolicies, formatViolation } from "../../policy/catalog";
+import { RULES, evaluateDiff, evaluatePolicies, formatViolation } from "../../policy/catalog";
 import { isCredentialKey } from "../../policy/rules-governance";
 import type { PolicyContext, PolicyResource } from "../../policy/rules";
 
@@ -27,8 +27,20 @@ const table: Record<
         pass: [
             [r(TYPES.composer, {}, { protect: true }), prod],
             [r(TYPES.composer, {}), test],
+            // Blue/green: the environment that no longer serves may have its protection lifted before `retire`.
+            [
+                { ...r(TYPES.composer, {}), name: "composer" },
+                { ...prod, composerNotServing: ["composer"] },
+            ],
         ],
-        fail: [[r(TYPES.composer, {}), prod, "(options).protect"]],
+        fail: [
+            [r(TYPES.composer, {}), prod, "(options).protect"],
+            [
+                { ...r(TYPES.composer, {}), name: "composer-next" },
+                { ...prod, composerNotServing: ["composer"] },
+                "(options).protect",
+            ],
+        ],
     },
     "composer-no-replace": {
         pass: [[r(TYPES.composer, {}, { protect: true }), prod]],
@@ -354,4 +366,38 @@ describe("Policy rules", () => {
             [],
         );
     });
+});
+
+describe("composer-no-replace on a diff: a retired blue/green environment", () => {
+    const removed = (name: string) => ({
+        urn: `urn:pulumi:prod::data-infra::${TYPES.composer}::${name}`,
+        type: TYPES.composer,
+        name,
+        kind: "remove" as const,
+        group: TYPES.composer,
+        changes: [],
+        optionChanges: [],
+        secrets: [],
+    });
+    const diff = (name: string) => ({
+        project: "data-infra",
+        stack: "prod",
+        baseLabel: "HEAD~1",
+        headLabel: "HEAD",
+        resources: [removed(name)],
+        unchanged: 0,
+    });
+    const cfg = { enforcement: "mandatory" as const, rules: {}, production: true, managedPrefixes: [] };
+    const cases: Array<[string, string, readonly string[] | undefined, string[]]> = [
+        ["a delete nobody asked for", "composer", undefined, ["composer"]],
+        ["the slot retire names", "composer", ["composer"], []],
+        ["another slot than the one retired", "composer-next", ["composer"], ["composer-next"]],
+    ];
+    for (const [name, env, retired, expected] of cases)
+        it(name, () =>
+            assert.deepEqual(
+                evaluateDiff(diff(env), { ...cfg, composerRetired: retired }).map((v) => v.name),
+                expected,
+            ),
+        );
 });

@@ -5,7 +5,7 @@
 import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { loadStackConfig } from "../../../config";
+import { composerPolicyFacts, loadStackConfig } from "../../../config";
 import { NAMESPACE } from "../../../config/section";
 import type { PlanDiff, PlanDocument } from "../../../lib/plan-document";
 import { stripUserinfo } from "../../../lib/credentials";
@@ -48,7 +48,8 @@ export interface ReviewOptions {
  */
 export function policyViolations(doc: PlanDocument, projectDir: string, diff?: PlanDiff): Violation[] {
     if (doc.project !== NAMESPACE) return [];
-    const cfg = loadStackConfig(projectDir, doc.stack).policy;
+    const stack = loadStackConfig(projectDir, doc.stack);
+    const cfg = { ...stack.policy, ...composerPolicyFacts(stack.composer) };
     return [
         ...evaluateDocument(doc, cfg, projectFileReader(projectDir)),
         ...(diff ? evaluateDiff(diff, cfg) : []),
