@@ -21,6 +21,60 @@ const config = (stack: string) => {
 const STATE = { project: "transit-data-prod", location: "us-west2" };
 
 describe("doctor", () => {
+    it("checks the blue/green next environment's own service account and bucket variables too", () => {
+        const e = readEngineConfig(REPO_ROOT, "test");
+        const composer = JSON.parse(e.config["data-infra:composer"]) as Record<string, unknown>;
+        const cfg = parseStackConfig(
+            "test",
+            {
+                ...e.config,
+                "data-infra:composer": JSON.stringify({
+                    ...composer,
+                    next: {
+                        name: "data-infra-test-3",
+                        imageVersion: "composer-3-airflow-2.10.5-build.10",
+                        serviceAccount: "composer3@transit-data-test.iam.gserviceaccount.com",
+                        envVariables: {
+                            GTFS_BUCKET: "transit-data-test-gtfs",
+                            RAW_BUCKET: "transit-data-test-raw",
+                        },
+                    },
+                }),
+            },
+            e.secretKeys,
+        );
+        const items = checklist(cfg, STATE).filter((i) => /^(composer|bucket)/.test(i.id));
+        assert.deepEqual(
+            items.map((i) => [i.id, i.what]),
+            [
+                [
+                    "composer-service-account",
+                    "Composer's service account composer@transit-data-test.iam.gserviceaccount.com exists",
+                ],
+                [
+                    "composer-worker-role",
+                    "composer@transit-data-test.iam.gserviceaccount.com has roles/composer.worker in transit-data-test",
+                ],
+                [
+                    "composer-service-account:next",
+                    "Composer's service account composer3@transit-data-test.iam.gserviceaccount.com exists (composer.next)",
+                ],
+                [
+                    "composer-worker-role:next",
+                    "composer3@transit-data-test.iam.gserviceaccount.com has roles/composer.worker in transit-data-test (composer.next)",
+                ],
+                [
+                    "bucket:transit-data-test-gtfs",
+                    "bucket gs://transit-data-test-gtfs (Composer variable GTFS_BUCKET) exists",
+                ],
+                [
+                    "bucket:transit-data-test-raw",
+                    "bucket gs://transit-data-test-raw (Composer variable RAW_BUCKET) exists",
+                ],
+            ],
+        );
+    });
+
     it("lists what the test channel assumes, each with its read-only check", () => {
         const items = checklist(config("test"), STATE);
         assert.deepEqual(

@@ -3,7 +3,7 @@
  * the read-only `gcloud`/`gh` command that checks it and a pure judge of that command's output. The CLI
  * (`tools/doctor.ts`) runs the commands when credentials are present; tests feed recorded outputs.
  */
-import type { StackConfig } from "../../config";
+import { composerEnvironmentSlots, type StackConfig } from "../../config";
 import { placeholdersIn } from "../../config/cross-channel";
 
 /** What a command printed. */
@@ -207,11 +207,19 @@ export function checklist(cfg: StackConfig, state: StateBackend | undefined): Ch
             fix: `create the cluster (gcloud container clusters create-auto ${c.name} --location ${c.location} --project ${cp}) or fix data-infra:cluster`,
         });
     }
-    const sa = cfg.composer.serviceAccount;
-    if (sa) {
+    // Every environment the channel declares (blue/green: `composer.next` may run as another identity and read
+    // other buckets); one item per service account and per bucket.
+    const slots = composerEnvironmentSlots(cfg.composer);
+    const seenAccounts = new Set<string>();
+    for (const slot of slots) {
+        const sa = slot.settings.serviceAccount;
+        if (!sa || seenAccounts.has(sa)) continue;
+        seenAccounts.add(sa);
+        const tag = slot.slot === "current" ? "" : `:${slot.slot}`;
+        const where = slot.slot === "current" ? "" : ` (composer.${slot.slot})`;
         items.push({
-            id: "composer-service-account",
-            what: `Composer's service account ${sa} exists`,
+            id: `composer-service-account${tag}`,
+            what: `Composer's service account ${sa} exists${where}`,
             command: [
                 "gcloud",
                 "iam",
@@ -226,22 +234,33 @@ export function checklist(cfg: StackConfig, state: StateBackend | undefined): Ch
             fix: `gcloud iam service-accounts create ${sa.split("@")[0]} --project ${p}`,
         });
         items.push({
-            id: "composer-worker-role",
-            what: `${sa} has roles/composer.worker in ${p}`,
+            id: `composer-worker-role${tag}`,
+            what: `${sa} has roles/composer.worker in ${p}${where}`,
             command: ["gcloud", "projects", "get-iam-policy", p, "--format=json"],
             judge: hasBinding("roles/composer.worker", `serviceAccount:${sa}`),
             fix: `gcloud projects add-iam-policy-binding ${p} --role roles/composer.worker --member serviceAccount:${sa}`,
         });
     }
-    const buckets = Object.entries(cfg.composer.envVariables).filter(([k]) => /_BUCKET$/.test(k));
-    for (const [k, bucket] of buckets)
-        items.push({
-            id: `bucket:${bucket}`,
-            what: `bucket gs://${bucket} (Composer variable ${k}) exists`,
-            command: ["gcloud", "storage", "buckets", "describe", `gs://${bucket}`, "--format=value(name)"],
-            judge: exists(`bucket gs://${bucket}`),
-            fix: `gcloud storage buckets create gs://${bucket} --project ${p} --location ${cfg.gcp.region} --uniform-bucket-level-access`,
-        });
+    const seenBuckets = new Set<string>();
+    for (const slot of slots)
+        for (const [k, bucket] of Object.entries(slot.settings.envVariables)) {
+            if (!/_BUCKET$/.test(k) || seenBuckets.has(bucket)) continue;
+            seenBuckets.add(bucket);
+            items.push({
+                id: `bucket:${bucket}`,
+                what: `bucket gs://${bucket} (Composer variable ${k}) exists`,
+                command: [
+                    "gcloud",
+                    "storage",
+                    "buckets",
+                    "describe",
+                    `gs://${bucket}`,
+                    "--format=value(name)",
+                ],
+                judge: exists(`bucket gs://${bucket}`),
+                fix: `gcloud storage buckets create gs://${bucket} --project ${p} --location ${cfg.gcp.region} --uniform-bucket-level-access`,
+            });
+        }
     const secrets = [...new Set(cfg.releases.flatMap((r) => r.secrets.map((s) => s.secret)))].sort();
     for (const s of secrets)
         items.push({
