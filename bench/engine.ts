@@ -1,8 +1,9 @@
 /**
  * Engine benchmark (`npm run bench -- engine`, issue 14): `pulumi preview` and `pulumi up` of the test channel with
  * synthetic DAG trees of 1,000 and 5,000 files, through the real CLI and engine (test/engine/build.sh), the
- * stand-in providers and a `file://` backend. For each: wall time, peak RSS of the CLI, of the program (the Node
- * process the language host starts) and of the largest stand-in plugin, the state file's size, and the ratio to the
+ * stand-in providers, the real gcsmanifest plugin on fake-gcs-server and a `file://` backend. For each: wall time, peak
+ * RSS of the CLI, of the program (the Node process the language host starts) and of the largest plugin (a stand-in or
+ * gcsmanifest), the state file's size, and the ratio to the
  * offline plan of the same tree (`npm run plan -- --stack test` in the same copy, under GNU time as in bench dag-sync).
  *
  * Peak RSS is read from /proc/<pid>/status (VmHWM, the kernel's high-water mark) every 100 ms while the command
@@ -13,7 +14,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { generateTree, timeProcess } from "./dag-sync";
-import { EngineWorkspace, findEngineBin } from "../test/engine/harness";
+import { EngineWorkspace, commandTimeoutS, findEngineBin, killTree } from "../test/engine/harness";
+import { startEmulator } from "../test/gcs/emulator";
 
 const SIZES = (process.env.BENCH_DAG_SIZES ?? "1000,5000").split(",").map(Number);
 
@@ -39,6 +41,7 @@ function roleOf(pid: string, cli: string): Role | undefined {
     const argv = cmd.split("\0");
     if (argv[0] === cli) return "cli";
     if (argv.some((a) => a.endsWith(path.join("standin", "provider.ts")))) return "plugin";
+    if (argv.some((a) => a.endsWith(path.join("gcs-manifest", "main.ts")))) return "plugin";
     if (argv.some((a) => /@pulumi[/\\]pulumi[/\\]cmd[/\\]run/.test(a))) return "program";
     return undefined;
 }
@@ -69,9 +72,12 @@ function measure(ws: EngineWorkspace, args: string[], stack: string): Promise<Me
         }
     };
     const timer = setInterval(sample, 100);
+    // As in the engine tier: a command past its time limit is killed with everything it started.
+    const limit = setTimeout(() => killTree(child.pid!), commandTimeoutS() * 1000);
     return new Promise((resolve) =>
         child.on("close", (code) => {
             clearInterval(timer);
+            clearTimeout(limit);
             resolve({
                 ms: Date.now() - start,
                 status: code ?? -1,
@@ -92,6 +98,9 @@ export async function benchEngine(): Promise<void> {
     console.log(`Engine benchmark (node ${process.version}, ${os.cpus().length} CPUs, CLI in ${bin})`);
     for (const n of SIZES) {
         const ws = EngineWorkspace.create(bin);
+        // The DAG files go through the real gcsmanifest plugin into fake-gcs-server, as in the engine tier.
+        const gcs = await startEmulator();
+        ws.gcsUrl = gcs.url;
         try {
             const dags = path.join(ws.project, "airflow", "dags");
             fs.rmSync(dags, { recursive: true, force: true });
@@ -135,6 +144,7 @@ export async function benchEngine(): Promise<void> {
                 `  state file: ${fmt(stateMB, 2)} MB (${fmt((stateMB * 1024) / n, 2)} KB per DAG file)`,
             );
         } finally {
+            await gcs.stop();
             ws.remove();
         }
     }
