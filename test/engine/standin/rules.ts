@@ -109,6 +109,19 @@ export const RULES: Record<string, TypeRule> = {
         computed: [],
         id: (i) => `standin-bp-${shortHash([i.repositoryId, i.pattern])}`,
     },
+    // terraform-provider-github github/resource_github_repository_ruleset.go (go-github v74 era, which pulumi-github
+    // 6.x bridges): no field is ForceNew (name, target, repository, rules update in place); GitHub assigns the
+    // ruleset id, node id and etag.
+    "github:index/repositoryRuleset:RepositoryRuleset": {
+        forceNew: [],
+        computed: ["rulesetId", "nodeId", "etag"],
+        id: (i) => `standin-ruleset-${shortHash([i.repository, i.name])}`,
+        outputs: (i, id) => ({
+            rulesetId: parseInt(shortHash(id).slice(0, 6), 16),
+            nodeId: `RRS_${shortHash(["node", id]).slice(0, 12)}`,
+            etag: shortHash(["etag", i]),
+        }),
+    },
     // terraform-provider-github github/resource_github_repository_environment.go: repository and environment are
     // ForceNew; id = repository:environment.
     "github:index/repositoryEnvironment:RepositoryEnvironment": {
