@@ -191,6 +191,34 @@ describe("new-channel", () => {
         assert.deepEqual(parse(boot!.text).config["data-infra-bootstrap:buildChannels"], ["test", "staging"]);
     });
 
+    it("gives a channel copied from one in a blue/green upgrade only the environment that serves", () => {
+        // GIVEN test in the middle of an upgrade, once serving the old environment and once the new one
+        const withNext = (serve: string) =>
+            text("Pulumi.test.yaml").replace(
+                /^( {4}data-infra:composer:\n)/m,
+                `$1        next:\n            name: data-infra-test-c3\n            imageVersion: composer-3-airflow-2.10.5-build.5\n        serve: ${serve}\n`,
+            );
+        for (const [serve, name, image] of [
+            ["current", "data-infra-staging", "composer-2.14.2-airflow-2.9.3"],
+            ["next", "data-infra-staging-c3", "composer-3-airflow-2.10.5-build.5"],
+        ]) {
+            assert.notEqual(withNext(serve), text("Pulumi.test.yaml"));
+            const result = newChannel(input({ sourceText: withNext(serve) }));
+            const composer = (
+                parse(result.files[0].text) as { config: Record<string, Record<string, unknown>> }
+            ).config["data-infra:composer"];
+            // THEN one environment, the serving one, renamed for the new channel
+            assert.deepEqual(
+                [composer.name, composer.imageVersion, composer.next, composer.serve],
+                [name, image, undefined, undefined],
+            );
+            assert.ok(
+                result.todo.some((t) => t.includes("blue/green")),
+                result.todo.join("\n"),
+            );
+        }
+    });
+
     it("fails on an existing channel, a bad name and an unknown upstream, all at once", () => {
         assert.throws(
             () => newChannel(input({ name: "test", promotedFrom: "nope" })),

@@ -85,6 +85,28 @@ describe("Review: stack outputs", () => {
         });
     }
 
+    it("gives one risk entry per output name, however many of its leaves differ (a retire removes four)", () => {
+        const env = { airflowUri: "(computed)", bucket: "(computed)", name: "a", serving: false };
+        const diff = diffPlans(
+            withOutputs({
+                composerEnvironments: { current: env, next: { ...env, name: "b", serving: true } },
+            }),
+            withOutputs({ composerEnvironments: { next: { ...env, name: "b", serving: true } } }),
+            { base: "main", head: "retire" },
+        );
+        const risks = buildReport(diff).risks.filter((r) => r.subject.startsWith("stack output"));
+        assert.deepEqual(
+            risks.map((r) => [r.tier, r.subject, r.reason]),
+            [
+                [
+                    "high",
+                    "stack output composerEnvironments",
+                    "composerEnvironments.current.airflowUri, composerEnvironments.current.bucket, composerEnvironments.current.name, … (4): removed; every StackReference or workflow reading them breaks",
+                ],
+            ],
+        );
+    });
+
     it("the real program: a blue/green serve switch is reviewed as the outputs moving, with no resource change", async () => {
         const fingerprintKey = Buffer.alloc(32, 7); // one key for both sides, as the review does
         const plan = async (serve: string) => {

@@ -93,6 +93,21 @@ export function newChannel(input: NewChannelInput): NewChannelResult {
         );
     }
 
+    // A source in the middle of a blue/green upgrade: the new channel starts with one environment, the one serving.
+    const composer = doc.getIn(["config", "data-infra:composer"]);
+    if (isMap(composer) && (composer.has("next") || composer.has("serve") || composer.has("retire"))) {
+        const next = composer.get("next");
+        if (composer.get("serve") === "next" && isMap(next)) {
+            for (const key of [...composer.items.map((p) => (isScalar(p.key) ? String(p.key.value) : ""))])
+                if (key !== "adopt") composer.delete(key);
+            for (const pair of next.items) composer.set(pair.key, pair.value);
+        }
+        for (const key of ["next", "serve", "retire"]) composer.delete(key);
+        todo.push(
+            `${from} is in a blue/green upgrade (data-infra:composer.next); ${name} was given only the environment ${from} serves`,
+        );
+    }
+
     // Images: a channel promoted from another deploys the digests that one ran, never a build of its own.
     const images = doc.getIn(["config", "data-infra:images"]);
     if (isMap(images) && promotedFrom !== "main" && images.get("source") === "build") {

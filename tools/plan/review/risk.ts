@@ -63,18 +63,27 @@ export function classifyRisks(inputs: RiskInputs): RiskEntry[] {
     const entries: RiskEntry[] = [];
     const add = (r: { urn: string }, tier: Tier, reason: string) =>
         entries.push({ tier, urn: r.urn, subject: subjectOf(r.urn), reason });
+    // One entry per output name, however many of its leaves differ (retiring an environment removes four leaves of
+    // `composerEnvironments.current`; a reviewer needs one line saying readers of it break).
+    const byOutput = new Map<string, Array<{ path: string; kind: string }>>();
     for (const o of inputs.diff.outputs ?? []) {
+        const name = o.path.split(/[.[]/)[0];
+        byOutput.set(name, [...(byOutput.get(name) ?? []), o]);
+    }
+    for (const [name, leaves] of byOutput) {
         // Another stack's StackReference (prod reads test's `images`) fails on a removed output; a moved one changes
         // what readers get (the health gate and promotion read `airflowUri` and `images`).
-        const name = o.path.split(/[.[]/)[0];
+        const removed = leaves.filter((l) => l.kind === "removed").map((l) => l.path);
+        const paths = leaves.map((l) => l.path);
+        const listed =
+            paths.length > 3 ? `${paths.slice(0, 3).join(", ")}, … (${paths.length})` : paths.join(", ");
         entries.push({
-            tier: o.kind === "removed" ? "high" : "medium",
-            urn: `output:${o.path}`,
-            subject: `stack output ${o.path}`,
-            reason:
-                o.kind === "removed"
-                    ? `removed: every StackReference or workflow reading ${name} breaks`
-                    : `${o.kind}: what other stacks (StackReference) and the workflows read from ${name} changes`,
+            tier: removed.length ? "high" : "medium",
+            urn: `output:${name}`,
+            subject: `stack output ${name}`,
+            reason: removed.length
+                ? `${listed}: removed; every StackReference or workflow reading ${removed.length === paths.length && removed.includes(name) ? name : "them"} breaks`
+                : `${listed} ${leaves.length === 1 ? leaves[0].kind : "changed"}: what other stacks (StackReference) and the workflows read changes`,
         });
     }
     for (const c of inputs.diff.cascades ?? []) {
