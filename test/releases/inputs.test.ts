@@ -2,7 +2,7 @@ import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { formatProblem } from "../../lib/problems";
-import type { HelmReleaseConfig, ReleaseConfig } from "../../components/releases/types";
+import type { ReleaseConfig } from "../../components/releases/types";
 import {
     CHART_HASH_KEY,
     helmInputs,
@@ -13,6 +13,7 @@ import {
 import { mergeValues, originOf, parseValues, validateAgainstSchema } from "../../components/releases/values";
 import { RE2_CASES } from "./re2-cases";
 import { tempTree } from "./temp-tree";
+import { helm } from "./helm-release";
 
 const SCHEMA = JSON.stringify({
     type: "object",
@@ -25,23 +26,6 @@ const SCHEMA = JSON.stringify({
         backup: { type: "object", properties: { bucket: { type: "string" } }, required: ["bucket"] },
         [CHART_HASH_KEY]: { type: "string" },
     },
-});
-
-const helm = (over: Partial<HelmReleaseConfig> = {}): HelmReleaseConfig => ({
-    name: "app",
-    driver: "helm",
-    namespace: "apps",
-    helmName: "app",
-    chart: "charts/app",
-    valuesFiles: [],
-    values: {},
-    images: {},
-    atomic: true,
-    cleanupOnFail: true,
-    timeoutSeconds: 600,
-    secrets: [],
-    dependsOn: [],
-    ...over,
 });
 
 describe("Helm values", () => {

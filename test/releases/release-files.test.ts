@@ -6,26 +6,10 @@ import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { formatProblem } from "../../lib/problems";
-import type { HelmReleaseConfig, ReleaseConfig } from "../../components/releases/types";
+import type { ReleaseConfig } from "../../components/releases/types";
 import { chartMetadataProblems, validateReleases } from "../../components/releases/inputs";
 import { tempTree } from "./temp-tree";
-
-const helm = (over: Partial<HelmReleaseConfig> = {}): HelmReleaseConfig => ({
-    name: "app",
-    driver: "helm",
-    namespace: "apps",
-    helmName: "app",
-    chart: "charts/app",
-    valuesFiles: [],
-    values: {},
-    images: {},
-    atomic: true,
-    cleanupOnFail: true,
-    timeoutSeconds: 600,
-    secrets: [],
-    dependsOn: [],
-    ...over,
-});
+import { helm } from "./helm-release";
 
 describe("release files: paths, faults, Chart.yaml", () => {
     const root = tempTree({
