@@ -14,6 +14,11 @@ export interface ChannelInfo {
     readonly region: string;
     /** `main` or the channel it is promoted from, whose stack outputs it reads. */
     readonly promotedFrom: string;
+    /**
+     * Whether a pull request's head may be tried in it (`data-infra:github.tryPullRequests`): its deployer then
+     * also trusts the dispatch of `try-in-<channel>.yml` (`TRY_CHANNEL_MAPPING` in identity-rules.ts).
+     */
+    readonly tryPullRequests?: boolean;
     /** The service account its Composer environment runs as (`data-infra:composer.serviceAccount`), if named. */
     readonly composerServiceAccount?: string;
 }
@@ -42,6 +47,7 @@ export function readChannelList(projectDir: string): ChannelList {
             project: cfg.gcp.project,
             region: cfg.gcp.region,
             promotedFrom: cfg.github.promotedFrom,
+            ...(cfg.github.tryPullRequests ? { tryPullRequests: true } : {}),
             ...(cfg.composer.serviceAccount ? { composerServiceAccount: cfg.composer.serviceAccount } : {}),
         });
         repositories.add(`${cfg.github.owner}/${cfg.github.repository}`);

@@ -14,6 +14,7 @@ import {
     previewGrants,
     previewPrincipal,
     driftPrincipal,
+    tryPrincipal,
     providerName,
     roleKey,
     serviceAccountEmail,
@@ -142,6 +143,18 @@ export class CiIdentity extends pulumi.ComponentResource {
                     },
                     { parent: this, dependsOn: [provider] },
                 );
+                if (kind === "deploy" && c.tryPullRequests) {
+                    // A try of a pull request in this channel (after its environment's reviewers approve it).
+                    new gcp.serviceaccount.IAMMember(
+                        `${accountName}-wif-try`,
+                        {
+                            serviceAccountId: sa.name,
+                            role: "roles/iam.workloadIdentityUser",
+                            member: tryPrincipal(args.projectNumber, c.name),
+                        },
+                        { parent: this, dependsOn: [provider] },
+                    );
+                }
                 if (kind === "preview") {
                     // The scheduled drift check previews each channel with its previewer (read-only).
                     new gcp.serviceaccount.IAMMember(

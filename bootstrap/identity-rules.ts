@@ -26,6 +26,23 @@ export const DEPLOY_CHANNEL_MAPPING =
     `assertion.job_workflow_ref == assertion.repository + '/${DEPLOY_WORKFLOW}@' + assertion.ref ` +
     "? assertion.environment : ''";
 
+/** The workflow file that deploys a pull request's head to `<channel>` (rendered by tools/workflows/try.ts). */
+export const tryWorkflow = (channel: string): string => `.github/workflows/try-in-${channel}.yml`;
+
+/**
+ * The channel a try may deploy, or `''`: only a `workflow_dispatch` run of `try-in-<channel>.yml` on
+ * `refs/heads/releases/<channel>` (the reviewed definition on the protected branch; a dispatch runs the file of the
+ * branch it is dispatched on), in the job environment `<channel>`, whose required reviewers approve each try and
+ * whose branch policy admits only that branch. A principal of this attribute is bound to a deployer only for a
+ * channel with `data-infra:github.tryPullRequests` (ci-identity.ts), so the same file on any other channel maps to
+ * a channel nobody trusts.
+ */
+export const TRY_CHANNEL_MAPPING =
+    "assertion.event_name == 'workflow_dispatch' && has(assertion.environment) && " +
+    `assertion.ref == 'refs/heads/${releaseBranch("")}' + assertion.environment && ` +
+    `assertion.job_workflow_ref == assertion.repository + '/${tryWorkflow("' + assertion.environment + '")}@' + assertion.ref ` +
+    "? assertion.environment : ''";
+
 /** The workflow file whose scheduled jobs look for drift (rendered by tools/workflows). */
 export const DRIFT_WORKFLOW = ".github/workflows/drift.yml";
 
@@ -53,6 +70,7 @@ export const ATTRIBUTE_MAPPING: Readonly<Record<string, string>> = {
     "attribute.pull_request_base": "assertion.event_name == 'pull_request' ? assertion.base_ref : ''",
     "attribute.deploy_channel": DEPLOY_CHANNEL_MAPPING,
     "attribute.drift": DRIFT_MAPPING,
+    "attribute.try_channel": TRY_CHANNEL_MAPPING,
 };
 
 /** The GitHub repository by its immutable numeric ids (`gh api repos/<owner>/<name> --jq '.id, .owner.id'`). */
@@ -91,6 +109,11 @@ export function deployPrincipal(projectNumber: string, channel: string): string 
 /** Jobs of pull requests targeting `releases/<channel>`: the previewer. Fork pull requests get no OIDC token. */
 export function previewPrincipal(projectNumber: string, channel: string): string {
     return `principalSet://iam.googleapis.com/${poolName(projectNumber)}/attribute.pull_request_base/${releaseBranch(channel)}`;
+}
+
+/** Try jobs of `try-in-<channel>.yml` (see {@link TRY_CHANNEL_MAPPING}): the deployer, for a channel that allows tries. */
+export function tryPrincipal(projectNumber: string, channel: string): string {
+    return `principalSet://iam.googleapis.com/${poolName(projectNumber)}/attribute.try_channel/${channel}`;
 }
 
 /** Scheduled drift jobs of `drift.yml` on `main` (see {@link DRIFT_MAPPING}): also a previewer of every channel. */

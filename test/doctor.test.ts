@@ -80,6 +80,8 @@ describe("doctor", () => {
         assert.deepEqual(
             items.map((i) => i.id),
             [
+                // The reviewers test needs since it can be tried (issue 19) are the documented placeholder team.
+                "placeholder",
                 "apis",
                 "state-bucket",
                 "state-key",

@@ -26,6 +26,11 @@ export interface GithubConfig {
     readonly promotedFrom: string;
     /** Required reviewers of the channel's environment; prod needs at least one. */
     readonly environmentReviewers: EnvironmentReviewers;
+    /**
+     * Whether a pull request's head may be tried in this channel (`try-in-<channel>.yml`, docs/try-in-test.md):
+     * only a channel promoted from `main` whose environment has required reviewers, who approve each try.
+     */
+    readonly tryPullRequests: boolean;
     /** CI identity from the bootstrap project; without it the environment variables are not managed yet. */
     readonly ci?: CiIdentityConfig;
 }
@@ -45,7 +50,7 @@ const serviceAccount = {
 
 export const githubSection: ConfigSection<GithubConfig> = {
     description:
-        "GitHub repository this channel governs and how: {owner, repository, repositoryId, ownerId, manageDefaultBranch, mainRequiredReviews, releaseRequiredReviews, releaseManagers, promotedFrom, environmentReviewers, ci}.",
+        "GitHub repository this channel governs and how: {owner, repository, repositoryId, ownerId, manageDefaultBranch, mainRequiredReviews, releaseRequiredReviews, releaseManagers, promotedFrom, environmentReviewers, tryPullRequests, ci}.",
     required: true,
     schema: {
         type: "object",
@@ -84,6 +89,8 @@ export const githubSection: ConfigSection<GithubConfig> = {
                 properties: { users: ids, teams: ids },
                 default: {},
             },
+            // Off unless a channel opts in: a try runs unmerged code as the channel's deployer.
+            tryPullRequests: { type: "boolean", default: false },
             ci: {
                 type: "object",
                 additionalProperties: false,
@@ -122,6 +129,20 @@ export const githubSection: ConfigSection<GithubConfig> = {
                 keyPath("github", "environmentReviewers"),
                 "prod deploys need at least one required reviewer: give users or teams (numeric GitHub ids)",
                 reviewers,
+            );
+        }
+        if (v.tryPullRequests && reviewers.users.length + reviewers.teams.length === 0) {
+            problems.add(
+                keyPath("github", "tryPullRequests"),
+                "a try deploys a pull request's unmerged code as this channel's deployer: give environmentReviewers, who approve each try",
+                v.tryPullRequests,
+            );
+        }
+        if (v.tryPullRequests && v.promotedFrom !== "main") {
+            problems.add(
+                keyPath("github", "tryPullRequests"),
+                `only a channel promoted from main can be borrowed: ${ctx.stack} deploys only what ${v.promotedFrom} ran`,
+                v.tryPullRequests,
             );
         }
         // The schema's character set allows them, GitHub does not: they are path segments, not names.

@@ -127,6 +127,13 @@ describe("bootstrap project", () => {
                 "(assertion.event_name == 'schedule' || assertion.event_name == 'workflow_dispatch') && " +
                 "assertion.ref == 'refs/heads/main' && " +
                 "assertion.job_workflow_ref == assertion.repository + '/.github/workflows/drift.yml@refs/heads/main' ? 'main' : ''",
+            // Issue 19, item 6: a manual run of try-in-<c>.yml on releases/<c> in environment <c> maps to <c>; a
+            // deployer trusts it only where the channel allows tries (below).
+            "attribute.try_channel":
+                "assertion.event_name == 'workflow_dispatch' && has(assertion.environment) && " +
+                "assertion.ref == 'refs/heads/releases/' + assertion.environment && " +
+                "assertion.job_workflow_ref == assertion.repository + '/.github/workflows/try-in-' + assertion.environment + '.yml@' + assertion.ref " +
+                "? assertion.environment : ''",
         });
     });
 
@@ -152,6 +159,16 @@ describe("bootstrap project", () => {
                         "roles/iam.workloadIdentityUser",
                         `principalSet://iam.googleapis.com/${POOL(number)}/attribute.deploy_channel/${channel}`,
                     ],
+                    // Test allows tries of pull requests (data-infra:github.tryPullRequests); prod does not.
+                    ...(channel === "test"
+                        ? [
+                              [
+                                  "ci-deploy-test-wif-try",
+                                  "roles/iam.workloadIdentityUser",
+                                  `principalSet://iam.googleapis.com/${POOL(number)}/attribute.try_channel/test`,
+                              ],
+                          ]
+                        : []),
                     [
                         `ci-preview-${channel}-wif`,
                         "roles/iam.workloadIdentityUser",
@@ -492,8 +509,10 @@ describe("state bucket and workload identity (issue 15, H3 and H4)", () => {
                 )
                 .map((r) => String(r.inputs.member)),
         );
-        assert.equal(members.length, 2);
-        for (const m of members) assert.match(m, /\/attribute\.deploy_channel\/(test|prod)$/);
+        // Plus test's try principal (issue 19): a dispatch of try-in-test.yml on releases/test in environment test.
+        assert.equal(members.length, 3);
+        for (const m of members)
+            assert.match(m, /\/attribute\.(deploy_channel\/(test|prod)|try_channel\/test)$/);
         for (const run of runs) {
             const p = run.recorder.get(
                 "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider",

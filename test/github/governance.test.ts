@@ -272,6 +272,14 @@ describe("config data-infra:github", () => {
         assert.equal(prod.promotedFrom, "test");
     });
 
+    it("lets the shipped test channel be tried (with reviewers), and no channel by default", () => {
+        const shipped = parseStackConfig("test", stackConfig("test").config).github;
+        assert.equal(shipped.tryPullRequests, true);
+        assert.deepEqual(shipped.environmentReviewers, { teams: [4210001], users: [] });
+        assert.equal(parseStackConfig("prod", stackConfig("prod").config).github.tryPullRequests, false);
+        assert.equal(parse("test", github()).github.tryPullRequests, false);
+    });
+
     const failing: [string, string, Record<string, unknown>, RegExp][] = [
         [
             "prod has no environment reviewers",
@@ -328,6 +336,25 @@ describe("config data-infra:github", () => {
             "test",
             github({ ci: { ...ci, backendUrl: "s3://bucket" } }),
             /data-infra:github\.ci\.backendUrl: must be gs:\/\//,
+        ],
+        [
+            // Issue 19, item 6: a try runs unmerged code as the deployer; the environment's reviewers approve it.
+            "a channel that can be tried has no environment reviewers",
+            "test",
+            github({ tryPullRequests: true }),
+            /^ValidationError: [^]*data-infra:github\.tryPullRequests: a try deploys a pull request's unmerged code as this channel's deployer: give environmentReviewers, who approve each try \(got true\)/,
+        ],
+        [
+            "a promoted channel could be tried (it deploys only what its upstream ran)",
+            "prod",
+            github({ tryPullRequests: true, promotedFrom: "test", environmentReviewers: { teams: [12] } }),
+            /data-infra:github\.tryPullRequests: only a channel promoted from main can be borrowed: prod deploys only what test ran \(got true\)/,
+        ],
+        [
+            "tryPullRequests is not a boolean",
+            "test",
+            github({ tryPullRequests: "yes" }),
+            /data-infra:github\.tryPullRequests: must be boolean/,
         ],
         [
             "ci lacks the preview service account",

@@ -86,6 +86,11 @@ export function newChannel(input: NewChannelInput): NewChannelResult {
         doc.setIn(["config", "data-infra:github"], doc.createNode({ ...input.projectGithub }));
     }
     doc.setIn(["config", "data-infra:github", "promotedFrom"], promotedFrom);
+    // Only a channel promoted from main can be borrowed by a pull request's try (config/sections/github.ts).
+    if (promotedFrom !== "main" && doc.getIn(["config", "data-infra:github", "tryPullRequests"]) === true) {
+        doc.deleteIn(["config", "data-infra:github", "tryPullRequests"]);
+        todo.push(`${name} is promoted from ${promotedFrom}: it was not given ${from}'s tryPullRequests`);
+    }
     if (doc.getIn(["config", "data-infra:github", "manageDefaultBranch"]) === true) {
         doc.setIn(["config", "data-infra:github", "manageDefaultBranch"], false);
         todo.push(
