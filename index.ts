@@ -9,7 +9,8 @@ import { ComposerEnvironment, DagSync, composerImportId } from "./components/air
 import { createDockerAccess } from "./components/images/docker-provider";
 import { Images } from "./components/images/images";
 import { Releases } from "./components/releases/releases";
-import { GithubGovernance } from "./components/github/governance";
+import { protectionRules } from "./components/github/governance";
+import { governanceArgs } from "./governance/args";
 
 const engineConfig = pulumi.runtime.allConfig();
 const cfg = parseStackConfig(pulumi.getStack(), engineConfig, engineSecretKeys(engineConfig));
@@ -120,21 +121,9 @@ const releases = new Releases(
 );
 export const helmReleases = releases.helmReleases;
 
-// This channel's GitHub settings: protection of releases/<channel> (and main in the stack that owns it), its
-// deployment environment and the variables its workflows authenticate with.
-const governance = new GithubGovernance(
-    "github",
-    {
-        repository: cfg.github.repository,
-        channel: cfg.stack,
-        manageDefaultBranch: cfg.github.manageDefaultBranch,
-        mainRequiredReviews: cfg.github.mainRequiredReviews,
-        releaseRequiredReviews: cfg.github.releaseRequiredReviews,
-        releaseManagers: cfg.github.releaseManagers,
-        promotedFrom: cfg.github.promotedFrom,
-        environmentReviewers: cfg.github.environmentReviewers,
-        ci: cfg.github.ci,
-    },
-    { provider: providers.github },
+// This channel's GitHub settings (protection of releases/<channel>, its environments and variables) are not managed
+// here: they need repository administration, which no deploy job holds. The governance project (governance/, one
+// stack per channel) applies them from the admin-only governance jobs. The patterns stay a stack output.
+export const githubProtectedBranches = protectionRules(governanceArgs(cfg.stack, cfg.github)).map(
+    (r) => r.pattern,
 );
-export const githubProtectedBranches = governance.protectedPatterns;

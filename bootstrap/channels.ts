@@ -2,6 +2,7 @@ import { loadStackConfig } from "../config";
 import { Problems } from "../lib/problems";
 import { listStacks } from "../runtime/stack-files";
 import { BOOTSTRAP_KEY } from "./state-backend";
+import { GOVERNANCE_KEY } from "./identity-rules";
 import type { RepositoryIds } from "./identity-rules";
 
 /** A channel stack of the main project, as the bootstrap project sees it. */
@@ -21,6 +22,8 @@ export interface ChannelInfo {
     readonly tryPullRequests?: boolean;
     /** The service account its Composer environment runs as (`data-infra:composer.serviceAccount`), if named. */
     readonly composerServiceAccount?: string;
+    /** Whether it owns `main`'s protection (`data-infra:github.manageDefaultBranch`): its branch governs. */
+    readonly managesDefaultBranch?: boolean;
 }
 
 /** Every channel of the main project and the one GitHub repository (`owner/name`) they govern. */
@@ -48,6 +51,7 @@ export function readChannelList(projectDir: string): ChannelList {
             region: cfg.gcp.region,
             promotedFrom: cfg.github.promotedFrom,
             ...(cfg.github.tryPullRequests ? { tryPullRequests: true } : {}),
+            ...(cfg.github.manageDefaultBranch ? { managesDefaultBranch: true } : {}),
             ...(cfg.composer.serviceAccount ? { composerServiceAccount: cfg.composer.serviceAccount } : {}),
         });
         repositories.add(`${cfg.github.owner}/${cfg.github.repository}`);
@@ -63,6 +67,12 @@ export function readChannelList(projectDir: string): ChannelList {
         problems.add(
             "stack bootstrap",
             `"${BOOTSTRAP_KEY}" names the bootstrap stacks' secrets key; rename the stack`,
+        );
+    }
+    if (channels.some((c) => c.name === GOVERNANCE_KEY)) {
+        problems.add(
+            `stack ${GOVERNANCE_KEY}`,
+            `"${GOVERNANCE_KEY}" names the governance stacks' secrets key; rename the stack`,
         );
     }
     if (repositories.size !== 1) {

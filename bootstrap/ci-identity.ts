@@ -15,6 +15,9 @@ import {
     previewPrincipal,
     driftPrincipal,
     tryPrincipal,
+    GOVERNANCE_ACCOUNT,
+    governancePrincipal,
+    governanceStateGrants,
     providerName,
     roleKey,
     serviceAccountEmail,
@@ -42,6 +45,13 @@ export interface CiIdentityArgs {
     readonly stateBucket: string;
     /** Secrets key ids by channel: every served channel's and its upstream's. */
     readonly keyIds: Readonly<Record<string, pulumi.Input<string>>>;
+    /**
+     * The governance service account (only in the state project, where the bucket is): used by the governance jobs
+     * of `governance.yml` on `governingBranch` in the github-admin environment, with access to nothing but the
+     * governance stacks' state and their secrets key.
+     * @default none
+     */
+    readonly governance?: { readonly governingBranch: string; readonly keyId: pulumi.Input<string> };
 }
 
 /** The service accounts of one channel. */
@@ -89,6 +99,8 @@ export class CiIdentity extends pulumi.ComponentResource {
     public readonly workloadIdentityProvider: pulumi.Output<string>;
     /** Service account emails by channel. */
     public readonly accounts: Record<string, ChannelAccounts>;
+    /** The governance service account's email, when this project has it. */
+    public readonly governanceServiceAccount?: string;
 
     constructor(name: string, args: CiIdentityArgs, opts?: pulumi.ComponentResourceOptions) {
         super("data-infra:bootstrap:CiIdentity", name, {}, opts);
@@ -219,6 +231,47 @@ export class CiIdentity extends pulumi.ComponentResource {
             };
         }
 
+        if (args.governance) {
+            const accountName = `${name}-governance`;
+            const sa = new gcp.serviceaccount.Account(
+                accountName,
+                {
+                    project,
+                    accountId: GOVERNANCE_ACCOUNT,
+                    displayName: "data-infra governance",
+                    description: `pulumi up of the governance stacks from ${args.governance.governingBranch} (github-admin)`,
+                },
+                { parent: this },
+            );
+            new gcp.serviceaccount.IAMMember(
+                `${accountName}-wif`,
+                {
+                    serviceAccountId: sa.name,
+                    role: "roles/iam.workloadIdentityUser",
+                    member: governancePrincipal(args.projectNumber, args.governance.governingBranch),
+                },
+                { parent: this, dependsOn: [provider] },
+            );
+            const member = `serviceAccount:${GOVERNANCE_ACCOUNT}@${project}.iam.gserviceaccount.com`;
+            for (const g of governanceStateGrants(args.stateBucket)) {
+                new gcp.storage.BucketIAMMember(
+                    `${accountName}-state-${roleKey(g.role)}`,
+                    { bucket: args.stateBucket, role: g.role, member, condition: conditionOf(g) },
+                    { parent: this, dependsOn: [sa] },
+                );
+            }
+            new gcp.kms.CryptoKeyIAMMember(
+                `${accountName}-key`,
+                {
+                    cryptoKeyId: args.governance.keyId,
+                    role: "roles/cloudkms.cryptoKeyEncrypterDecrypter",
+                    member,
+                },
+                { parent: this, dependsOn: [sa] },
+            );
+            this.governanceServiceAccount = `${GOVERNANCE_ACCOUNT}@${project}.iam.gserviceaccount.com`;
+        }
+
         // Derived from an output of the provider, so whoever reads it waits for the provider to exist.
         this.workloadIdentityProvider = provider.workloadIdentityPoolProviderId.apply(() =>
             providerName(args.projectNumber),
@@ -226,6 +279,7 @@ export class CiIdentity extends pulumi.ComponentResource {
         this.registerOutputs({
             workloadIdentityProvider: this.workloadIdentityProvider,
             accounts: this.accounts,
+            governanceServiceAccount: this.governanceServiceAccount,
         });
     }
 }

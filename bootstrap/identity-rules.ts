@@ -2,7 +2,7 @@
  * Who may act as which CI service account, and with which roles: pure data, so tests and reviewers read the
  * whole trust policy in one place.
  */
-import { releaseBranch } from "../components/github/naming";
+import { ADMIN_ENVIRONMENT, GOVERNANCE_PROJECT, releaseBranch } from "../components/github/naming";
 
 /** GitHub's OIDC issuer. */
 export const GITHUB_ISSUER = "https://token.actions.githubusercontent.com";
@@ -55,6 +55,21 @@ export const DRIFT_MAPPING =
     "assertion.ref == 'refs/heads/main' && " +
     `assertion.job_workflow_ref == assertion.repository + '/${DRIFT_WORKFLOW}@refs/heads/main' ? 'main' : ''`;
 
+/** The workflow file whose jobs apply the governance stacks (rendered by tools/workflows). */
+export const GOVERNANCE_WORKFLOW = ".github/workflows/governance.yml";
+
+/**
+ * The ref of a `push` or `workflow_dispatch` run of `governance.yml` in the job environment `github-admin` (which
+ * holds the admin App's key, has required reviewers and admits only the governing release branch), else `''`. The
+ * governance principal then names the one ref it accepts, so neither another workflow, another environment nor
+ * another branch yields the governance service account.
+ */
+export const GOVERNANCE_MAPPING =
+    "(assertion.event_name == 'push' || assertion.event_name == 'workflow_dispatch') && " +
+    `has(assertion.environment) && assertion.environment == '${ADMIN_ENVIRONMENT}' && ` +
+    `assertion.job_workflow_ref == assertion.repository + '/${GOVERNANCE_WORKFLOW}@' + assertion.ref ` +
+    "? assertion.ref : ''";
+
 /**
  * How GitHub's token claims map to Google attributes. `pull_request_base` is the target branch only for
  * `pull_request` events (otherwise empty), so a preview principal cannot be produced by a push or any other event;
@@ -71,6 +86,7 @@ export const ATTRIBUTE_MAPPING: Readonly<Record<string, string>> = {
     "attribute.deploy_channel": DEPLOY_CHANNEL_MAPPING,
     "attribute.drift": DRIFT_MAPPING,
     "attribute.try_channel": TRY_CHANNEL_MAPPING,
+    "attribute.governance": GOVERNANCE_MAPPING,
 };
 
 /** The GitHub repository by its immutable numeric ids (`gh api repos/<owner>/<name> --jq '.id, .owner.id'`). */
@@ -120,6 +136,19 @@ export function tryPrincipal(projectNumber: string, channel: string): string {
 export function driftPrincipal(projectNumber: string): string {
     return `principalSet://iam.googleapis.com/${poolName(projectNumber)}/attribute.drift/main`;
 }
+
+/**
+ * Governance jobs (see {@link GOVERNANCE_MAPPING}) on `refs/heads/<governingBranch>`: the governance service account,
+ * which reaches only the governance stacks' state (never a channel's, never a cloud resource).
+ */
+export function governancePrincipal(projectNumber: string, governingBranch: string): string {
+    return `principalSet://iam.googleapis.com/${poolName(projectNumber)}/attribute.governance/refs/heads/${governingBranch}`;
+}
+
+/** The governance service account's id, in the state project. */
+export const GOVERNANCE_ACCOUNT = "governance";
+/** Secrets key of the governance stacks (they hold no secret today; the CLI needs a provider all the same). */
+export const GOVERNANCE_KEY = "governance";
 
 export const serviceAccountId = (kind: "deploy" | "preview", channel: string): string => `${kind}-${channel}`;
 export const serviceAccountEmail = (kind: "deploy" | "preview", channel: string, project: string): string =>
@@ -277,6 +306,35 @@ export function stateBucketGrants(
                 title: kind === "deploy" ? `state-write-${channel}` : `state-lock-${channel}`,
                 expression: objectsUnder(bucket, writable),
             },
+        },
+    ];
+}
+
+/**
+ * Roles of the governance service account on the shared state bucket: every governance stack's checkpoint, history,
+ * backups and locks (project {@link GOVERNANCE_PROJECT}), the backend's metadata and object names; nothing of a
+ * channel's state or the bootstrap's.
+ */
+export function governanceStateGrants(bucket: string): Grant[] {
+    const prefixes = [
+        `.pulumi/stacks/${GOVERNANCE_PROJECT}/`,
+        `.pulumi/history/${GOVERNANCE_PROJECT}/`,
+        `.pulumi/backups/${GOVERNANCE_PROJECT}/`,
+        `.pulumi/locks/organization/${GOVERNANCE_PROJECT}/`,
+    ];
+    return [
+        {
+            role: "roles/storage.objectViewer",
+            why: "lists object names; reads the governance stacks' state",
+            condition: {
+                title: "state-read-governance",
+                expression: `resource.type == "storage.googleapis.com/Bucket" || ${objectsUnder(bucket, [...prefixes, BACKEND_META])}`,
+            },
+        },
+        {
+            role: "roles/storage.objectUser",
+            why: "writes the governance stacks' checkpoints, history, backups and locks, and nothing else",
+            condition: { title: "state-write-governance", expression: objectsUnder(bucket, prefixes) },
         },
     ];
 }

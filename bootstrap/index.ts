@@ -16,6 +16,8 @@ import {
     stateBucketName,
 } from "./state-backend";
 import { CiIdentity } from "./ci-identity";
+import { GOVERNANCE_KEY } from "./identity-rules";
+import { releaseBranch } from "../components/github/naming";
 
 const cfg = parseBootstrapConfig(pulumi.getStack(), pulumi.runtime.allConfig());
 // The channel list is the main project's stack files, one directory up.
@@ -43,6 +45,7 @@ const state =
               { provider },
           )
         : undefined;
+const governing = list.channels.find((c) => c.managesDefaultBranch);
 const keyIds = Object.fromEntries(
     list.channels.map((c) => [c.name, state?.keyIds[c.name] ?? secretsKeyId(stateAt, c.name)]),
 );
@@ -57,6 +60,15 @@ const identity = new CiIdentity(
         buildChannels: cfg.buildChannels,
         stateBucket: stateBucketName(stateAt),
         keyIds,
+        // The governance service account lives with the state it writes (the state project's stack only).
+        ...(state && governing
+            ? {
+                  governance: {
+                      governingBranch: releaseBranch(governing.name),
+                      keyId: state.keyIds[GOVERNANCE_KEY],
+                  },
+              }
+            : {}),
     },
     { provider, dependsOn: state ? [state] : [] },
 );
@@ -72,3 +84,14 @@ export const channels = Object.fromEntries(
         { ...identity.accounts[c.name], secretsProvider: secretsProviderUri(stateAt, c.name) },
     ]),
 );
+/**
+ * The governance jobs' settings (state project only): the github-admin environment's variables
+ * GOVERNANCE_GCP_SERVICE_ACCOUNT (this), GOVERNANCE_GCP_WORKLOAD_IDENTITY_PROVIDER (`workloadIdentityProvider`) and
+ * GOVERNANCE_PULUMI_BACKEND_URL (`backendUrl`), and the secrets provider of `pulumi stack init` in governance/.
+ */
+export const governance = identity.governanceServiceAccount
+    ? {
+          serviceAccount: identity.governanceServiceAccount,
+          secretsProvider: secretsProviderUri(stateAt, GOVERNANCE_KEY),
+      }
+    : undefined;

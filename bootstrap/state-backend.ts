@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as gcp from "@pulumi/gcp";
+import { GOVERNANCE_KEY } from "./identity-rules";
 
 export interface StateBackendArgs {
     /** Google Cloud project id that holds the bucket and keys. */
@@ -98,7 +99,8 @@ export class StateBackend extends pulumi.ComponentResource {
             { parent: this, protect: true },
         );
         this.keyIds = {};
-        for (const channel of [...args.channels, BOOTSTRAP_KEY].sort()) {
+        // Besides the channels': the bootstrap stacks' key and the governance stacks' (governance/).
+        for (const channel of [...args.channels, BOOTSTRAP_KEY, GOVERNANCE_KEY].sort()) {
             const key = new gcp.kms.CryptoKey(
                 `${name}-key-${channel}`,
                 {

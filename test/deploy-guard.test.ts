@@ -6,7 +6,13 @@ import { strict as assert } from "node:assert";
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { destructions, guardReport, type PreviewDigest } from "../tools/deploy-guard/check";
+import {
+    destructions,
+    governanceRemovals,
+    governanceReport,
+    guardReport,
+    type PreviewDigest,
+} from "../tools/deploy-guard/check";
 import { REPO_ROOT } from "./harness";
 
 const FIXTURES = path.join(REPO_ROOT, "test", "fixtures", "preview-json");
@@ -90,5 +96,45 @@ describe("deploy guard", () => {
             ).status;
         assert.equal(run(""), 1);
         assert.equal(run("true"), 0);
+    });
+
+    describe("GitHub settings left in a channel stack (issue 15, item 7: governance moved to its own project)", () => {
+        const T = "urn:pulumi:test::data-infra::data-infra:github:Governance$";
+        it("refuses a deploy that would delete them, with or without the override, naming each", () => {
+            const urns = governanceRemovals(read("governance-not-moved"));
+            assert.deepEqual(urns, [
+                `${T}github:index/branchProtection:BranchProtection::github-protect-release`,
+                `${T}github:index/repositoryEnvironment:RepositoryEnvironment::github-environment`,
+            ]);
+            const report = governanceReport(urns);
+            assert.equal(report.ok, false);
+            assert.match(report.lines[0], /still holds 2 GitHub setting\(s\)/);
+            assert.match(report.lines[3], /allow_destroy does not override this/);
+        });
+
+        it("lets the orphaned github provider go once the settings were moved", () => {
+            const moved = read("governance-moved");
+            assert.deepEqual(governanceRemovals(moved), []);
+            assert.deepEqual(governanceReport([]), { ok: true, lines: [] });
+            assert.deepEqual(destructions(moved), []);
+        });
+
+        it("the command exits 1 on unmoved settings even with the override", () => {
+            const r = spawnSync(
+                process.execPath,
+                [
+                    require.resolve("tsx/cli"),
+                    "tools/deploy-guard.ts",
+                    path.join(FIXTURES, "governance-not-moved.json"),
+                ],
+                {
+                    cwd: REPO_ROOT,
+                    encoding: "utf8",
+                    env: { ...process.env, DATA_INFRA_ALLOW_DESTROY: "true" },
+                },
+            );
+            assert.equal(r.status, 1);
+            assert.match(r.stderr, /github-protect-release/);
+        });
     });
 });

@@ -5,6 +5,8 @@ import * as path from "node:path";
 import * as ts from "typescript";
 import { resolveEntryPoint } from "../runtime/entry-point";
 import { planStack } from "../tools/plan/document/plan-stack";
+import { parse } from "yaml";
+import { listStacks } from "../runtime/stack-files";
 import { REPO_ROOT } from "./harness";
 
 /** Writes `files` (path → content) under a fresh temporary folder and returns it. */
@@ -118,5 +120,32 @@ describe("entry point (the Node language host's resolution)", () => {
         const bootstrap = read(path.join(REPO_ROOT, "bootstrap", "tsconfig.json"));
         assert.deepEqual(bootstrap.compilerOptions, root.compilerOptions);
         assert.equal(bootstrap.compilerOptions.strict, true);
+        // governance/ too (its program runs there as well)
+        const governance = read(path.join(REPO_ROOT, "governance", "tsconfig.json"));
+        assert.deepEqual(governance.compilerOptions, root.compilerOptions);
+    });
+
+    it("plans the governance project (one stack per channel) by running governance/index.ts on the channel's settings", async () => {
+        // GIVEN governance/ and its stack files, which carry only a secrets provider
+        const dir = path.join(REPO_ROOT, "governance");
+        assert.deepEqual(resolveEntryPoint(dir), { pwd: dir, program: path.join(dir, "index.ts") });
+        assert.deepEqual(listStacks(dir), listStacks(REPO_ROOT), "one governance stack per channel");
+        for (const stack of listStacks(dir)) {
+            const file = parse(fs.readFileSync(path.join(dir, `Pulumi.${stack}.yaml`), "utf8")) as Record<
+                string,
+                unknown
+            >;
+            assert.deepEqual(Object.keys(file), ["secretsprovider"], `governance/Pulumi.${stack}.yaml`);
+        }
+        // WHEN prod's is planned THEN it holds the GitHub settings read from ../Pulumi.prod.yaml, and nothing else
+        const doc = await planStack({ projectDir: dir, stack: "prod", deployedByWorkflows: true });
+        assert.equal(doc.project, "data-infra-governance");
+        assert.deepEqual(
+            [...new Set(doc.resources.map((r) => r.type))].filter(
+                (t) => !t.startsWith("github:") && t !== "pulumi:providers:github",
+            ),
+            ["data-infra:github:Governance", "pulumi:pulumi:Stack"],
+        );
+        assert.deepEqual(doc.outputs.githubProtectedBranches, ["releases/prod", "main"]);
     });
 });

@@ -2,7 +2,7 @@ import { strict as assert } from "node:assert";
 import { plan } from "./harness";
 
 describe("composition root", () => {
-    it("builds explicit gcp, kubernetes and github providers from the stack config", async () => {
+    it("builds explicit gcp and kubernetes providers from the stack config, and nothing of GitHub's", async () => {
         // GIVEN the shipped test stack WHEN it is planned
         const run = await plan("test");
         // THEN each provider is a child of the stack with the channel's settings
@@ -16,7 +16,14 @@ describe("composition root", () => {
             "managed-by": "pulumi",
             "pulumi-project": "data-infra",
         });
-        assert.equal(run.recorder.get("pulumi:providers:github", "github").inputs.owner, "transit-data");
+        // Governance lives in the governance project (governance/): a channel's deploy cannot change it.
+        assert.deepEqual(
+            run.recorder.resources.filter(
+                (r) => r.type.startsWith("github:") || r.type === "pulumi:providers:github",
+            ),
+            [],
+        );
+        assert.deepEqual(run.outputs.githubProtectedBranches, ["releases/test"]);
         assert.equal(run.recorder.get("pulumi:providers:kubernetes", "k8s").parent, stackUrn);
         assert.deepEqual(
             run.recorder.invokes.find((i) => i.token.startsWith("gcp:container/")),

@@ -32,6 +32,18 @@ export function plan(
     return runProgram({ stack, config: stackConfig(stack, overrides), ...opts });
 }
 
+/** The governance program (`governance/index.ts`). */
+export const GOVERNANCE_PROGRAM = path.join(REPO_ROOT, "governance", "index.ts");
+
+/**
+ * Plans the governance stack of `stack` (project data-infra-governance), handing it the channel's shipped stack file
+ * optionally edited, as {@link plan} does for the channel program.
+ */
+export function planGovernance(stack: string, overrides: Record<string, unknown> = {}): Promise<ProgramRun> {
+    const config = { ...stackConfig(stack, overrides), project: "data-infra-governance" };
+    return runProgram({ stack, config, program: GOVERNANCE_PROGRAM });
+}
+
 /**
  * A fresh temporary copy of this checkout's files (tracked and new, not ignored; symlinks kept) with this checkout's
  * `node_modules` linked in, for tests that commit or plan in a scratch repository. The caller removes it.

@@ -9,7 +9,13 @@
  */
 import * as fs from "node:fs";
 import { formatProblem } from "../lib/problems";
-import { destructions, guardReport, type PreviewDigest } from "./deploy-guard/check";
+import {
+    destructions,
+    governanceRemovals,
+    governanceReport,
+    guardReport,
+    type PreviewDigest,
+} from "./deploy-guard/check";
 import { promotionProblems } from "./deploy-guard/promotion";
 import { gatherPromotionFacts, githubRecordSource } from "./deploy-guard/promotion-facts";
 
@@ -57,6 +63,11 @@ function main(argv: readonly string[]): number {
             `deploy guard: cannot read ${argv[0]} as pulumi preview --json output: ${(e as Error).message}`,
         );
         return 2;
+    }
+    const governance = governanceReport(governanceRemovals(digest));
+    if (!governance.ok) {
+        console.error(governance.lines.join("\n"));
+        return 1;
     }
     const { ok, lines } = guardReport(destructions(digest), process.env.DATA_INFRA_ALLOW_DESTROY === "true");
     (ok ? console.log : console.error)(lines.join("\n"));

@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as github from "@pulumi/github";
 import { Problems } from "../../lib/problems";
 import {
+    ADMIN_ENVIRONMENT,
     checkNames,
     DEFAULT_BRANCH,
     environmentVariables,
@@ -80,6 +81,21 @@ export interface GithubGovernanceArgs {
      * @default none: the variables are not managed (before the bootstrap project ran).
      */
     readonly ci?: CiIdentityConfig;
+    /**
+     * Also own the admin environment ({@link ADMIN_ENVIRONMENT}), where the governance jobs run with the admin App's
+     * key: deployments only from `branch`, approved by `reviewers` (at least one; no self-review, no admin bypass).
+     * Exactly one stack does: the one that owns `main`'s protection.
+     * @default none
+     */
+    readonly adminEnvironment?: AdminEnvironment;
+}
+
+/** The admin environment's settings. */
+export interface AdminEnvironment {
+    /** The only branch whose jobs may use it: the governing channel's release branch. */
+    readonly branch: string;
+    /** Who approves each governance run. */
+    readonly reviewers: EnvironmentReviewers;
 }
 
 /** One branch protection rule, as the component creates it. */
@@ -178,6 +194,16 @@ export function validateGithubGovernanceArgs(args: GithubGovernanceArgs): Proble
             args.releaseRequiredReviews,
         );
     }
+    if (args.adminEnvironment) {
+        const r = args.adminEnvironment.reviewers;
+        if (r.users.length + r.teams.length === 0) {
+            problems.add(
+                "adminEnvironment.reviewers",
+                `the ${ADMIN_ENVIRONMENT} environment holds the admin key: name at least one required reviewer`,
+                r,
+            );
+        }
+    }
     if (args.releaseManagers.length === 0) {
         problems.add(
             "releaseManagers",
@@ -219,7 +245,9 @@ export function mergeRulesets(
 /**
  * A channel's GitHub governance: protection of `releases/<channel>` (and `main` in the one stack that owns it)
  * requiring the checks the rendered workflows report, the channel's deployment environment limited to its release
- * branch, and the variables the workflows authenticate with. Needs a token with repository administration.
+ * branch, and the variables the workflows authenticate with. Needs a token with repository administration, so it is
+ * composed only by the governance project (`governance/`), never by a channel's own program: its stacks are applied
+ * by the governance jobs in the admin environment, and no channel's deploy job holds the admin key.
  */
 export class GithubGovernance extends pulumi.ComponentResource {
     /** The component's type token: part of every child's URN, so never change it. */
@@ -330,6 +358,28 @@ export class GithubGovernance extends pulumi.ComponentResource {
             { repository, environment: promoteEnv.environment, branchPattern: DEFAULT_BRANCH },
             { parent: this },
         );
+
+        if (args.adminEnvironment) {
+            const admin = args.adminEnvironment;
+            const adminEnv = new github.RepositoryEnvironment(
+                `${name}-admin-environment`,
+                {
+                    repository,
+                    environment: ADMIN_ENVIRONMENT,
+                    reviewers: [{ users: [...admin.reviewers.users], teams: [...admin.reviewers.teams] }],
+                    // Whoever started the run (the pusher) cannot approve it, and admins cannot skip the approval.
+                    preventSelfReview: true,
+                    canAdminsBypass: false,
+                    deploymentBranchPolicy: { protectedBranches: false, customBranchPolicies: true },
+                },
+                { parent: this },
+            );
+            new github.RepositoryEnvironmentDeploymentPolicy(
+                `${name}-admin-environment-branch`,
+                { repository, environment: adminEnv.environment, branchPattern: admin.branch },
+                { parent: this },
+            );
+        }
 
         if (args.ci) {
             const vars = workflowVariables(args.channel, args.ci);

@@ -44,6 +44,8 @@ export const checkNames = {
      * commit; required on the promoted channel's release branch.
      */
     airflowHealth: (channel: string) => `airflow-health (${channel})`,
+    /** `pulumi up` of one channel's governance stack, from the governing branch in the admin environment. */
+    governance: (channel: string) => `governance (${channel})`,
 } as const;
 
 /**
@@ -51,6 +53,27 @@ export const checkNames = {
  * Contents write, nothing else) and admits only the default branch, where `push` and `workflow_run` jobs run.
  */
 export const promoteEnvironment = (channel: string): string => `promote-${channel}`;
+
+/**
+ * The GitHub environment of the governance jobs (`governance.yml`), the only place the admin App's private key is
+ * kept: its deployment branch policy admits only the governing channel's release branch and it has required
+ * reviewers. No channel's deploy job runs in it, so no deploy can change repository administration.
+ */
+export const ADMIN_ENVIRONMENT = "github-admin";
+
+/**
+ * Variables of the {@link ADMIN_ENVIRONMENT} the governance jobs read (set by hand from the bootstrap's outputs,
+ * docs/governance.md): the workload identity provider, the governance service account and the state backend.
+ */
+export const adminVariables = {
+    workloadIdentityProvider: "GOVERNANCE_GCP_WORKLOAD_IDENTITY_PROVIDER",
+    serviceAccount: "GOVERNANCE_GCP_SERVICE_ACCOUNT",
+    backendUrl: "GOVERNANCE_PULUMI_BACKEND_URL",
+} as const;
+
+/** The Pulumi project (folder `governance/`) whose stacks, one per channel and named like it, hold the governance. */
+export const GOVERNANCE_PROJECT = "data-infra-governance";
+export const GOVERNANCE_DIR = "governance";
 
 /**
  * GitHub Actions environment variables the governance component sets per channel environment (deploy jobs read

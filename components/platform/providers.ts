@@ -1,6 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as gcp from "@pulumi/gcp";
-import * as github from "@pulumi/github";
 import * as k8s from "@pulumi/kubernetes";
 import { renderGkeKubeconfig } from "./kubeconfig";
 
@@ -11,20 +10,21 @@ export type ClusterConfig =
     /** An explicit kubeconfig (file path or contents), e.g. for a local kind cluster. */
     | { readonly kind: "kubeconfig"; readonly kubeconfig: string; readonly context?: string };
 
-/** What the providers are built from: the channel's name, GCP project and region, cluster and GitHub owner. */
+/** What the providers are built from: the channel's name, GCP project and region and cluster. */
 export interface ProvidersConfig {
     /** The stack (release channel) name; labels every GCP resource. */
     readonly stack: string;
     readonly gcp: { readonly project: string; readonly region: string };
     readonly cluster: ClusterConfig;
-    readonly github: { readonly owner: string };
 }
 
-/** The explicit providers every component receives; default providers are disabled for kubernetes and github. */
+/**
+ * The explicit providers every component receives; default providers are disabled for kubernetes and github. A
+ * channel has no github provider: its GitHub settings belong to the governance project (governance/).
+ */
 export interface Providers {
     readonly gcp: gcp.Provider;
     readonly k8s: k8s.Provider;
-    readonly github: github.Provider;
 }
 
 /**
@@ -73,8 +73,7 @@ export function createProviders(cfg: ProvidersConfig): Providers {
         enableServerSideApply: true,
     });
 
-    const githubProvider = new github.Provider("github", { owner: cfg.github.owner });
-    return { gcp: gcpProvider, k8s: k8sProvider, github: githubProvider };
+    return { gcp: gcpProvider, k8s: k8sProvider };
 }
 
 /**

@@ -33,6 +33,11 @@ export interface GithubConfig {
     readonly tryPullRequests: boolean;
     /** CI identity from the bootstrap project; without it the environment variables are not managed yet. */
     readonly ci?: CiIdentityConfig;
+    /**
+     * Required reviewers of the admin environment (`github-admin`, the governance jobs'), read only in the stack that
+     * owns `main`. Default: that stack's `environmentReviewers`.
+     */
+    readonly adminReviewers?: EnvironmentReviewers;
 }
 
 const ids = {
@@ -50,7 +55,7 @@ const serviceAccount = {
 
 export const githubSection: ConfigSection<GithubConfig> = {
     description:
-        "GitHub repository this channel governs and how: {owner, repository, repositoryId, ownerId, manageDefaultBranch, mainRequiredReviews, releaseRequiredReviews, releaseManagers, promotedFrom, environmentReviewers, tryPullRequests, ci}.",
+        "GitHub repository this channel governs and how: {owner, repository, repositoryId, ownerId, manageDefaultBranch, mainRequiredReviews, releaseRequiredReviews, releaseManagers, promotedFrom, environmentReviewers, tryPullRequests, adminReviewers, ci}.",
     required: true,
     schema: {
         type: "object",
@@ -91,6 +96,13 @@ export const githubSection: ConfigSection<GithubConfig> = {
             },
             // Off unless a channel opts in: a try runs unmerged code as the channel's deployer.
             tryPullRequests: { type: "boolean", default: false },
+            adminReviewers: {
+                type: "object",
+                description:
+                    "required reviewers of the github-admin environment (the stack that owns main only)",
+                additionalProperties: false,
+                properties: { users: ids, teams: ids },
+            },
             ci: {
                 type: "object",
                 additionalProperties: false,

@@ -26,6 +26,7 @@ const KEY = (channel: string) =>
     `projects/transit-data-prod/locations/us-west2/keyRings/pulumi/cryptoKeys/pulumi-secrets-${channel}`;
 const DEPLOY_PROD = "serviceAccount:deploy-prod@transit-data-prod.iam.gserviceaccount.com";
 const PREVIEW_PROD = "serviceAccount:preview-prod@transit-data-prod.iam.gserviceaccount.com";
+const GOVERNANCE = "serviceAccount:governance@transit-data-prod.iam.gserviceaccount.com";
 
 /** `role → condition title or ""` of every grant to `member` of this type. */
 function rolesOf(run: ProgramRun, type: string, member: string): Record<string, string> {
@@ -83,13 +84,10 @@ describe("bootstrap project", () => {
         const keys = prod.recorder.ofType("gcp:kms/cryptoKey:CryptoKey");
         assert.deepEqual(
             keys.map((k) => [k.name, k.inputs.name, k.inputs.purpose, k.options.protect]),
-            // one per channel stack file (so a new channel adds its key), plus the bootstrap stacks' own
-            ["bootstrap", ...listStacks(REPO_ROOT)].map((c) => [
-                `state-key-${c}`,
-                `pulumi-secrets-${c}`,
-                "ENCRYPT_DECRYPT",
-                true,
-            ]),
+            // one per channel stack file (so a new channel adds its key), plus the bootstrap and governance stacks'
+            ["bootstrap", "governance", ...listStacks(REPO_ROOT)]
+                .sort()
+                .map((c) => [`state-key-${c}`, `pulumi-secrets-${c}`, "ENCRYPT_DECRYPT", true]),
         );
         assert.equal(ring.options.protect, true);
         assert.deepEqual(test.recorder.ofType("gcp:kms/cryptoKey:CryptoKey"), []);
@@ -134,6 +132,13 @@ describe("bootstrap project", () => {
                 "assertion.ref == 'refs/heads/releases/' + assertion.environment && " +
                 "assertion.job_workflow_ref == assertion.repository + '/.github/workflows/try-in-' + assertion.environment + '.yml@' + assertion.ref " +
                 "? assertion.environment : ''",
+            // Issue 15, item 7: a push (or manual run) of governance.yml in environment github-admin maps to its
+            // ref; the governance principal names the one ref it accepts.
+            "attribute.governance":
+                "(assertion.event_name == 'push' || assertion.event_name == 'workflow_dispatch') && " +
+                "has(assertion.environment) && assertion.environment == 'github-admin' && " +
+                "assertion.job_workflow_ref == assertion.repository + '/.github/workflows/governance.yml@' + assertion.ref " +
+                "? assertion.ref : ''",
         });
     });
 
@@ -143,7 +148,10 @@ describe("bootstrap project", () => {
             [prod, "prod", "210987654321"],
         ] as const) {
             assert.deepEqual(
-                run.recorder.ofType(SA).map((r) => r.inputs.accountId),
+                run.recorder
+                    .ofType(SA)
+                    .map((r) => r.inputs.accountId)
+                    .filter((id) => id !== "governance"),
                 [`deploy-${channel}`, `preview-${channel}`],
             );
             // Exactly these workload identity bindings in the project: nothing else may impersonate. The drift
@@ -152,6 +160,7 @@ describe("bootstrap project", () => {
                 run.recorder
                     .ofType(WIF)
                     .filter((r) => r.inputs.role === "roles/iam.workloadIdentityUser")
+                    .filter((r) => r.name !== "ci-governance-wif")
                     .map((r) => [r.name, r.inputs.role, r.inputs.member]),
                 [
                     [
@@ -284,6 +293,12 @@ describe("bootstrap project", () => {
                 ["ci-deploy-prod-key-test", "roles/cloudkms.cryptoKeyDecrypter", KEY("test"), DEPLOY_PROD],
                 ["ci-preview-prod-key-prod", "roles/cloudkms.cryptoKeyDecrypter", KEY("prod"), PREVIEW_PROD],
                 ["ci-preview-prod-key-test", "roles/cloudkms.cryptoKeyDecrypter", KEY("test"), PREVIEW_PROD],
+                [
+                    "ci-governance-key",
+                    "roles/cloudkms.cryptoKeyEncrypterDecrypter",
+                    KEY("governance"),
+                    GOVERNANCE,
+                ],
             ],
         );
         const everyKeyGrant = [...test.recorder.ofType(KEY_IAM), ...prod.recorder.ofType(KEY_IAM)];
@@ -412,6 +427,7 @@ describe("bootstrap config and channels", () => {
                 project: "transit-data-prod",
                 region: "us-west2",
                 promotedFrom: "test",
+                managesDefaultBranch: true,
                 composerServiceAccount: "composer@transit-data-prod.iam.gserviceaccount.com",
             },
         ]);
@@ -473,6 +489,45 @@ describe("state bucket and workload identity (issue 15, H3 and H4)", () => {
                     (r.inputs.condition as { expression: string }).expression,
                 ]),
         );
+
+    it("lets the governance account (state project only) write the governance stacks' state and nothing of a channel's (issue 15, item 7)", () => {
+        const [test, prod] = runs;
+        assert.deepEqual(
+            test.recorder.ofType(SA).filter((r) => r.inputs.accountId === "governance"),
+            [],
+        );
+        // Only governance.yml in github-admin on releases/prod (the branch of the stack that owns main)
+        assert.deepEqual(
+            prod.recorder.get(WIF, "ci-governance-wif").inputs.member,
+            `principalSet://iam.googleapis.com/${POOL("210987654321")}/attribute.governance/refs/heads/releases/prod`,
+        );
+        assert.deepEqual(rolesOf(prod, PROJECT_IAM, GOVERNANCE), {}, "no role on any cloud resource");
+        const governanceStack = (stack: string) =>
+            [
+                `.pulumi/stacks/data-infra-governance/${stack}.json`,
+                `.pulumi/history/data-infra-governance/${stack}/1.json`,
+                `.pulumi/backups/data-infra-governance/${stack}/1.json`,
+                `.pulumi/locks/organization/data-infra-governance/${stack}/l.json`,
+            ].map((o) => `projects/_/buckets/transit-data-prod-pulumi-state/objects/${o}`);
+        const write = grantsOf("roles/storage.objectUser");
+        const canWrite = (member: string, objects: string[]) =>
+            write
+                .filter(([m]) => m === member)
+                .some(([, expr]) =>
+                    objects.some((name) =>
+                        [...expr.matchAll(/resource\.name\.startsWith\("([^"]+)"\)/g)].some((m) =>
+                            name.startsWith(m[1]),
+                        ),
+                    ),
+                );
+        assert.equal(canWrite("governance", governanceStack("prod")), true);
+        assert.equal(canWrite("governance", governanceStack("test")), true);
+        assert.deepEqual(writers(write, "prod"), ["deploy-prod", "preview-prod"]);
+        assert.deepEqual(writers(write, "test"), ["deploy-test", "preview-test"]);
+        // and no channel identity can write the governance stacks
+        for (const m of ["deploy-prod", "deploy-test", "preview-prod", "preview-test"])
+            assert.equal(canWrite(m, governanceStack("prod")), false, m);
+    });
 
     it("lets only a channel's own deployer write its state; previewers write only their lock", () => {
         const write = grantsOf("roles/storage.objectUser");

@@ -3,10 +3,10 @@ import * as pulumi from "@pulumi/pulumi";
 import { parseStackConfig } from "../../config";
 import { GithubGovernance, protectionRules, workflowVariables } from "../../components/github/governance";
 import type { ProgramRun } from "../../runtime/run-program";
-import { plan, stackConfig } from "../harness";
+import { planGovernance as plan, stackConfig } from "../harness";
 
 const GOV = "data-infra:github:Governance";
-const govUrn = (stack: string) => `urn:pulumi:${stack}::data-infra::${GOV}::github`;
+const govUrn = (stack: string) => `urn:pulumi:${stack}::data-infra-governance::${GOV}::github`;
 const ci = {
     workloadIdentityProvider:
         "projects/123456789012/locations/global/workloadIdentityPools/github/providers/data-infra",
@@ -71,7 +71,7 @@ describe("GithubGovernance", () => {
             "github-protect-release",
         );
         assert.equal(r.parent, govUrn("prod"));
-        assert.equal(r.provider, "urn:pulumi:prod::data-infra::pulumi:providers:github::github");
+        assert.equal(r.provider, "urn:pulumi:prod::data-infra-governance::pulumi:providers:github::github");
         assert.deepEqual(r.inputs, {
             repositoryId: "data-infra",
             pattern: "releases/prod",
@@ -170,6 +170,50 @@ describe("GithubGovernance", () => {
                 branchPattern: "main",
             });
         }
+    });
+
+    it("creates github-admin (the admin key's environment) only in the stack that owns main: releases/prod only, approved by someone else (issue 15, item 7)", () => {
+        const admin = (run: ProgramRun) =>
+            run.recorder
+                .ofType("github:index/repositoryEnvironment:RepositoryEnvironment")
+                .filter((r) => r.inputs.environment === "github-admin");
+        assert.deepEqual(admin(test), []);
+        const [env] = admin(prod);
+        assert.equal(env.name, "github-admin-environment");
+        assert.deepEqual(env.inputs, {
+            repository: "data-infra",
+            environment: "github-admin",
+            // prod's environmentReviewers, as data-infra:github.adminReviewers is not set
+            reviewers: [{ users: [], teams: [4210001] }],
+            preventSelfReview: true,
+            canAdminsBypass: false,
+            deploymentBranchPolicy: { protectedBranches: false, customBranchPolicies: true },
+        });
+        assert.deepEqual(
+            prod.recorder
+                .ofType(
+                    "github:index/repositoryEnvironmentDeploymentPolicy:RepositoryEnvironmentDeploymentPolicy",
+                )
+                .filter((p) => p.name === "github-admin-environment-branch")
+                .map((p) => p.inputs),
+            [{ repository: "data-infra", environment: "github-admin", branchPattern: "releases/prod" }],
+        );
+    });
+
+    it("takes github-admin's reviewers from adminReviewers, and refuses a stack owning main without any", async () => {
+        const prodGithub = stackConfig("prod").config["data-infra:github"];
+        const own = await plan("prod", {
+            github: { ...JSON.parse(prodGithub), adminReviewers: { users: [7], teams: [] } },
+        });
+        const env = own.recorder
+            .ofType("github:index/repositoryEnvironment:RepositoryEnvironment")
+            .find((r) => r.inputs.environment === "github-admin")!;
+        assert.deepEqual(env.inputs.reviewers, [{ users: [7], teams: [] }]);
+        // A test stack that owns main (no environment reviewers): github-admin would start without approval
+        await assert.rejects(
+            plan("test", { github: github({ manageDefaultBranch: true }) }),
+            /adminEnvironment\.reviewers: the github-admin environment holds the admin key: name at least one required reviewer/,
+        );
     });
 
     it("creates the workflows' variables from the bootstrap outputs, and none before bootstrap", () => {

@@ -138,3 +138,57 @@ export function untestedPromotions(
     }
     return out;
 }
+
+/** A GitHub environment as the governance plans it: the branches its deployment policy admits, and its gate. */
+export interface PlannedEnvironment {
+    readonly branches: readonly string[];
+    readonly reviewers: number;
+    readonly preventSelfReview: boolean;
+    readonly canAdminsBypass: boolean;
+}
+
+/**
+ * M5 (item 7): the admin App's key (Administration: write) may be read only by a job that (1) runs in an environment
+ * whose deployment policy admits nothing but `governingBranch` (so no job on `releases/test`, a pull request's
+ * `refs/pull/N/merge` or any branch a writer can push reaches it: GitHub refuses the job), (2) whose reviewers must
+ * approve each run (no self-review, no admin bypass), (3) is selected by that full ref, and (4) is no channel's
+ * deploy: it runs no `pulumi up` of a channel stack, only of the governance project.
+ */
+export function adminKeyHolders(
+    files: Workflows,
+    environments: Readonly<Record<string, PlannedEnvironment>>,
+    governingBranch: string,
+    adminKeySecret = "DATA_INFRA_APP_PRIVATE_KEY",
+): string[] {
+    const out: string[] = [];
+    for (const [file, w] of parsed(files))
+        for (const [id, job] of jobs(w)) {
+            if (!JSON.stringify(job.steps).includes(`secrets.${adminKeySecret}`)) continue;
+            const where = `M5: ${file} ${id}`;
+            const envName = typeof job.environment === "object" ? job.environment.name : job.environment;
+            const env = envName === undefined ? undefined : environments[envName];
+            if (!env)
+                out.push(
+                    `${where}: reads the admin key outside a planned environment (${envName ?? "none"})`,
+                );
+            else {
+                const others = env.branches.filter((b) => b !== governingBranch);
+                if (others.length || !env.branches.length)
+                    out.push(
+                        `${where}: reads the admin key in environment ${envName}, which admits ${env.branches.join(", ") || "every branch"}`,
+                    );
+                if (env.reviewers < 1 || !env.preventSelfReview || env.canAdminsBypass)
+                    out.push(`${where}: environment ${envName} starts without an approval by someone else`);
+            }
+            if (job.if !== `github.ref == 'refs/heads/${governingBranch}'`)
+                out.push(`${where}: not selected by refs/heads/${governingBranch}`);
+            const deploys = job.steps.some(
+                (s) =>
+                    (s.with?.command === "up" && s.uses?.startsWith("pulumi/actions")) ||
+                    (/\bpulumi up\b/.test(s.run ?? "") &&
+                        !/\bpulumi up --cwd governance\b/.test(s.run ?? "")),
+            );
+            if (deploys) out.push(`${where}: a channel deploy holds the admin key`);
+        }
+    return out;
+}

@@ -3,14 +3,16 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { protectionRules, type ProtectionRule } from "../../components/github/governance";
 import { expectedWorkflows, readChannels } from "../../tools/workflows";
-import { REPO_ROOT } from "../harness";
+import { planGovernance, REPO_ROOT } from "../harness";
 import {
+    adminKeyHolders,
     appKeysOutsideEnvironments,
     missingReleaseGates,
     skippableChannelChecks,
     smallerHoles,
     untestedPromotions,
     weakReleaseProtection,
+    type PlannedEnvironment,
     type Workflows,
 } from "./release-audit";
 
@@ -56,7 +58,7 @@ describe("release security (issue 15): each hole of the review, before and after
         ]);
     });
 
-    it("C1: each key is read only in the environment that holds it: admin in <channel>, promote in promote-<channel>", () => {
+    it("C1: each key is read only in the environment that holds it: admin in github-admin, promote in promote-<channel>", () => {
         const read: string[] = [];
         for (const [file, text] of Object.entries(now)) {
             const w = (require("yaml") as typeof import("yaml")).parse(text) as {
@@ -72,7 +74,9 @@ describe("release security (issue 15): each hole of the review, before and after
         assert.deepEqual(
             read.sort(),
             [
-                ...names.map((c) => `deploy.yml deploy-${c} ${c} secrets.DATA_INFRA_APP_PRIVATE_KEY`),
+                ...names.map(
+                    (c) => `governance.yml governance-${c} github-admin secrets.DATA_INFRA_APP_PRIVATE_KEY`,
+                ),
                 // The optional notification webhook, an environment secret of the channel too
                 ...names.map((c) => `deploy.yml deploy-${c} ${c} secrets.DEPLOY_WEBHOOK_URL`),
                 ...names.map(
@@ -80,6 +84,57 @@ describe("release security (issue 15): each hole of the review, before and after
                 ),
             ].sort(),
         );
+    });
+
+    it("M5 (item 7): only the governance jobs hold the admin key, in github-admin, which admits only releases/prod and has reviewers", async () => {
+        // GIVEN the environments every channel's governance stack plans (the real program, offline)
+        const environments: Record<string, PlannedEnvironment> = {};
+        for (const c of names) {
+            const run = await planGovernance(c);
+            const policies = run.recorder.ofType(
+                "github:index/repositoryEnvironmentDeploymentPolicy:RepositoryEnvironmentDeploymentPolicy",
+            );
+            for (const e of run.recorder.ofType("github:index/repositoryEnvironment:RepositoryEnvironment")) {
+                const name = e.inputs.environment as string;
+                const reviewers = (e.inputs.reviewers as Array<{ users: number[]; teams: number[] }>) ?? [];
+                const policy = e.inputs.deploymentBranchPolicy as { customBranchPolicies: boolean };
+                assert.equal(policy.customBranchPolicies, true, name);
+                environments[name] = {
+                    // A policy's environment is the environment resource's output: its name when planned offline.
+                    branches: policies
+                        .filter((p) => p.parent === e.parent && p.name === `${e.name}-branch`)
+                        .map((p) => p.inputs.branchPattern as string),
+                    reviewers: reviewers.reduce((n, r) => n + r.users.length + r.teams.length, 0),
+                    preventSelfReview: e.inputs.preventSelfReview as boolean,
+                    canAdminsBypass: e.inputs.canAdminsBypass as boolean,
+                };
+            }
+        }
+        const governing = `releases/${channels.find((c) => c.managesDefaultBranch)!.name}`;
+        assert.equal(governing, "releases/prod");
+        assert.deepEqual(environments["github-admin"], {
+            branches: ["releases/prod"],
+            reviewers: 1,
+            preventSelfReview: true,
+            canAdminsBypass: false,
+        });
+        // THEN no job that can run on releases/test, a pull request or a writer's branch reads the admin key
+        assert.deepEqual(adminKeyHolders(now, environments, governing), []);
+        // AND main's rendering before this change fails every rule: both deploys held it, test's on releases/test
+        const lastDeploy: Workflows = {
+            "deploy.yml": fs.readFileSync(
+                path.join(REPO_ROOT, "test", "fixtures", "workflows-before-governance", "deploy.yml"),
+                "utf8",
+            ),
+        };
+        assert.deepEqual(adminKeyHolders(lastDeploy, environments, governing), [
+            // prod's environment admits only releases/prod and has reviewers, but it is prod's deploy job
+            "M5: deploy.yml deploy-prod: a channel deploy holds the admin key",
+            "M5: deploy.yml deploy-test: reads the admin key in environment test, which admits releases/test",
+            "M5: deploy.yml deploy-test: environment test starts without an approval by someone else",
+            "M5: deploy.yml deploy-test: not selected by refs/heads/releases/prod",
+            "M5: deploy.yml deploy-test: a channel deploy holds the admin key",
+        ]);
     });
 
     it("H1: every release branch has a gate a pull request cannot redefine", () => {

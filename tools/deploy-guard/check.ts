@@ -49,6 +49,10 @@ function typeOf(step: PreviewStep): string {
 
 const isGuarded = (type: string) => isProviderType(type) || GUARDED_TYPES.includes(type);
 
+/** The github provider's type: a channel stack kept it until governance moved to its own project. */
+export const GITHUB_PROVIDER = "pulumi:providers:github";
+const isGithubResource = (type: string) => type.startsWith("github:");
+
 /**
  * Every guarded resource the preview replaces or deletes, one entry per URN, sorted by URN (code units). A delete of
  * a resource marked `retainOnDelete` only forgets it, so it is not counted.
@@ -57,6 +61,9 @@ export function destructions(digest: PreviewDigest): Destruction[] {
     const found = new Map<string, Destruction>();
     for (const step of digest.steps ?? []) {
         const type = typeOf(step);
+        // After `pulumi state move` of the governance, the channel's old github provider manages nothing: forgetting
+        // it calls no API. Any github resource a channel deletes is caught by governanceRemovals instead.
+        if (type === GITHUB_PROVIDER && step.op === "delete") continue;
         if (!isGuarded(type)) continue;
         const replace = REPLACE_OPS.has(step.op);
         const deleted = step.op === "delete" && step.oldState?.retainOnDelete !== true;
@@ -70,6 +77,36 @@ export function destructions(digest: PreviewDigest): Destruction[] {
         });
     }
     return [...found.values()].sort((a, b) => byCodeUnit(a.urn, b.urn));
+}
+
+/**
+ * GitHub settings (branch protection, rulesets, environments, variables) a channel's deploy would delete or replace,
+ * by URN, sorted. A channel's program declares none since governance moved to the governance project, so the only way
+ * a channel deploy plans this is a stack whose governance was not moved yet: deleting it would remove the live
+ * protection of a release branch (the deploy holds no token for it anyway). Never overridable: move the governance
+ * first (`pulumi state move`, docs/governance.md). Also a delete of a retained resource counts: it would leave the
+ * live setting managed by no stack.
+ */
+export function governanceRemovals(digest: PreviewDigest): string[] {
+    const found = new Set<string>();
+    for (const step of digest.steps ?? []) {
+        if (!isGithubResource(typeOf(step))) continue;
+        if (step.op === "delete" || REPLACE_OPS.has(step.op)) found.add(step.urn);
+    }
+    return [...found].sort(byCodeUnit);
+}
+
+/** The guard's verdict on {@link governanceRemovals}, one line each. */
+export function governanceReport(urns: readonly string[]): { ok: boolean; lines: string[] } {
+    if (!urns.length) return { ok: true, lines: [] };
+    return {
+        ok: false,
+        lines: [
+            `deploy guard: this channel's stack still holds ${urns.length} GitHub setting(s), which its program no longer declares; deploying would delete them; nothing was deployed:`,
+            ...urns.map((u) => `  delete ${u}`),
+            '  Move them to the governance stack first (docs/governance.md, "Moving governance out of the channel stacks"); allow_destroy does not override this.',
+        ],
+    };
 }
 
 /** The guard's verdict in words: what it blocks (or lets through with the override), one line each. */

@@ -28,6 +28,7 @@ export const workflowNames = {
     planPr: "plan-pr",
     planComment: "plan-comment",
     gate: "release-gate",
+    governance: "governance",
 } as const;
 
 /**
@@ -58,8 +59,9 @@ export function appliesStep(channel: string, alsoOnNonRelease = false): Step {
  * `GITHUB_TOKEN` trigger no workflows, so their required checks would never run: an App opens them.
  *
  * Neither private key is a repository secret (repository secrets reach a workflow on any branch a writer pushes):
- * - `admin` (Administration, Environments, Variables: write) manages a channel's governance from its deploy job.
- *   Its key is an environment secret of each channel's environment, which admits only `releases/<channel>`.
+ * - `admin` (Administration, Environments, Variables: write) applies the governance stacks (`governance.yml`). Its
+ *   key is a secret of the `github-admin` environment only, which admits only the governing channel's release branch
+ *   and has required reviewers. No channel's deploy job holds it.
  * - `promote` (Pull requests, Contents: write) opens promotion pull requests. Its key is an environment secret of
  *   `promote-<channel>`, which admits only the default branch (where `push` and `workflow_run` jobs run).
  */
@@ -151,6 +153,7 @@ export const timeoutMinutes = {
     preview: 30,
     deploy: COMPOSER_OPERATION_MINUTES + DEPLOY_HEADROOM_MINUTES,
     promote: 15,
+    governance: 20,
     comment: 10,
     build: 20,
 } as const;

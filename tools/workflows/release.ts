@@ -8,7 +8,6 @@ import {
 import {
     actions,
     appliesStep,
-    appTokenStep,
     PR_TYPES,
     expr,
     gcpAuthSteps,
@@ -180,7 +179,7 @@ export const DEPLOY_WEBHOOK_SECRET = "DEPLOY_WEBHOOK_URL";
  * First step of a promoted channel's deploy, before any credential: the deploy guard's promotion rules (HEAD is a
  * commit the upstream deployed successfully, plus at most the promotion commit pinning the digests it ran).
  */
-function promotionGuardStep(c: ChannelSpec): Step {
+export function promotionGuardStep(c: ChannelSpec): Step {
     return {
         name: `Refuse anything ${c.promotedFrom} did not deploy`,
         // The job's own token (actions: read) finds the upstream's deploy run and downloads its record.
@@ -312,9 +311,8 @@ export function deployWorkflow(channels: readonly ChannelSpec[], pulumiVersion: 
                     env: { [v.stack]: expr(`vars.${v.stack}`) },
                 },
                 ...gcpAuthSteps(expr(`vars.${v.workloadIdentityProvider}`), expr(`vars.${v.serviceAccount}`)),
-                // Branch protection and environments need repository administration, which GITHUB_TOKEN never has.
-                // The admin App's key is a secret of this job's environment only (see `apps`).
-                appTokenStep("admin"),
+                // No GitHub App token: the channel's GitHub settings are applied by governance.yml (the admin App's
+                // key is a secret of the github-admin environment only), so this job cannot change them.
                 // The pulumi action without a command only installs the CLI (its install-only mode).
                 {
                     name: "Install the Pulumi CLI",
@@ -328,7 +326,6 @@ export function deployWorkflow(channels: readonly ChannelSpec[], pulumiVersion: 
                     run: `pulumi login "$PULUMI_BACKEND_URL" && pulumi preview --stack ${c.name} --json > "$RUNNER_TEMP/preview.json" && npx tsx tools/deploy-guard.ts "$RUNNER_TEMP/preview.json"`,
                     env: {
                         PULUMI_BACKEND_URL: expr(`vars.${v.backendUrl}`),
-                        GITHUB_TOKEN: expr("steps.app-token.outputs.token"),
                         DATA_INFRA_ALLOW_DESTROY: expr("inputs.allow_destroy"),
                     },
                 },
@@ -337,10 +334,7 @@ export function deployWorkflow(channels: readonly ChannelSpec[], pulumiVersion: 
                     // The CLI itself (installed above), for --event-log: the notification names failing resources.
                     name: "Deploy",
                     id: "up",
-                    env: {
-                        PULUMI_BACKEND_URL: expr(`vars.${v.backendUrl}`),
-                        GITHUB_TOKEN: expr("steps.app-token.outputs.token"),
-                    },
+                    env: { PULUMI_BACKEND_URL: expr(`vars.${v.backendUrl}`) },
                     run:
                         'pulumi login "$PULUMI_BACKEND_URL"\n' +
                         `pulumi up --stack ${c.name} --yes --diff --suppress-progress --non-interactive --event-log "$RUNNER_TEMP/events.jsonl"`,

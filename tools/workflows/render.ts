@@ -9,6 +9,7 @@ import { byCodeUnit } from "../../lib/order";
 import { buildPackageWorkflow, type PackageSpec } from "./packages";
 import { buildImageWorkflow } from "./images";
 import { driftWorkflow } from "./drift";
+import { governanceWorkflow } from "./governance";
 import { airflowTestWorkflow } from "./airflow";
 import type { ImageConfig } from "../../components/images/images";
 
@@ -108,6 +109,7 @@ export function renderWorkflows(inputs: WorkflowInputs): Record<string, string> 
         "plan-comment.yml": planCommentWorkflow(channels),
         "release-gate.yml": gateWorkflow(channels),
         "drift.yml": driftWorkflow(channels, inputs.pulumiVersion),
+        "governance.yml": governanceWorkflow(channels, inputs.pulumiVersion),
     };
     if (inputs.composerImageVersions?.length)
         workflows["test-airflow.yml"] = airflowTestWorkflow(inputs.composerImageVersions);
