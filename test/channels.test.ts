@@ -143,6 +143,8 @@ describe("new-channel", () => {
                 "Pulumi.staging.yaml",
                 "kubernetes/values/postgresql-backup-metabase-staging.yaml",
                 "bootstrap/Pulumi.transit-data-staging.yaml",
+                // its governance stack (issue 15, item 7), with the governance key
+                "governance/Pulumi.staging.yaml",
             ],
         );
         const stackFile = parse(result.files[0].text) as { config: object; secretsprovider: string };

@@ -141,6 +141,23 @@ export function newChannel(input: NewChannelInput): NewChannelResult {
     todo.push(...boot.todo);
     doc.set("secretsprovider", boot.secretsProvider);
 
+    // Its governance stack (governance/, named like the channel): the same governance key as the source's.
+    const gov = input.read(`governance/Pulumi.${from}.yaml`);
+    const govProvider = gov && "file" in gov ? parseDocument(gov.file).get("secretsprovider") : undefined;
+    if (typeof govProvider === "string") {
+        files.push({
+            path: `governance/Pulumi.${name}.yaml`,
+            text:
+                `# The governance of the ${name} channel (its settings are data-infra:github in ../Pulumi.${name}.yaml).\n` +
+                "# `pulumi stack init --secrets-provider` adds the encryptedkey.\n" +
+                `secretsprovider: ${govProvider}\n`,
+        });
+        todo.push(
+            `create its governance stack: pulumi -C governance stack init ${name} --secrets-provider ${govProvider}; ` +
+                "it is applied by governance.yml when this reaches the governing branch, or by hand (docs/governance.md)",
+        );
+    }
+
     doc.commentBefore = ` The ${name} channel: deployed from releases/${name}, promoted from ${promotedFrom === "main" ? "main" : `releases/${promotedFrom}`}.\n Written by npm run new-channel from Pulumi.${from}.yaml; only what differs from Pulumi.yaml lives here.`;
     files.unshift({ path: `Pulumi.${name}.yaml`, text: doc.toString({ indent: 4, lineWidth: 0 }) });
 

@@ -3,6 +3,7 @@
  * the read-only `gcloud`/`gh` command that checks it and a pure judge of that command's output. The CLI
  * (`tools/doctor.ts`) runs the commands when credentials are present; tests feed recorded outputs.
  */
+import { ADMIN_ENVIRONMENT } from "../../components/github/naming";
 import { composerEnvironmentSlots, type StackConfig } from "../../config";
 import { placeholdersIn } from "../../config/cross-channel";
 
@@ -290,12 +291,14 @@ export function checklist(cfg: StackConfig, state: StateBackend | undefined): Ch
         judge: listsNames(["DATA_INFRA_APP_ID"]),
         fix: `gh variable set DATA_INFRA_APP_ID --repo ${repo} --body <app id>`,
     });
+    // The admin App's key only in github-admin (the governance jobs' environment): a repository secret reaches any
+    // branch a writer pushes, a channel environment secret reaches that channel's deploy (issue 15, item 7).
     items.push({
         id: "github-app-secret",
-        what: `repository ${repo} has the App's private key as secret DATA_INFRA_APP_PRIVATE_KEY`,
-        command: ["gh", "secret", "list", "--repo", repo],
+        what: `environment ${ADMIN_ENVIRONMENT} of ${repo} has the admin App's private key as secret DATA_INFRA_APP_PRIVATE_KEY (never a repository or channel environment secret)`,
+        command: ["gh", "secret", "list", "--repo", repo, "--env", ADMIN_ENVIRONMENT],
         judge: listsNames(["DATA_INFRA_APP_PRIVATE_KEY"]),
-        fix: `gh secret set DATA_INFRA_APP_PRIVATE_KEY --repo ${repo} < <app>.private-key.pem`,
+        fix: `gh secret set DATA_INFRA_APP_PRIVATE_KEY --repo ${repo} --env ${ADMIN_ENVIRONMENT} < <admin-app>.private-key.pem (docs/governance.md; then gh secret delete DATA_INFRA_APP_PRIVATE_KEY --repo ${repo} [--env <channel>] wherever else it is)`,
     });
     items.push({
         id: "github-app-permissions",
