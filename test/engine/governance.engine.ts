@@ -73,7 +73,8 @@ describe("engine tier: moving the governance out of a channel stack (issue 15, i
         // THEN the governance stack's preview of the real governance program plans no change
         const moved: PreviewJson = (await ws.preview("test", gov)).json;
         assert.deepEqual(changes(moved), []);
-        assert.ok((moved.steps ?? []).some((s) => s.urn.endsWith("::github-protect-release")));
+        // every moved resource, plus the stack and the github provider, planned unchanged (`same`)
+        assert.deepEqual(moved.changeSummary, { same: held.length + 2 });
         // AND the channel's preview only forgets the empty github provider, which the guard lets through
         const after = (await ws.preview("test", old)).json as PreviewDigest;
         assert.deepEqual(changes(after as PreviewJson), [

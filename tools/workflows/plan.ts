@@ -1,4 +1,10 @@
-import { checkNames, DEFAULT_BRANCH, planCommentMarker, releaseBranch } from "../../components/github/naming";
+import {
+    checkNames,
+    DEFAULT_BRANCH,
+    GOVERNANCE_DIR,
+    planCommentMarker,
+    releaseBranch,
+} from "../../components/github/naming";
 import {
     actions,
     appliesStep,
@@ -47,6 +53,18 @@ function planJob(c: ChannelSpec): Job {
             env: { BASE_SHA: expr("github.event.pull_request.base.sha") },
             // --silent keeps npm's banner out of the markdown, whose first line must be the comment marker.
             run: `npm run --silent plan -- --stack ${c.name} --base "$BASE_SHA" --format markdown > ${planFile(c.name)}`,
+        },
+        {
+            // The channel's GitHub settings are the governance project's (applied by governance.yml, not by the
+            // deploy): their review goes into the same comment, so a reviewer sees a protection or reviewer change.
+            name: `Plan ${c.name}'s GitHub settings (${GOVERNANCE_DIR}/)`,
+            env: { BASE_SHA: expr("github.event.pull_request.base.sha") },
+            run:
+                `if git cat-file -e "$BASE_SHA:${GOVERNANCE_DIR}/Pulumi.yaml" 2>/dev/null; then\n` +
+                `  npm run --silent plan -- --project ${GOVERNANCE_DIR} --stack ${c.name} --base "$BASE_SHA" --format markdown >> ${planFile(c.name)}\n` +
+                "else\n" +
+                `  printf '\\n_No governance project at the base commit: the settings of ${GOVERNANCE_DIR}/ are new here._\\n' >> ${planFile(c.name)}\n` +
+                "fi",
         },
     ];
     if (promoted) {
