@@ -10,7 +10,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { REPO_ROOT } from "../harness";
 import { ReviewUsageError } from "../../tools/plan/exit";
-import { planBase } from "../../tools/plan/git/base";
+import { startBase } from "../../tools/plan/git/base";
 
 const FIXTURE = "test/review/fixture-program";
 const BASE_SECRET = "base-PLANTED-secret-value";
@@ -41,19 +41,37 @@ function scratchRepo(): string {
 }
 
 function plan(cwd: string, ...args: string[]) {
+    // A private temporary folder, so a test can see what the CLI left there.
     const r = spawnSync(
         process.execPath,
         [require.resolve("tsx/cli"), "tools/plan.ts", "--project", FIXTURE, ...args],
-        { cwd, encoding: "utf8" },
+        { cwd, encoding: "utf8", env: { ...process.env, TMPDIR: tmp } },
     );
     return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
+let tmp: string;
+
 describe("Plan CLI review modes", () => {
     let repo: string;
     before(() => {
+        tmp = fs.mkdtempSync(path.join(os.tmpdir(), "review-tmp-"));
         repo = scratchRepo();
         const at = (f: string) => path.join(repo, FIXTURE, f);
+        // The base also has a prod stack; staging exists only in the head.
+        fs.writeFileSync(at("Pulumi.prod.yaml"), "config: {}\n");
+        git(repo, "add", "-A");
+        git(
+            repo,
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@example.com",
+            "commit",
+            "--quiet",
+            "--amend",
+            "--no-edit",
+        );
         fs.writeFileSync(at("requirements.txt"), "requests==2.32.3\npandas==2.2.0\n");
         fs.writeFileSync(at("dags/stops.py"), 'print("stops")\n');
         fs.writeFileSync(
@@ -61,6 +79,7 @@ describe("Plan CLI review modes", () => {
             '{"replicaCount": 2, "image": {"repository": "metabase/metabase"}}\n',
         );
         fs.writeFileSync(at("secret.txt"), `${HEAD_SECRET}\n`);
+        fs.writeFileSync(at("Pulumi.staging.yaml"), "config: {}\n");
         git(repo, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "--quiet", "-am", "head");
         git(repo, "add", "-A");
         git(
@@ -75,7 +94,9 @@ describe("Plan CLI review modes", () => {
             "new dag",
         );
     });
-    after(() => repo && fs.rmSync(repo, { recursive: true, force: true }));
+    after(() => {
+        for (const dir of [repo, tmp]) if (dir) fs.rmSync(dir, { recursive: true, force: true });
+    });
 
     it("prints the change against --base as a markdown PR comment without any secret value", () => {
         // WHEN the head is reviewed against the base commit
@@ -101,11 +122,50 @@ describe("Plan CLI review modes", () => {
         assert.match(stdout, /stringData: secret changed \(fingerprint [0-9a-f]{12} → [0-9a-f]{12}\)/);
         for (const secret of [BASE_SECRET, HEAD_SECRET])
             assert.ok(!stdout.includes(secret) && !stderr.includes(secret));
-        // AND the temporary worktree is gone
+        // AND the base's temporary checkout is gone, and the repository never had a worktree registered
+        // (the CLI did use this folder: Node's compile cache, which both plans share, is there)
+        assert.ok(fs.readdirSync(tmp).includes("node-compile-cache"), fs.readdirSync(tmp).join(", "));
+        assert.deepEqual(
+            fs.readdirSync(tmp).filter((f) => f.startsWith("data-infra-base-")),
+            [],
+        );
         assert.equal(git(repo, "worktree", "list").trim().split("\n").length, 1);
     });
 
-    it("rejects a base that is not a commit", async () => {
+    it("reviews several stacks against one base checkout, a stack new in the head as all added", () => {
+        // WHEN three stacks are reviewed at once: test and prod exist in the base, staging does not
+        const { code, stdout, stderr } = plan(
+            repo,
+            ...["--stack", "test", "--stack", "prod", "--stack", "staging"],
+            ...["--base", "HEAD~2", "--format", "json"],
+        );
+        assert.equal(code, 0, stderr);
+        // THEN one report per stack, in the order asked
+        type Row = { add: number; change: number; remove: number };
+        const reports = stdout
+            .trim()
+            // One indented JSON document per stack: each starts with "{" at the start of a line.
+            .split(/\n(?=\{)/)
+            .map((doc) => JSON.parse(doc) as { stack: string; summary: Row[] });
+        assert.deepEqual(
+            reports.map((r) => r.stack),
+            ["test", "prod", "staging"],
+        );
+        const total = (rows: Row[]) =>
+            rows.reduce((a, r) => ({
+                add: a.add + r.add,
+                change: a.change + r.change,
+                remove: a.remove + r.remove,
+            }));
+        const [test, prod, staging] = reports.map((r) => total(r.summary));
+        // AND test and prod (planned by one base process) show the same change, staging only additions
+        assert.deepEqual(prod, test);
+        assert.ok(test.change > 0 && test.add === 1, JSON.stringify(test));
+        assert.deepEqual({ change: staging.change, remove: staging.remove }, { change: 0, remove: 0 });
+        assert.ok(staging.add > test.add, JSON.stringify(staging));
+    });
+
+    it("rejects a base that is not a commit, before anything starts", () => {
         const opts = {
             repoRoot: repo,
             projectDir: path.join(repo, FIXTURE),
@@ -113,9 +173,9 @@ describe("Plan CLI review modes", () => {
             format: "text" as const,
             print: () => {},
         };
-        await assert.rejects(planBase("no-such-ref", "test", opts, Buffer.alloc(32)), ReviewUsageError);
-        await assert.rejects(
-            planBase("no-such-ref", "test", opts, Buffer.alloc(32)),
+        assert.throws(() => startBase("no-such-ref", ["test"], opts, Buffer.alloc(32)), ReviewUsageError);
+        assert.throws(
+            () => startBase("no-such-ref", ["test"], opts, Buffer.alloc(32)),
             /--base: "no-such-ref" is not a commit/,
         );
     });

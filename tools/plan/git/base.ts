@@ -1,11 +1,13 @@
 /**
- * The review's git plumbing: the base revision planned in a temporary worktree with its own plan tool, and files
+ * The review's git plumbing: the base revision planned in a temporary checkout with its own plan tool, and files
  * read as they are at a revision.
  */
 import { spawn, spawnSync, type SpawnOptions } from "node:child_process";
 import * as fs from "node:fs";
+import * as nodeModule from "node:module";
 import * as os from "node:os";
 import * as path from "node:path";
+import { pathToFileURL } from "node:url";
 import type { DiffableDocument } from "../../../lib/plan-document";
 import { EXIT, ReviewUsageError } from "../exit";
 import { relativeTo } from "../review/compare";
@@ -30,63 +32,127 @@ export function gitShowReader(ref: string, opts: Checkout): ValuesFileReader {
     };
 }
 
+/** The base revision being planned: started by {@link startBase}, read, then disposed of. */
+export interface BaseCheckout {
+    /**
+     * Each stack's plan at the base revision, `undefined` where the stack had no `Pulumi.<stack>.yaml` there.
+     * Rejects when the base's plan tool fails (its own mandatory policy violations, exit 3, do not count).
+     */
+    readonly plans: Promise<ReadonlyMap<string, DiffableDocument | undefined>>;
+    /** The project folder in the base's checkout, for reading more of the base (its stack files, charts). */
+    readonly projectDir: string;
+    /** Removes the checkout; safe to call more than once, and whether or not `plans` settled. */
+    dispose(): Promise<void>;
+}
+
 /**
- * Plans `stack` at git revision `ref` with that revision's own plan tool, in a temporary detached worktree that
- * reuses this checkout's `node_modules`; the worktree is removed whatever happens. `undefined` when the stack did
- * not exist at `ref`.
+ * Starts planning `stacks` at git revision `ref` with that revision's own plan tool, in a temporary checkout that
+ * reuses this checkout's `node_modules`; returns at once, so the caller plans the head meanwhile (two processes on
+ * two cores). Call it before loading anything heavy: the base's checkout and start-up then overlap the caller's.
+ *
+ * The checkout is written with a temporary index (`git read-tree` + `git checkout-index --all --prefix`): unlike
+ * `git worktree add` it registers nothing in the repository, so an interrupted review leaves no worktree behind,
+ * and it writes only the tracked files of `ref` (no untracked file of the working tree can reach the base's plan).
+ * Both processes share Node's compile cache (`module.enableCompileCache`, Node >= 22.1), so the base does not
+ * compile again the modules the head compiled on an earlier run.
+ *
+ * @throws ReviewUsageError at once when `ref` is not a commit.
  */
-export async function planBase(
-    ref: string,
-    stack: string,
-    opts: Checkout,
-    key: Buffer,
-    /** Reads more of the base revision (its stack files) before the worktree goes; given the project folder. */
-    inspect?: (projectDir: string, doc: DiffableDocument) => void,
-): Promise<DiffableDocument | undefined> {
-    const git = (...args: string[]) => spawnSync("git", ["-C", opts.repoRoot, ...args], { encoding: "utf8" });
-    const rev = git("rev-parse", "--verify", "--quiet", `${ref}^{commit}`);
+export function startBase(ref: string, stacks: readonly string[], opts: Checkout, key: Buffer): BaseCheckout {
+    const rev = spawnSync(
+        "git",
+        ["-C", opts.repoRoot, "rev-parse", "--verify", "--quiet", `${ref}^{commit}`],
+        {
+            encoding: "utf8",
+        },
+    );
     if (rev.status !== 0) throw new ReviewUsageError(`--base: "${ref}" is not a commit in ${opts.repoRoot}`);
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "data-infra-base-"));
     const tree = path.join(tmp, "tree");
-    try {
-        const add = git("worktree", "add", "--detach", "--quiet", tree, rev.stdout.trim());
-        if (add.status !== 0) throw new Error(`git worktree add failed: ${add.stderr.trim()}`);
-        fs.symlinkSync(
-            fs.realpathSync(path.join(opts.repoRoot, "node_modules")),
-            path.join(tree, "node_modules"),
-        );
-        const project = path.relative(opts.repoRoot, opts.projectDir) || ".";
-        if (!fs.existsSync(path.join(tree, project, `Pulumi.${stack}.yaml`))) return undefined;
-        if (!fs.existsSync(path.join(tree, "tools", "plan.ts")))
-            throw new ReviewUsageError(`--base: revision ${ref} has no offline plan tool (tools/plan.ts)`);
-        const child = await run(
-            process.execPath,
-            [
-                require.resolve("tsx/cli"),
-                "tools/plan.ts",
-                "--project",
-                project,
-                "--stack",
-                stack,
-                "--format",
-                "json",
-            ],
-            { cwd: tree, env: { ...process.env, DATA_INFRA_PLAN_KEY: key.toString("hex") } },
-        );
-        // The base's own mandatory policy violations (exit 3) do not stop the review of the change.
-        if (child.status !== 0 && child.status !== EXIT.policy)
-            throw new Error(`planning ${stack} at ${ref} failed:\n${child.stderr.trim() || child.error}`);
-        // Revisions before the plan printed the engine's URNs named children of the stack `pulumi:pulumi:Stack$<type>`
-        // (the mock runtime's form); read them as the engine's, so such a base diffs by resource, not by URN spelling.
-        const engineUrns = child.stdout.split("::pulumi:pulumi:Stack$").join("::");
-        const doc = relativeTo(JSON.parse(engineUrns) as DiffableDocument, path.join(tree, project));
-        inspect?.(path.join(tree, project), doc);
-        return doc;
-    } finally {
-        git("worktree", "remove", "--force", tree);
-        fs.rmSync(tmp, { recursive: true, force: true });
-        git("worktree", "prune");
+    const project = path.relative(opts.repoRoot, opts.projectDir) || ".";
+    let disposed: Promise<void> | undefined;
+    const plans = planIn(rev.stdout.trim(), tmp, tree, project, stacks, opts, key, ref);
+    // A rejection is the caller's to handle when it awaits `plans`; never an unhandled one meanwhile.
+    plans.catch(() => undefined);
+    return {
+        plans,
+        projectDir: path.join(tree, project),
+        dispose: () =>
+            (disposed ??= plans
+                .catch(() => undefined)
+                .then(() => fs.promises.rm(tmp, { recursive: true, force: true }))),
+    };
+}
+
+async function planIn(
+    commit: string,
+    tmp: string,
+    tree: string,
+    project: string,
+    stacks: readonly string[],
+    opts: Checkout,
+    key: Buffer,
+    ref: string,
+): Promise<Map<string, DiffableDocument | undefined>> {
+    const index = { ...process.env, GIT_INDEX_FILE: path.join(tmp, "index") };
+    for (const args of [
+        ["read-tree", commit],
+        ["checkout-index", "--all", `--prefix=${tree}${path.sep}`],
+    ]) {
+        const git = await run("git", ["-C", opts.repoRoot, ...args], { env: index });
+        if (git.status !== 0) throw new Error(`git ${args[0]} failed: ${git.stderr.trim() || git.error}`);
     }
+    fs.symlinkSync(
+        fs.realpathSync(path.join(opts.repoRoot, "node_modules")),
+        path.join(tree, "node_modules"),
+    );
+    const plans = new Map<string, DiffableDocument | undefined>();
+    const present = stacks.filter((s) => fs.existsSync(path.join(tree, project, `Pulumi.${s}.yaml`)));
+    for (const s of stacks) plans.set(s, undefined);
+    if (present.length === 0) return plans;
+    if (!fs.existsSync(path.join(tree, "tools", "plan.ts")))
+        throw new ReviewUsageError(`--base: revision ${ref} has no offline plan tool (tools/plan.ts)`);
+    const cacheDir = compileCacheDir();
+    const child = await run(
+        process.execPath,
+        [
+            // tsx's ESM and CJS hooks, from this checkout: the base's tool may `import()` its modules.
+            "--import",
+            pathToFileURL(require.resolve("tsx")).href,
+            "tools/plan.ts",
+            "--project",
+            project,
+            ...present.flatMap((s) => ["--stack", s]),
+            "--format",
+            "json",
+        ],
+        {
+            cwd: tree,
+            env: {
+                ...process.env,
+                DATA_INFRA_PLAN_KEY: key.toString("hex"),
+                ...(cacheDir ? { NODE_COMPILE_CACHE: cacheDir } : {}),
+            },
+        },
+    );
+    // The base's own mandatory policy violations (exit 3) do not stop the review of the change.
+    if (child.status !== 0 && child.status !== EXIT.policy)
+        throw new Error(
+            `planning ${present.join(", ")} at ${ref} failed:\n${child.stderr.trim() || child.error}`,
+        );
+    // Revisions before the plan printed the engine's URNs named children of the stack `pulumi:pulumi:Stack$<type>`
+    // (the mock runtime's form); read them as the engine's, so such a base diffs by resource, not by URN spelling.
+    const parsed = JSON.parse(child.stdout.split("::pulumi:pulumi:Stack$").join("::")) as
+        DiffableDocument | DiffableDocument[];
+    const docs = Array.isArray(parsed) ? parsed : [parsed];
+    for (const doc of docs) plans.set(doc.stack, relativeTo(doc, path.join(tree, project)));
+    return plans;
+}
+
+/** This process's compile cache folder when it has one (see tools/plan.ts), so a child shares it. */
+function compileCacheDir(): string | undefined {
+    const m = nodeModule as { getCompileCacheDir?: () => string | undefined };
+    return m.getCompileCacheDir?.();
 }
 
 interface ChildResult {

@@ -15,7 +15,7 @@ import { evaluateDiff, evaluateDocument, formatViolation } from "../../../policy
 import type { Violation } from "../../../policy/rules";
 import { planStack } from "../document/plan-stack";
 import { EXIT } from "../exit";
-import { gitShowReader, planBase } from "../git/base";
+import { gitShowReader, startBase, type BaseCheckout } from "../git/base";
 import { compareChannels, relativeTo } from "./compare";
 import { diffPlans } from "./diff";
 import { checkPromotion, renderPromotionMarkdown, renderPromotionText } from "./promotion";
@@ -124,39 +124,59 @@ function rawPolicy(projectDir: string, stack: string): unknown {
     }
 }
 
-/** `--base <ref>`: plans the base revision and the working tree with one fingerprint key and prints the diff. */
-export async function runBase(ref: string, opts: ReviewOptions): Promise<number> {
-    const key = randomBytes(32);
-    // Rendered manifests need helm and kustomize or kubectl (GitHub's hosted runners ship helm and kubectl); without
-    // them the review says so in one line.
-    const renderers = findRenderers();
-    let code = 0;
-    for (const stack of opts.stacks) {
-        // Base and head in parallel: the base plans in its own process, so the two plans take two cores.
-        let basePolicy: unknown;
-        let baseRenders = new Map<string, Rendered>();
-        const [base, head] = await Promise.all([
-            planBase(ref, stack, opts, key, (dir, doc) => {
-                basePolicy = rawPolicy(dir, stack);
-                baseRenders = renderReleases(renderers, doc, dir);
-            }),
-            planStack({ projectDir: opts.projectDir, stack, fingerprintKey: key }),
-        ]);
-        const diff = diffPlans(base, relativeTo(head, opts.projectDir), { base: ref, head: "working tree" });
-        const violations = policyViolations(head, opts.projectDir, diff);
-        const project = path.relative(opts.repoRoot, opts.projectDir);
-        const full = `npm run plan -- ${project ? `--project ${project} ` : ""}--stack ${stack} --base ${ref} --format json`;
-        const policy = { base: basePolicy, head: rawPolicy(opts.projectDir, stack) };
-        const manifests = reviewManifests(diff, renderers, baseRenders, opts.projectDir);
-        const preflight = preflightRequests(diff).map((req) =>
-            runPypiPreflight(req, preflightOptions(opts.projectDir)),
-        );
-        code = Math.max(
-            code,
-            render(diff, violations, opts, full, gitShowReader(ref, opts), { policy, manifests, preflight }),
-        );
+/**
+ * `--base <ref>`: plans the base revision and the working tree with one fingerprint key and prints the diff.
+ * `started` is the base already under way ({@link startBase}, which `tools/plan.ts` calls before it loads this
+ * module, so the base's checkout and start-up overlap this process's); without it the base starts here.
+ */
+export async function runBase(
+    ref: string,
+    opts: ReviewOptions,
+    started?: { base: BaseCheckout; key: Buffer },
+): Promise<number> {
+    const key = started?.key ?? randomBytes(32);
+    const base = started?.base ?? startBase(ref, opts.stacks, opts, key);
+    try {
+        // Rendered manifests need helm and kustomize or kubectl (GitHub's hosted runners ship helm and kubectl);
+        // without them the review says so in one line.
+        const renderers = findRenderers();
+        let code = 0;
+        for (const stack of opts.stacks) {
+            // Base and head in parallel: the base plans in its own process, so the two plans take two cores.
+            const [basePlans, head] = await Promise.all([
+                base.plans,
+                planStack({ projectDir: opts.projectDir, stack, fingerprintKey: key }),
+            ]);
+            const baseDoc = basePlans.get(stack);
+            const basePolicy = baseDoc ? rawPolicy(base.projectDir, stack) : undefined;
+            const baseRenders = baseDoc
+                ? renderReleases(renderers, baseDoc, base.projectDir)
+                : new Map<string, Rendered>();
+            const diff = diffPlans(baseDoc, relativeTo(head, opts.projectDir), {
+                base: ref,
+                head: "working tree",
+            });
+            const violations = policyViolations(head, opts.projectDir, diff);
+            const project = path.relative(opts.repoRoot, opts.projectDir);
+            const full = `npm run plan -- ${project ? `--project ${project} ` : ""}--stack ${stack} --base ${ref} --format json`;
+            const policy = { base: basePolicy, head: rawPolicy(opts.projectDir, stack) };
+            const manifests = reviewManifests(diff, renderers, baseRenders, opts.projectDir);
+            const preflight = preflightRequests(diff).map((req) =>
+                runPypiPreflight(req, preflightOptions(opts.projectDir)),
+            );
+            code = Math.max(
+                code,
+                render(diff, violations, opts, full, gitShowReader(ref, opts), {
+                    policy,
+                    manifests,
+                    preflight,
+                }),
+            );
+        }
+        return code;
+    } finally {
+        await base.dispose();
     }
-    return code;
 }
 
 /**
