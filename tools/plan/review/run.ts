@@ -140,19 +140,39 @@ export async function runBase(
         // Rendered manifests need helm and kustomize or kubectl (GitHub's hosted runners ship helm and kubectl);
         // without them the review says so in one line.
         const renderers = findRenderers();
+        // The heads plan here one after another (the mock runtime is one per process) while the base's process
+        // plans every stack: two processes on two cores.
+        const heads = (async () => {
+            const docs = new Map<string, PlanDocument>();
+            for (const stack of opts.stacks)
+                docs.set(stack, await planStack({ projectDir: opts.projectDir, stack, fingerprintKey: key }));
+            return docs;
+        })();
+        // Whichever fails first is reported; the other's later failure is not an unhandled rejection.
+        heads.catch(() => undefined);
+        const [basePlans, headDocs] = await Promise.all([base.plans, heads]);
+        // What the review reads of the base's checkout besides its plans; the checkout then goes while this
+        // process diffs and renders.
+        const baseReads = new Map(
+            opts.stacks.map((stack) => {
+                const doc = basePlans.get(stack);
+                return [
+                    stack,
+                    {
+                        policy: doc ? rawPolicy(base.projectDir, stack) : undefined,
+                        renders: doc
+                            ? renderReleases(renderers, doc, base.projectDir)
+                            : new Map<string, Rendered>(),
+                    },
+                ];
+            }),
+        );
+        const disposed = base.dispose();
         let code = 0;
         for (const stack of opts.stacks) {
-            // Base and head in parallel: the base plans in its own process, so the two plans take two cores.
-            const [basePlans, head] = await Promise.all([
-                base.plans,
-                planStack({ projectDir: opts.projectDir, stack, fingerprintKey: key }),
-            ]);
-            const baseDoc = basePlans.get(stack);
-            const basePolicy = baseDoc ? rawPolicy(base.projectDir, stack) : undefined;
-            const baseRenders = baseDoc
-                ? renderReleases(renderers, baseDoc, base.projectDir)
-                : new Map<string, Rendered>();
-            const diff = diffPlans(baseDoc, relativeTo(head, opts.projectDir), {
+            const head = headDocs.get(stack)!;
+            const { policy: basePolicy, renders: baseRenders } = baseReads.get(stack)!;
+            const diff = diffPlans(basePlans.get(stack), relativeTo(head, opts.projectDir), {
                 base: ref,
                 head: "working tree",
             });
@@ -173,6 +193,7 @@ export async function runBase(
                 }),
             );
         }
+        await disposed;
         return code;
     } finally {
         await base.dispose();
