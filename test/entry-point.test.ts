@@ -3,6 +3,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as ts from "typescript";
+import * as YAML from "yaml";
 import { resolveEntryPoint } from "../runtime/entry-point";
 import { planStack } from "../tools/plan/document/plan-stack";
 import { parse } from "yaml";
@@ -110,6 +111,40 @@ describe("entry point (the Node language host's resolution)", () => {
         assert.ok(doc.resources.some((r) => r.type === "data-infra:bootstrap:StateBackend"));
         assert.ok(!doc.resources.some((r) => r.type.startsWith("data-infra:airflow")));
     });
+
+    for (const project of [".", "bootstrap"]) {
+        it(`compiles ${project === "." ? "the root program" : "bootstrap/"} for preview and up without type checking, with npm test's options otherwise`, () => {
+            // @pulumi/pulumi cmd/run/run.js: with runtime.options.tsconfig (→ PULUMI_NODEJS_TSCONFIG_PATH, relative to
+            // the project folder), ts-node's transpileOnly is that file's own compilerOptions.noCheck (tsutils.js
+            // loadTypeScriptCompilerOptions reads the file alone, no `extends`); unset, ts-node type-checks every run.
+            const dir = path.join(REPO_ROOT, project);
+            const yaml = YAML.parse(fs.readFileSync(path.join(dir, "Pulumi.yaml"), "utf8")) as {
+                runtime: { options: { typescript: boolean; tsconfig: string } };
+            };
+            assert.equal(yaml.runtime.options.typescript, true);
+            const file = path.join(dir, yaml.runtime.options.tsconfig);
+            const own = ts.parseConfigFileTextToJson(file, fs.readFileSync(file, "utf8")).config as {
+                extends: string;
+                compilerOptions: Record<string, unknown>;
+            };
+            assert.equal(own.compilerOptions.noCheck, true);
+            // AND ts-node's resolved options (it follows `extends`) are exactly what npm test checks with, plus noCheck
+            const resolved = (f: string) =>
+                ts.parseJsonConfigFileContent(
+                    ts.readConfigFile(f, ts.sys.readFile).config,
+                    ts.sys,
+                    dir,
+                    undefined,
+                    f,
+                ).options;
+            // (each file's options name the file itself: configFilePath differs by design)
+            const deploy = { ...resolved(file), configFilePath: undefined };
+            const checked = { ...resolved(path.join(dir, "tsconfig.json")), configFilePath: undefined };
+            assert.equal(deploy.noCheck, true);
+            checked.noCheck = true;
+            assert.deepEqual(deploy, checked);
+        });
+    }
 
     it("gives bootstrap/ the root's strict compiler options (ts-node reads bootstrap/tsconfig.json there)", () => {
         const read = (p: string) =>

@@ -195,8 +195,6 @@ export class EngineWorkspace {
             PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
             // Only the plugin folder and the language host next to the CLI count, never a provider on PATH.
             PULUMI_IGNORE_AMBIENT_PLUGINS: "true",
-            // Type checking is npm test's job; the engine tier measures the engine, not tsc.
-            PULUMI_NODEJS_TRANSPILE_ONLY: "true",
             NO_COLOR: "1",
             DATA_INFRA_ENGINE_TIER: "1",
             DATA_INFRA_STANDIN_STORE: path.join(this.stores, stack ?? "none"),
@@ -209,12 +207,15 @@ export class EngineWorkspace {
      * that runs longer than {@link commandTimeoutS} is killed with everything it started, and the run throws
      * saying so, with the end of its output.
      */
-    pulumi(args: readonly string[], opts: { stack?: string; cwd?: string } = {}): Promise<CliRun> {
+    pulumi(
+        args: readonly string[],
+        opts: { stack?: string; cwd?: string; env?: NodeJS.ProcessEnv } = {},
+    ): Promise<CliRun> {
         const start = Date.now();
         const limitS = commandTimeoutS();
         const child = spawn(path.join(this.bin, "pulumi"), [...args, "--non-interactive"], {
             cwd: opts.cwd ?? this.project,
-            env: this.env(opts.stack),
+            env: { ...this.env(opts.stack), ...opts.env },
             stdio: ["ignore", "pipe", "pipe"],
         });
         let stdout = "";
@@ -266,8 +267,12 @@ export class EngineWorkspace {
         await this.must(["stack", "init", stack, "--secrets-provider", "passphrase"], { stack, cwd });
     }
 
-    async preview(stack: string, cwd?: string): Promise<{ run: CliRun; json: PreviewJson }> {
-        const run = await this.pulumi(["preview", "--stack", stack, "--json"], { stack, cwd });
+    async preview(
+        stack: string,
+        cwd?: string,
+        env?: NodeJS.ProcessEnv,
+    ): Promise<{ run: CliRun; json: PreviewJson }> {
+        const run = await this.pulumi(["preview", "--stack", stack, "--json"], { stack, cwd, env });
         // A CLI that fails before the program runs (config, stack) prints its error on stderr and no JSON.
         let json: PreviewJson = {};
         try {

@@ -130,6 +130,33 @@ describe("engine tier: the real Pulumi CLI and engine", function () {
             assert.ok(changes(json).every((c) => c.startsWith("create ")));
         });
 
+        it("a deploy does not type-check the program (Pulumi.yaml's tsconfig sets noCheck); forced to, it would fail", async function () {
+            // @pulumi/pulumi cmd/run/run.js: ts-node's transpileOnly is PULUMI_NODEJS_TRANSPILE_ONLY when set, else
+            // the `noCheck` of the tsconfig the language host names (runtime.options.tsconfig →
+            // PULUMI_NODEJS_TSCONFIG_PATH); unset, ts-node type-checks every run (12 s of CPU and 1 GB here).
+            const index = path.join(ws.project, "index.ts");
+            const program = fs.readFileSync(index, "utf8");
+            fs.writeFileSync(
+                index,
+                `${program}\n{\n    const planted: number = "not a number" as string;\n    void planted;\n}\n`,
+            );
+            try {
+                const { run, json } = await ws.preview("test");
+                assert.deepEqual(errorsOf(json), []);
+                assert.equal(run.status, 0, run.stderr);
+                const checked = await ws.preview("test", undefined, {
+                    PULUMI_NODEJS_TRANSPILE_ONLY: "false",
+                });
+                assert.notEqual(checked.run.status, 0);
+                assert.match(
+                    JSON.stringify(checked.json) + checked.run.stdout + checked.run.stderr,
+                    /TS2322/,
+                );
+            } finally {
+                fs.writeFileSync(index, program);
+            }
+        });
+
         it("the offline plan's resources (URN, type, parent, inputs) equal the engine's for test", async function () {
             const plan = offlinePlan("test");
             assert.equal(plan.status, 0, plan.stderr);
