@@ -207,15 +207,12 @@ export class EngineWorkspace {
      * that runs longer than {@link commandTimeoutS} is killed with everything it started, and the run throws
      * saying so, with the end of its output.
      */
-    pulumi(
-        args: readonly string[],
-        opts: { stack?: string; cwd?: string; env?: NodeJS.ProcessEnv } = {},
-    ): Promise<CliRun> {
+    pulumi(args: readonly string[], opts: { stack?: string; cwd?: string } = {}): Promise<CliRun> {
         const start = Date.now();
         const limitS = commandTimeoutS();
         const child = spawn(path.join(this.bin, "pulumi"), [...args, "--non-interactive"], {
             cwd: opts.cwd ?? this.project,
-            env: { ...this.env(opts.stack), ...opts.env },
+            env: this.env(opts.stack),
             stdio: ["ignore", "pipe", "pipe"],
         });
         let stdout = "";
@@ -267,12 +264,8 @@ export class EngineWorkspace {
         await this.must(["stack", "init", stack, "--secrets-provider", "passphrase"], { stack, cwd });
     }
 
-    async preview(
-        stack: string,
-        cwd?: string,
-        env?: NodeJS.ProcessEnv,
-    ): Promise<{ run: CliRun; json: PreviewJson }> {
-        const run = await this.pulumi(["preview", "--stack", stack, "--json"], { stack, cwd, env });
+    async preview(stack: string, cwd?: string): Promise<{ run: CliRun; json: PreviewJson }> {
+        const run = await this.pulumi(["preview", "--stack", stack, "--json"], { stack, cwd });
         // A CLI that fails before the program runs (config, stack) prints its error on stderr and no JSON.
         let json: PreviewJson = {};
         try {

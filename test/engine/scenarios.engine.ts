@@ -130,12 +130,14 @@ describe("engine tier: the real Pulumi CLI and engine", function () {
             assert.ok(changes(json).every((c) => c.startsWith("create ")));
         });
 
-        it("a deploy does not type-check the program (Pulumi.yaml's tsconfig sets noCheck); forced to, it would fail", async function () {
-            // @pulumi/pulumi cmd/run/run.js: ts-node's transpileOnly is PULUMI_NODEJS_TRANSPILE_ONLY when set, else
-            // the `noCheck` of the tsconfig the language host names (runtime.options.tsconfig →
-            // PULUMI_NODEJS_TSCONFIG_PATH); unset, ts-node type-checks every run (12 s of CPU and 1 GB here).
+        it("a deploy does not type-check the program (Pulumi.yaml's tsconfig sets noCheck); without that option it did", async function () {
+            // @pulumi/pulumi cmd/run/run.js: ts-node's transpileOnly is the `noCheck` of the tsconfig the language
+            // host names (runtime.options.tsconfig → PULUMI_NODEJS_TSCONFIG_PATH), read by tsutils.js; with no such
+            // option ts-node type-checks on every run (12 s of CPU and 1 GB here).
             const index = path.join(ws.project, "index.ts");
+            const projectFile = path.join(ws.project, "Pulumi.yaml");
             const program = fs.readFileSync(index, "utf8");
+            const project = fs.readFileSync(projectFile, "utf8");
             fs.writeFileSync(
                 index,
                 `${program}\n{\n    const planted: number = "not a number" as string;\n    void planted;\n}\n`,
@@ -144,9 +146,11 @@ describe("engine tier: the real Pulumi CLI and engine", function () {
                 const { run, json } = await ws.preview("test");
                 assert.deepEqual(errorsOf(json), []);
                 assert.equal(run.status, 0, run.stderr);
-                const checked = await ws.preview("test", undefined, {
-                    PULUMI_NODEJS_TRANSPILE_ONLY: "false",
-                });
+                // AND the project file as it was before tsconfig.deploy.json: the same program fails to compile
+                const before = YAML.parseDocument(project);
+                assert.ok(before.deleteIn(["runtime", "options", "tsconfig"]));
+                fs.writeFileSync(projectFile, before.toString());
+                const checked = await ws.preview("test");
                 assert.notEqual(checked.run.status, 0);
                 assert.match(
                     JSON.stringify(checked.json) + checked.run.stdout + checked.run.stderr,
@@ -154,6 +158,7 @@ describe("engine tier: the real Pulumi CLI and engine", function () {
                 );
             } finally {
                 fs.writeFileSync(index, program);
+                fs.writeFileSync(projectFile, project);
             }
         });
 
