@@ -2,7 +2,7 @@
  * PR-review benchmark (issues 8.6 and 22): the user's review command on a 1,000-file DAG tree with 100 changed
  * files, against planning the head alone, each a whole process under GNU time, in a git copy of the project:
  *   (a) head: `npm run plan -- --stack test --format json`;
- *   (b) review: `npm run plan -- --stack test --base HEAD --format markdown` (the base planned in a worktree by its
+ *   (b) review: `npm run plan -- --stack test --base HEAD --format markdown` (the base planned in a temporary checkout by its
  *       own process while this one plans the head, then diffed and rendered).
  * Also reports the comment's length against the 60,000-character budget.
  */

@@ -45,7 +45,7 @@ Options:
                        parent, inputs, options}], outputs}, keys sorted (an array when several stacks).
   --project <dir>      Project directory (with Pulumi.yaml and index.ts), relative to the repository.
                        Default: the repository root (data-infra). Use "bootstrap" for the bootstrap project.
-  --base <git-ref>     Review a change: plan <git-ref> (in a temporary git worktree, with that revision's
+  --base <git-ref>     Review a change: plan <git-ref> (in a temporary checkout, with that revision's
                        own plan tool) and the working tree, and print the desired-state diff: resources
                        added/removed/changed with each changed input old → new, Composer/DAG/Helm/GitHub
                        sections, risk tiers and policy violations. Secrets only as changed/unchanged

@@ -1,7 +1,7 @@
 /**
  * The review modes of the plan CLI end to end, in a scratch git repository (a copy of this checkout) with two
  * commits of a small fixture program: the base, and a head that bumps a requirement, adds a DAG, changes a Helm
- * value and changes a secret. Each CLI run plans the base in a git worktree and the head in place.
+ * value and changes a secret. Each CLI run plans the base in a temporary checkout and the head in place.
  */
 import { strict as assert } from "node:assert";
 import { execFileSync, spawnSync } from "node:child_process";

@@ -23,7 +23,7 @@ function normalizeValue(v: unknown, norm: (s: string) => string): unknown {
 
 /**
  * A plan document with absolute paths under `dir` (a local chart's path, from the program's `__dirname`) made
- * relative, so a base planned in a temporary worktree and the working tree compare equal.
+ * relative, so a base planned in a temporary checkout and the working tree compare equal.
  */
 export function relativeTo(doc: DiffableDocument, dir: string): DiffableDocument {
     const prefix = new RegExp(`${escapeRegExp(path.resolve(dir))}(?:/|$)`, "g");
