@@ -1,4 +1,5 @@
 import { strict as assert } from "node:assert";
+import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -112,8 +113,14 @@ describe("entry point (the Node language host's resolution)", () => {
         assert.ok(!doc.resources.some((r) => r.type.startsWith("data-infra:airflow")));
     });
 
-    for (const project of [".", "bootstrap"]) {
-        it(`compiles ${project === "." ? "the root program" : "bootstrap/"} for preview and up without type checking, with npm test's options otherwise`, () => {
+    // Every deployable project of the repository (test fixtures are never deployed).
+    const projects = execFileSync("git", ["-C", REPO_ROOT, "ls-files", "*Pulumi.yaml"], { encoding: "utf8" })
+        .split("\n")
+        .filter((f) => f && !f.startsWith("test/"))
+        .map((f) => path.dirname(f));
+    it("finds the deployable projects", () => assert.deepEqual(projects, [".", "bootstrap", "governance"]));
+    for (const project of projects) {
+        it(`compiles ${project === "." ? "the root program" : `${project}/`} for preview and up without type checking, with npm test's options otherwise`, () => {
             // @pulumi/pulumi cmd/run/run.js: with runtime.options.tsconfig (→ PULUMI_NODEJS_TSCONFIG_PATH, relative to
             // the project folder), ts-node's transpileOnly is that file's own compilerOptions.noCheck (tsutils.js
             // loadTypeScriptCompilerOptions reads the file alone, no `extends`); unset, ts-node type-checks every run.
