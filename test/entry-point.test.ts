@@ -7,6 +7,7 @@ import * as ts from "typescript";
 import * as YAML from "yaml";
 import { resolveEntryPoint } from "../runtime/entry-point";
 import { planStack } from "../tools/plan/document/plan-stack";
+import { policyViolations } from "../tools/plan/review/run";
 import { parse } from "yaml";
 import { listStacks } from "../runtime/stack-files";
 import { REPO_ROOT } from "./harness";
@@ -189,5 +190,14 @@ describe("entry point (the Node language host's resolution)", () => {
             ["data-infra:github:Governance", "pulumi:pulumi:Stack"],
         );
         assert.deepEqual(doc.outputs.githubProtectedBranches, ["releases/prod", "main"]);
+        // AND prod's GitHub policy rules judge it with prod's data-infra:policy (the channel plan has no GitHub
+        // resource left to judge): none now, and prod's environment without reviewers is a mandatory violation
+        assert.deepEqual(policyViolations(doc, dir), []);
+        const env = doc.resources.find((r) => r.name === "github-environment")!;
+        (env.inputs as Record<string, unknown>).reviewers = [];
+        assert.deepEqual(
+            policyViolations(doc, dir).map((v) => [v.rule, v.level]),
+            [["prod-environment-reviewers", "mandatory"]],
+        );
     });
 });

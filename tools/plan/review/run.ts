@@ -7,6 +7,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { composerPolicyFacts, loadStackConfig } from "../../../config";
 import { NAMESPACE } from "../../../config/section";
+import { GOVERNANCE_PROJECT } from "../../../components/github/naming";
 import type { PlanDiff, PlanDocument } from "../../../lib/plan-document";
 import { stripUserinfo } from "../../../lib/credentials";
 import { stableStringify } from "../../../lib/stable-json";
@@ -44,14 +45,22 @@ export interface ReviewOptions {
 
 /**
  * The policy violations of a planned stack, plus with a diff the ones only a diff shows (a replaced Composer
- * environment). Only this project's stacks carry `data-infra:policy`; other projects (bootstrap) have none.
+ * environment). Only this project's stacks carry `data-infra:policy`; a governance stack (governance/, named like
+ * its channel) is judged with its channel's, so the GitHub rules (prod's protection and reviewers) still apply to
+ * the settings now planned there; other projects (bootstrap) have none.
  */
 export function policyViolations(doc: PlanDocument, projectDir: string, diff?: PlanDiff): Violation[] {
-    if (doc.project !== NAMESPACE) return [];
-    const stack = loadStackConfig(projectDir, doc.stack);
+    const channelDir =
+        doc.project === NAMESPACE
+            ? projectDir
+            : doc.project === GOVERNANCE_PROJECT
+              ? path.resolve(projectDir, "..")
+              : undefined;
+    if (channelDir === undefined) return [];
+    const stack = loadStackConfig(channelDir, doc.stack);
     const cfg = { ...stack.policy, ...composerPolicyFacts(stack.composer) };
     return [
-        ...evaluateDocument(doc, cfg, projectFileReader(projectDir)),
+        ...evaluateDocument(doc, cfg, projectFileReader(channelDir)),
         ...(diff ? evaluateDiff(diff, cfg) : []),
     ];
 }
