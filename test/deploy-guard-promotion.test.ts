@@ -116,6 +116,28 @@ describe("deploy guard: promotion (issue 15, H6b)", () => {
                 `${here}: digests.other: missing; test ran ${REF("other")}`,
             ],
         ],
+        [
+            // Issue 19, item 6: a pull request's try took test after its last deploy of releases/test.
+            "test is borrowed by a pull request's try",
+            {
+                upstreamBorrow: {
+                    borrowed: true,
+                    by: { channel: "test", pr: 42, sha: "d".repeat(40), run: 7001 },
+                    since: "2026-11-30T20:00:00Z",
+                    run: 7001,
+                },
+            },
+            [
+                "promotion from test: test is borrowed by pull request #42 at dddddddddddd (try run 7001, since 2026-11-30T20:00:00Z); deploy releases/test (its next push, or run deploy.yml on it by hand) to return it first",
+            ],
+        ],
+        [
+            "test is borrowed by a try whose record expired",
+            { upstreamBorrow: { borrowed: true, since: "2026-08-01T00:00:00Z", run: 7000 } },
+            [
+                "promotion from test: test is borrowed by a try whose record expired (try run 7000, since 2026-08-01T00:00:00Z); deploy releases/test (its next push, or run deploy.yml on it by hand) to return it first",
+            ],
+        ],
     ];
     for (const [what, change, expected] of cases) {
         it(`rejects a deploy where ${what}`, () => {
@@ -211,6 +233,7 @@ describe("gatherPromotionFacts (a real git repository)", () => {
                 asked.push(`${upstream}@${c}`);
                 return { record: { ...record, commit: c }, problems: new Problems() };
             },
+            borrow: () => ({ state: { borrowed: false }, problems: new Problems() }),
         };
         // WHEN the guard gathers the facts of HEAD
         const { facts, problems } = gatherPromotionFacts(dir, "prod", "test", source);
@@ -225,6 +248,18 @@ describe("gatherPromotionFacts (a real git repository)", () => {
         const after = gatherPromotionFacts(dir, "prod", "test", source).facts;
         assert.deepEqual(promotionProblems(after), [
             `deploy of ${after.deployedCommit.slice(0, 12)} to prod: changes files test did not deploy at ${tested.slice(0, 12)} (only Pulumi.prod.yaml may differ) (got ["index.ts"])`,
+        ]);
+        // AND (issue 19) the accepted promotion is refused while a pull request's try has borrowed test
+        git(dir, "reset", "-q", "--hard", "HEAD~1");
+        const borrowed = gatherPromotionFacts(dir, "prod", "test", {
+            ...source,
+            borrow: () => ({
+                state: { borrowed: true, since: "2026-11-30T20:00:00Z", run: 9 },
+                problems: new Problems(),
+            }),
+        }).facts;
+        assert.deepEqual(promotionProblems(borrowed), [
+            "promotion from test: test is borrowed by a try whose record expired (try run 9, since 2026-11-30T20:00:00Z); deploy releases/test (its next push, or run deploy.yml on it by hand) to return it first",
         ]);
     });
 });

@@ -25,6 +25,7 @@ export function readChannels(projectDir = REPO_ROOT): ChannelSpec[] {
             name: stack,
             promotedFrom: cfg.github.promotedFrom,
             managesDefaultBranch: cfg.github.manageDefaultBranch,
+            ...(cfg.github.tryPullRequests ? { tryPullRequests: true } : {}),
         };
     });
 }

@@ -19,6 +19,8 @@ import {
     type PromotionFacts,
     type TestedRecord,
 } from "./promotion";
+import { borrowState, type BorrowState } from "../try/borrow";
+import { gatherBorrowFacts } from "../try/facts";
 
 function run(cmd: string, args: string[], cwd: string): { ok: boolean; out: string; err: string } {
     const r = spawnSync(cmd, args, { cwd, encoding: "utf8" });
@@ -37,6 +39,8 @@ function fileAt(cwd: string, commit: string, file: string): string | undefined {
 export interface TestedRecordSource {
     /** The record of the successful push deploy of `releases/<upstream>` at `commit`, or why there is none. */
     find(upstream: string, commit: string): { record?: TestedRecord; problems: Problems };
+    /** Whether the upstream is borrowed by a pull request's try (tools/try/borrow.ts). */
+    borrow(upstream: string): { state: BorrowState; problems: Problems };
 }
 
 /** The GitHub API through `gh` (env `GH_TOKEN`, `GITHUB_REPOSITORY`). */
@@ -70,6 +74,10 @@ export function githubRecordSource(repo: string, cwd: string): TestedRecordSourc
             );
             return { record, problems };
         },
+        borrow(upstream) {
+            const { facts, problems } = gatherBorrowFacts(repo, upstream);
+            return { state: borrowState(facts), problems };
+        },
     };
 }
 
@@ -87,6 +95,8 @@ export function gatherPromotionFacts(
     const file = stackFile(channel);
     let changedFiles: string[] = [];
     let record: TestedRecord | undefined;
+    const borrow = source.borrow(upstream);
+    problems.addAll(borrow.problems);
     if (testedCommit) {
         const diff = git(cwd, "diff", "--no-renames", "--name-only", testedCommit, "HEAD");
         if (!diff.ok) problems.add(`git diff ${testedCommit} HEAD`, diff.err.trim());
@@ -105,6 +115,7 @@ export function gatherPromotionFacts(
             stackAtTested: testedCommit ? fileAt(cwd, testedCommit, file) : undefined,
             stackAtDeployed: fileAt(cwd, "HEAD", file),
             record,
+            upstreamBorrow: borrow.state,
         },
         problems,
     };

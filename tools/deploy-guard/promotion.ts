@@ -8,6 +8,7 @@ import { isDeepStrictEqual } from "node:util";
 import { isMap, isScalar, parse, parseDocument, type Pair, type YAMLMap } from "yaml";
 import { formatProblem, Problems } from "../../lib/problems";
 import { byCodeUnit } from "../../lib/order";
+import { borrowedPromotionProblems, type BorrowState } from "../try/borrow";
 
 /** What an upstream channel's deploy records after `pulumi up`: the commit it deployed and the images it ran. */
 export interface TestedRecord {
@@ -138,6 +139,11 @@ export interface PromotionFacts {
      * artifact); `undefined` when no such run succeeded, or it uploaded none.
      */
     readonly record?: TestedRecord;
+    /**
+     * Whether the upstream is borrowed by a pull request's try (tools/try/borrow.ts); `undefined`: it is not (or
+     * tries are not enabled).
+     */
+    readonly upstreamBorrow?: BorrowState;
 }
 
 /**
@@ -147,7 +153,8 @@ export interface PromotionFacts {
  * 2. the upstream deployed that commit successfully from a push, and recorded it (the record's commit and channel);
  * 3. nothing but the channel's stack file differs from the tested commit;
  * 4. the stack file differs only in `data-infra:images.digests`;
- * 5. those digests are exactly the images the upstream's deploy of the tested commit ran.
+ * 5. those digests are exactly the images the upstream's deploy of the tested commit ran;
+ * 6. the upstream is not borrowed by a pull request's try (issue 19): it must run its release branch again first.
  */
 export function promotionProblems(f: PromotionFacts): string[] {
     const problems = new Problems();
@@ -216,5 +223,8 @@ export function promotionProblems(f: PromotionFacts): string[] {
             }
         }
     }
-    return problems.list.map(formatProblem);
+    return [
+        ...problems.list.map(formatProblem),
+        ...borrowedPromotionProblems(f.upstream, f.upstreamBorrow ?? { borrowed: false }),
+    ];
 }

@@ -13,6 +13,8 @@ export interface ChannelSpec {
     readonly promotedFrom: string;
     /** Whether its stack owns the protection of `main`; exactly one channel does. */
     readonly managesDefaultBranch: boolean;
+    /** Whether a pull request's head may be tried in it (`try-in-<name>.yml`, `data-infra:github.tryPullRequests`). */
+    readonly tryPullRequests?: boolean;
 }
 
 /** Branch a channel's releases are promoted from: `main` or the upstream channel's release branch. */
@@ -190,6 +192,8 @@ export interface Job {
 
 export interface Workflow {
     name: string;
+    /** The run's title in the Actions list (and on the approval page). */
+    "run-name"?: string;
     on: Record<string, unknown>;
     /** Workflow-level default: nothing. Every job declares exactly what it needs. */
     permissions: Record<string, Permission>;

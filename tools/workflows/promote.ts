@@ -173,7 +173,7 @@ const UNTESTED_ARTIFACTS = 5;
  * read-only token: it runs repository code, so nothing it does can reach the App token of the next job. An
  * untested artifact does not fail it: the pull request must still show the finding.
  */
-function checkJob(c: ChannelSpec): Job {
+function checkJob(c: ChannelSpec, upstreamCanBeTried: boolean): Job {
     const upstream = releaseBranch(c.promotedFrom);
     const file = stackFile(c.name);
     return {
@@ -198,6 +198,16 @@ function checkJob(c: ChannelSpec): Job {
                     "github-token": expr("github.token"),
                 },
             },
+            // Issue 19: while a pull request's try has borrowed the upstream, it runs that code, not its branch.
+            ...(upstreamCanBeTried
+                ? [
+                      {
+                          name: `Refuse while ${c.promotedFrom} is borrowed by a pull request`,
+                          env: { GH_TOKEN: expr("github.token") },
+                          run: `npx tsx tools/try.ts borrowed ${c.promotedFrom}`,
+                      },
+                  ]
+                : []),
             {
                 name: `Promotion check ${c.promotedFrom} → ${c.name}`,
                 id: "check",
@@ -316,7 +326,8 @@ export function promoteWorkflow(channels: readonly ChannelSpec[]): Workflow {
         if (c.promotedFrom === DEFAULT_BRANCH) {
             jobs[`promote-${c.name}`] = fromMainJob(c);
         } else {
-            jobs[`check-${c.name}`] = checkJob(c);
+            const upstream = channels.find((u) => u.name === c.promotedFrom);
+            jobs[`check-${c.name}`] = checkJob(c, upstream?.tryPullRequests === true);
             jobs[`promote-${c.name}`] = fromChannelJob(c);
         }
     }

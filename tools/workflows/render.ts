@@ -11,6 +11,7 @@ import { buildImageWorkflow } from "./images";
 import { driftWorkflow } from "./drift";
 import { governanceWorkflow } from "./governance";
 import { airflowTestWorkflow } from "./airflow";
+import { tryWorkflow, tryWorkflowFile } from "./try";
 import type { ImageConfig } from "../../components/images/images";
 
 export * from "./common";
@@ -111,6 +112,8 @@ export function renderWorkflows(inputs: WorkflowInputs): Record<string, string> 
         "drift.yml": driftWorkflow(channels, inputs.pulumiVersion),
         "governance.yml": governanceWorkflow(channels, inputs.pulumiVersion),
     };
+    for (const c of channels.filter((x) => x.tryPullRequests))
+        workflows[tryWorkflowFile(c.name)] = tryWorkflow(c, inputs.pulumiVersion);
     if (inputs.composerImageVersions?.length)
         workflows["test-airflow.yml"] = airflowTestWorkflow(inputs.composerImageVersions);
     for (const p of [...(inputs.packages ?? [])].sort((a, b) => byCodeUnit(a.name, b.name)))

@@ -1,0 +1,191 @@
+import { strict as assert } from "node:assert";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { parse } from "yaml";
+import { expectedWorkflows, readChannels } from "../../tools/workflows";
+import {
+    renderWorkflows,
+    pulumiVersionFromLock,
+    type Job,
+    type Workflow,
+} from "../../tools/workflows/render";
+import { tryWorkflow } from "../../bootstrap/identity-rules";
+import { REPO_ROOT } from "../harness";
+
+const committed = expectedWorkflows();
+const wf = (file: string): Workflow => parse(committed[file]) as Workflow;
+const tried = wf("try-in-test.yml");
+const jobs = tried.jobs;
+
+/** Every `run:` script of a workflow that interpolates an expression (zizmor's template-injection shape). */
+function interpolatingScripts(w: Workflow): string[] {
+    return Object.entries(w.jobs).flatMap(([id, j]) =>
+        j.steps.filter((s) => s.run?.includes("${{")).map((s) => `${id}: ${s.name}`),
+    );
+}
+
+describe("try-in-test.yml (issue 19, item 6)", () => {
+    it("is rendered for exactly the channels that allow tries, at the path the deployer identity trusts", () => {
+        assert.deepEqual(
+            Object.keys(committed).filter((f) => f.startsWith("try-in-")),
+            ["try-in-test.yml"],
+        );
+        assert.equal(`.github/workflows/try-in-test.yml`, tryWorkflow("test"));
+        assert.deepEqual(
+            readChannels().map((c) => [c.name, c.tryPullRequests === true]),
+            [
+                ["prod", false],
+                ["test", true],
+            ],
+        );
+        // WHEN no channel allows tries THEN there is no try workflow
+        const lock = fs.readFileSync(path.join(REPO_ROOT, "package-lock.json"), "utf8");
+        const none = renderWorkflows({
+            channels: readChannels().map((c) => ({ ...c, tryPullRequests: false })),
+            pulumiVersion: pulumiVersionFromLock(lock),
+        });
+        assert.ok(!Object.keys(none).some((f) => f.startsWith("try-in-")));
+    });
+
+    it("starts by hand with the pull request and the reviewed head, and returns after a deploy of releases/test", () => {
+        assert.deepEqual(tried.on, {
+            workflow_dispatch: {
+                inputs: {
+                    pr: {
+                        description: "Pull request number (of a branch of this repository, to main)",
+                        required: true,
+                        type: "string",
+                    },
+                    sha: {
+                        description:
+                            "The pull request's head commit you reviewed (40 hex); a newer head is refused",
+                        required: true,
+                        type: "string",
+                    },
+                },
+            },
+            workflow_run: { workflows: ["deploy"], types: ["completed"], branches: ["releases/test"] },
+        });
+        // The reviewers see on the approval page which pull request and commit they approve.
+        assert.match(tried["run-name"]!, /format\('try #\{0\} at \{1\} in test', inputs\.pr, inputs\.sha\)/);
+    });
+
+    it("grants each job only what it needs, nothing at workflow level, and no secret anywhere", () => {
+        assert.deepEqual(tried.permissions, {});
+        assert.deepEqual(Object.fromEntries(Object.entries(jobs).map(([id, j]) => [id, j.permissions])), {
+            check: { actions: "read", contents: "read", "pull-requests": "write", statuses: "write" },
+            // The pull request's code runs here: read contents, and become the deployer.
+            try: { contents: "read", "id-token": "write" },
+            report: { actions: "read", contents: "read", "pull-requests": "write", statuses: "write" },
+            return: { actions: "read", contents: "read", "pull-requests": "write", statuses: "write" },
+        });
+        assert.ok(!committed["try-in-test.yml"].includes("secrets."));
+        assert.ok(!committed["try-in-test.yml"].includes("create-github-app-token"));
+    });
+
+    it("gates the deploy on environment test (its reviewers) in the deploys' concurrency group", () => {
+        const t = jobs.try;
+        assert.equal(t.environment, "test");
+        assert.deepEqual(t.needs, ["check"]);
+        const deploy = wf("deploy.yml").jobs["deploy-test"];
+        assert.deepEqual(t.concurrency, deploy.concurrency);
+        assert.deepEqual(t.concurrency, { group: "deploy-test", "cancel-in-progress": false });
+        assert.equal(jobs.check.if, "github.event_name == 'workflow_dispatch'");
+        assert.equal(jobs.report.if, "always() && needs.check.result == 'success'");
+        assert.deepEqual(jobs.report.needs, ["check", "try"]);
+        assert.equal(
+            jobs.return.if,
+            "github.event_name == 'workflow_run' && github.event.workflow_run.conclusion == 'success' && " +
+                "(github.event.workflow_run.event == 'push' || github.event.workflow_run.event == 'workflow_dispatch') && " +
+                "github.event.workflow_run.repository.id == github.repository_id && " +
+                "github.event.workflow_run.head_repository.id == github.repository_id && " +
+                "github.event.workflow_run.head_branch == 'releases/test'",
+        );
+    });
+
+    it("records the borrow before any of the pull request's code runs, then deploys exactly the checked head", () => {
+        const steps = jobs.try.steps;
+        const names = steps.map((s) => s.name);
+        const upload = names.indexOf("Upload the borrow record");
+        const checkout = names.indexOf("Check out");
+        assert.ok(upload >= 0 && upload < checkout, names.join(" | "));
+        assert.deepEqual(steps[upload].with, {
+            name: "borrowed-test",
+            path: "${{ runner.temp }}/borrowed.json",
+            "retention-days": 90,
+            "if-no-files-found": "error",
+        });
+        assert.deepEqual(steps[checkout].with, {
+            "persist-credentials": false,
+            ref: "${{ needs.check.outputs.sha }}",
+        });
+        // No npm cache in a job holding the deployer (cache entries are written by other runs).
+        assert.ok(!steps.some((s) => s.with && "cache" in s.with));
+        assert.deepEqual(names.slice(checkout), [
+            "Check out",
+            "Set up Node.js",
+            "Install dependencies",
+            "Check the environment belongs to this stack",
+            "Authenticate to Google Cloud",
+            "Set up gcloud",
+            "Install the Pulumi CLI",
+            "Refuse replacements and deletions",
+            "Deploy the pull request",
+        ]);
+        // No token of any kind reaches the pull request's code.
+        for (const s of steps) assert.ok(!Object.keys(s.env ?? {}).some((k) => /TOKEN/.test(k)), s.name);
+    });
+
+    it("passes the dispatch's inputs to scripts only through environment variables, checked before use", () => {
+        assert.deepEqual(interpolatingScripts(tried), []);
+        const inputUses = Object.entries(jobs).flatMap(([id, j]: [string, Job]) =>
+            j.steps.flatMap((s) =>
+                Object.entries(s.env ?? {})
+                    .filter(([, v]) => v.includes("inputs."))
+                    .map(([k, v]) => `${id}/${s.name}/${k}=${v}`),
+            ),
+        );
+        assert.deepEqual(inputUses, [
+            "check/Check the pull request can be tried/PR=${{ inputs.pr }}",
+            "check/Check the pull request can be tried/SHA=${{ inputs.sha }}",
+        ]);
+        // Later steps and jobs read only the checked outputs.
+        assert.deepEqual(jobs.check.outputs, {
+            pr: "${{ steps.check.outputs.pr }}",
+            sha: "${{ steps.check.outputs.sha }}",
+        });
+        // The checker is live: a script with an interpolated input is found.
+        const injected = structuredClone(tried);
+        injected.jobs.check.steps.push({ name: "bad", run: "echo ${{ inputs.pr }}" });
+        assert.deepEqual(interpolatingScripts(injected), ["check: bad"]);
+    });
+
+    it("runs the release branch's own tools (never the pull request's) in the jobs that write", () => {
+        for (const id of ["check", "report", "return"]) {
+            const checkout = jobs[id].steps.find((s) => s.name === "Check out")!;
+            assert.deepEqual(checkout.with, { "persist-credentials": false }, id);
+        }
+        assert.deepEqual(
+            Object.entries(jobs).flatMap(([id, j]) =>
+                j.steps.filter((s) => s.run?.includes("tools/try.ts")).map((s) => `${id}: ${s.run}`),
+            ),
+            [
+                "check: npx tsx tools/try.ts check test",
+                "check: npx tsx tools/try.ts report test",
+                "report: npx tsx tools/try.ts report test",
+                "return: npx tsx tools/try.ts return test",
+            ],
+        );
+    });
+
+    it("makes the promote workflow refuse while test is borrowed, before the promotion check", () => {
+        const names = wf("promote.yml").jobs["check-prod"].steps.map((s) => s.name);
+        const refuse = names.indexOf("Refuse while test is borrowed by a pull request");
+        assert.ok(refuse > names.indexOf("Install dependencies"), names.join(" | "));
+        assert.ok(refuse < names.indexOf("Promotion check test → prod"), names.join(" | "));
+        assert.equal(
+            wf("promote.yml").jobs["check-prod"].steps[refuse].run,
+            "npx tsx tools/try.ts borrowed test",
+        );
+    });
+});

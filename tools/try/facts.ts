@@ -1,0 +1,153 @@
+/**
+ * The facts the try rules read, from the GitHub API through `gh` (env `GH_TOKEN`; the job's token with `actions:
+ * read`, and `pull-requests: read` for the pull request). Only records of `workflow_dispatch` runs of
+ * `try-in-<channel>.yml` on `releases/<channel>` count as borrows: an artifact of the same name uploaded by any other
+ * run (a writer's branch can upload one) is ignored, and the only thing a forged borrow could do is block.
+ */
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { Problems } from "../../lib/problems";
+import { releaseBranch } from "../../components/github/naming";
+import {
+    BORROWED_FILE,
+    borrowedArtifact,
+    parseBorrowRecord,
+    type BorrowFacts,
+    type PullRequestFacts,
+    type RunningDeploy,
+} from "./borrow";
+
+/** The try workflow's file name for a channel (the identity trusts exactly this file, bootstrap/identity-rules.ts). */
+export const tryWorkflowFile = (channel: string): string => `try-in-${channel}.yml`;
+
+/** `gh api <path>` parsed as JSON, or the first line of its error. */
+export function ghJson<T>(apiPath: string): { value?: T; error?: string } {
+    const r = spawnSync("gh", ["api", apiPath], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+    if (r.status !== 0) return { error: (r.stderr || r.error?.message || "failed").trim().split("\n")[0] };
+    try {
+        return { value: JSON.parse(r.stdout) as T };
+    } catch {
+        return { error: "answer is not JSON" };
+    }
+}
+
+interface Run {
+    id: number;
+    event: string;
+    status: string;
+    conclusion: string | null;
+    head_branch: string;
+    head_sha: string;
+    updated_at: string;
+    created_at: string;
+}
+interface Artifact {
+    id: number;
+    name: string;
+    expired: boolean;
+    created_at: string;
+    workflow_run?: { id: number };
+}
+
+/** States of a run that has not finished. */
+const UNFINISHED = ["queued", "in_progress", "waiting", "pending", "requested"];
+
+/** What the API says about a channel's borrows and deploys. */
+export function gatherBorrowFacts(repo: string, channel: string): { facts: BorrowFacts; problems: Problems } {
+    const problems = new Problems();
+    const branch = encodeURIComponent(releaseBranch(channel));
+    const fail = (what: string, error: string) => problems.add(`GitHub API ${what}`, `failed: ${error}`);
+
+    const tries = ghJson<{ workflow_runs: Run[] }>(
+        `repos/${repo}/actions/workflows/${tryWorkflowFile(channel)}/runs?branch=${branch}&event=workflow_dispatch&per_page=50`,
+    );
+    // A repository without the try workflow (tries never enabled) has no borrows.
+    if (tries.error && !/404|Not Found/.test(tries.error))
+        fail(`runs of ${tryWorkflowFile(channel)}`, tries.error);
+    const tryRuns = new Set((tries.value?.workflow_runs ?? []).map((r) => r.id));
+
+    const artifacts = ghJson<{ artifacts: Artifact[] }>(
+        `repos/${repo}/actions/artifacts?name=${borrowedArtifact(channel)}&per_page=100`,
+    );
+    if (artifacts.error) fail(`artifacts ${borrowedArtifact(channel)}`, artifacts.error);
+    const newest = (artifacts.value?.artifacts ?? [])
+        .filter((a) => a.workflow_run && tryRuns.has(a.workflow_run.id))
+        .sort((a, b) => Date.parse(b.created_at) - Date.parse(a.created_at))[0];
+
+    let lastBorrow: BorrowFacts["lastBorrow"];
+    if (newest) {
+        const run = newest.workflow_run!.id;
+        let record;
+        if (!newest.expired) {
+            const dir = fs.mkdtempSync(path.join(os.tmpdir(), "borrowed-"));
+            const dl = spawnSync(
+                "gh",
+                [
+                    "run",
+                    "download",
+                    String(run),
+                    "--repo",
+                    repo,
+                    "--name",
+                    borrowedArtifact(channel),
+                    "--dir",
+                    dir,
+                ],
+                { encoding: "utf8" },
+            );
+            const file = path.join(dir, BORROWED_FILE);
+            if (dl.status === 0 && fs.existsSync(file))
+                record = parseBorrowRecord(
+                    fs.readFileSync(file, "utf8"),
+                    `run ${run} ${BORROWED_FILE}`,
+                    problems,
+                );
+        }
+        lastBorrow = { at: newest.created_at, run, ...(record ? { record } : {}) };
+    }
+
+    const deploys = ghJson<{ workflow_runs: Run[] }>(
+        `repos/${repo}/actions/workflows/deploy.yml/runs?branch=${branch}&status=success&per_page=50`,
+    );
+    if (deploys.error) fail("runs of deploy.yml", deploys.error);
+    const done = (deploys.value?.workflow_runs ?? [])
+        .filter((r) => r.event === "push" || r.event === "workflow_dispatch")
+        .sort((a, b) => Date.parse(b.updated_at) - Date.parse(a.updated_at))[0];
+    const lastDeploy = done ? { run: done.id, at: done.updated_at, sha: done.head_sha } : undefined;
+    return {
+        facts: { channel, ...(lastBorrow ? { lastBorrow } : {}), ...(lastDeploy ? { lastDeploy } : {}) },
+        problems,
+    };
+}
+
+/** Deploys of `releases/<channel>` that have not finished. */
+export function runningDeploys(repo: string, channel: string, problems: Problems): RunningDeploy[] {
+    const branch = encodeURIComponent(releaseBranch(channel));
+    const out: RunningDeploy[] = [];
+    for (const status of UNFINISHED) {
+        const r = ghJson<{ workflow_runs: Run[] }>(
+            `repos/${repo}/actions/workflows/deploy.yml/runs?branch=${branch}&status=${status}&per_page=20`,
+        );
+        if (r.error) problems.add(`GitHub API runs of deploy.yml (${status})`, `failed: ${r.error}`);
+        for (const run of r.value?.workflow_runs ?? []) out.push({ run: run.id, status: run.status });
+    }
+    return out.sort((a, b) => a.run - b.run);
+}
+
+/** The pull request, or `undefined` when it does not exist. */
+export function pullRequest(repo: string, pr: string, problems: Problems): PullRequestFacts | undefined {
+    const r = ghJson<{
+        state: string;
+        head: { sha: string; repo: { id: number } | null };
+        base: { ref: string };
+    }>(`repos/${repo}/pulls/${pr}`);
+    if (r.error) {
+        if (!/404|Not Found/.test(r.error))
+            problems.add(`GitHub API pull request #${pr}`, `failed: ${r.error}`);
+        return undefined;
+    }
+    const p = r.value!;
+    return { state: p.state, headSha: p.head.sha, headRepoId: p.head.repo?.id ?? null, baseRef: p.base.ref };
+}
