@@ -22,15 +22,44 @@ import {
 /** The try workflow's file name for a channel (the identity trusts exactly this file, bootstrap/identity-rules.ts). */
 export const tryWorkflowFile = (channel: string): string => `try-in-${channel}.yml`;
 
-/** `gh api <path>` parsed as JSON, or the first line of its error. */
-export function ghJson<T>(apiPath: string): { value?: T; error?: string } {
-    const r = spawnSync("gh", ["api", apiPath], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
-    if (r.status !== 0) return { error: (r.stderr || r.error?.message || "failed").trim().split("\n")[0] };
-    try {
-        return { value: JSON.parse(r.stdout) as T };
-    } catch {
-        return { error: "answer is not JSON" };
-    }
+/** The GitHub API as the try commands use it; {@link ghCli} is the real one, tests pass a stand-in. */
+export interface GhClient {
+    /** `gh api [-X <method>] <path> [--input <body as JSON>]`: the answer parsed as JSON, or its first error line. */
+    api<T>(apiPath: string, method?: string, body?: unknown): { value?: T; error?: string };
+    /** `gh run download <run> --name <name> --dir <dir>`: whether it wrote the artifact's files. */
+    download(run: number, name: string, dir: string): boolean;
+}
+
+/** The `gh` CLI (env `GH_TOKEN`). */
+export function ghCli(repo: string): GhClient {
+    return {
+        api<T>(apiPath: string, method = "GET", body?: unknown) {
+            const args = ["api", "-X", method, apiPath];
+            if (body !== undefined) {
+                const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "gh-")), "body.json");
+                fs.writeFileSync(file, JSON.stringify(body));
+                args.push("--input", file);
+            }
+            const r = spawnSync("gh", args, { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+            if (r.status !== 0)
+                return { error: (r.stderr || r.error?.message || "failed").trim().split("\n")[0] };
+            try {
+                return { value: (r.stdout.trim() ? JSON.parse(r.stdout) : {}) as T };
+            } catch {
+                return { error: "answer is not JSON" };
+            }
+        },
+        download(run, name, dir) {
+            const r = spawnSync(
+                "gh",
+                ["run", "download", String(run), "--repo", repo, "--name", name, "--dir", dir],
+                {
+                    encoding: "utf8",
+                },
+            );
+            return r.status === 0;
+        },
+    };
 }
 
 interface Run {
@@ -55,12 +84,16 @@ interface Artifact {
 const UNFINISHED = ["queued", "in_progress", "waiting", "pending", "requested"];
 
 /** What the API says about a channel's borrows and deploys. */
-export function gatherBorrowFacts(repo: string, channel: string): { facts: BorrowFacts; problems: Problems } {
+export function gatherBorrowFacts(
+    repo: string,
+    channel: string,
+    gh: GhClient = ghCli(repo),
+): { facts: BorrowFacts; problems: Problems } {
     const problems = new Problems();
     const branch = encodeURIComponent(releaseBranch(channel));
     const fail = (what: string, error: string) => problems.add(`GitHub API ${what}`, `failed: ${error}`);
 
-    const tries = ghJson<{ workflow_runs: Run[] }>(
+    const tries = gh.api<{ workflow_runs: Run[] }>(
         `repos/${repo}/actions/workflows/${tryWorkflowFile(channel)}/runs?branch=${branch}&event=workflow_dispatch&per_page=50`,
     );
     // A repository without the try workflow (tries never enabled) has no borrows.
@@ -68,7 +101,7 @@ export function gatherBorrowFacts(repo: string, channel: string): { facts: Borro
         fail(`runs of ${tryWorkflowFile(channel)}`, tries.error);
     const tryRuns = new Set((tries.value?.workflow_runs ?? []).map((r) => r.id));
 
-    const artifacts = ghJson<{ artifacts: Artifact[] }>(
+    const artifacts = gh.api<{ artifacts: Artifact[] }>(
         `repos/${repo}/actions/artifacts?name=${borrowedArtifact(channel)}&per_page=100`,
     );
     if (artifacts.error) fail(`artifacts ${borrowedArtifact(channel)}`, artifacts.error);
@@ -82,23 +115,9 @@ export function gatherBorrowFacts(repo: string, channel: string): { facts: Borro
         let record;
         if (!newest.expired) {
             const dir = fs.mkdtempSync(path.join(os.tmpdir(), "borrowed-"));
-            const dl = spawnSync(
-                "gh",
-                [
-                    "run",
-                    "download",
-                    String(run),
-                    "--repo",
-                    repo,
-                    "--name",
-                    borrowedArtifact(channel),
-                    "--dir",
-                    dir,
-                ],
-                { encoding: "utf8" },
-            );
+            const downloaded = gh.download(run, borrowedArtifact(channel), dir);
             const file = path.join(dir, BORROWED_FILE);
-            if (dl.status === 0 && fs.existsSync(file))
+            if (downloaded && fs.existsSync(file))
                 record = parseBorrowRecord(
                     fs.readFileSync(file, "utf8"),
                     `run ${run} ${BORROWED_FILE}`,
@@ -108,7 +127,7 @@ export function gatherBorrowFacts(repo: string, channel: string): { facts: Borro
         lastBorrow = { at: newest.created_at, run, ...(record ? { record } : {}) };
     }
 
-    const deploys = ghJson<{ workflow_runs: Run[] }>(
+    const deploys = gh.api<{ workflow_runs: Run[] }>(
         `repos/${repo}/actions/workflows/deploy.yml/runs?branch=${branch}&status=success&per_page=50`,
     );
     if (deploys.error) fail("runs of deploy.yml", deploys.error);
@@ -123,11 +142,16 @@ export function gatherBorrowFacts(repo: string, channel: string): { facts: Borro
 }
 
 /** Deploys of `releases/<channel>` that have not finished. */
-export function runningDeploys(repo: string, channel: string, problems: Problems): RunningDeploy[] {
+export function runningDeploys(
+    repo: string,
+    channel: string,
+    problems: Problems,
+    gh: GhClient,
+): RunningDeploy[] {
     const branch = encodeURIComponent(releaseBranch(channel));
     const out: RunningDeploy[] = [];
     for (const status of UNFINISHED) {
-        const r = ghJson<{ workflow_runs: Run[] }>(
+        const r = gh.api<{ workflow_runs: Run[] }>(
             `repos/${repo}/actions/workflows/deploy.yml/runs?branch=${branch}&status=${status}&per_page=20`,
         );
         if (r.error) problems.add(`GitHub API runs of deploy.yml (${status})`, `failed: ${r.error}`);
@@ -137,8 +161,13 @@ export function runningDeploys(repo: string, channel: string, problems: Problems
 }
 
 /** The pull request, or `undefined` when it does not exist. */
-export function pullRequest(repo: string, pr: string, problems: Problems): PullRequestFacts | undefined {
-    const r = ghJson<{
+export function pullRequest(
+    repo: string,
+    pr: string,
+    problems: Problems,
+    gh: GhClient,
+): PullRequestFacts | undefined {
+    const r = gh.api<{
         state: string;
         head: { sha: string; repo: { id: number } | null };
         base: { ref: string };
