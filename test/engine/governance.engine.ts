@@ -24,8 +24,10 @@ describe("engine tier: moving the governance out of a channel stack (issue 15, i
         // `github`, its children, provider `github`) under the channel project's name, deployed with the real engine
         const old = path.join(ws.project, "old-channel");
         fs.mkdirSync(old);
-        for (const f of ["index.ts", "args.ts", "tsconfig.json"])
-            fs.copyFileSync(path.join(ws.project, "governance", f), path.join(old, f));
+        // Every file of governance/ (program, tsconfigs) but its stack files; Pulumi.yaml renamed below.
+        for (const f of fs.readdirSync(path.join(ws.project, "governance")))
+            if (!/^Pulumi\.[^.]+\.yaml$/.test(f))
+                fs.copyFileSync(path.join(ws.project, "governance", f), path.join(old, f));
         const projectYaml = fs
             .readFileSync(path.join(ws.project, "governance", "Pulumi.yaml"), "utf8")
             .replace(/^name: data-infra-governance$/m, "name: data-infra");
