@@ -40,12 +40,19 @@ function scratchRepo(): string {
     return dir;
 }
 
+/** This process's environment without NODE_COMPILE_CACHE (npm test sets it), so the CLI picks its own folder. */
+function withoutCompileCacheEnv(): NodeJS.ProcessEnv {
+    const env = { ...process.env };
+    delete env.NODE_COMPILE_CACHE;
+    return env;
+}
+
 function plan(cwd: string, ...args: string[]) {
     // A private temporary folder, so a test can see what the CLI left there.
     const r = spawnSync(
         process.execPath,
         [require.resolve("tsx/cli"), "tools/plan.ts", "--project", FIXTURE, ...args],
-        { cwd, encoding: "utf8", env: { ...process.env, TMPDIR: tmp } },
+        { cwd, encoding: "utf8", env: { ...withoutCompileCacheEnv(), TMPDIR: tmp } },
     );
     return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
