@@ -153,6 +153,8 @@ async function main(argv: string[]): Promise<number> {
             if (e instanceof ReviewUsageError) throw new UsageError(e.message);
             throw e;
         }
+        // The checkout's steps need this thread; loading the review would hold it for a second or more.
+        await started.base.started;
     }
     const review = await import("./plan/review/run");
     if (reviewing) {

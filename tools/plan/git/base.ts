@@ -39,6 +39,11 @@ export interface BaseCheckout {
      * Rejects when the base's plan tool fails (its own mandatory policy violations, exit 3, do not count).
      */
     readonly plans: Promise<ReadonlyMap<string, DiffableDocument | undefined>>;
+    /**
+     * Settles once the base's plan process runs (or nothing is left to start): a caller that awaits it before
+     * loading anything heavy lets the checkout, which needs this thread between its git steps, finish first.
+     */
+    readonly started: Promise<void>;
     /** The project folder in the base's checkout, for reading more of the base (its stack files, charts). */
     readonly projectDir: string;
     /** Removes the checkout; safe to call more than once, and whether or not `plans` settled. */
@@ -72,11 +77,14 @@ export function startBase(ref: string, stacks: readonly string[], opts: Checkout
     const tree = path.join(tmp, "tree");
     const project = path.relative(opts.repoRoot, opts.projectDir) || ".";
     let disposed: Promise<void> | undefined;
-    const plans = planIn(rev.stdout.trim(), tmp, tree, project, stacks, opts, key, ref);
+    let spawned!: () => void;
+    const started = new Promise<void>((resolve) => (spawned = resolve));
+    const plans = planIn(rev.stdout.trim(), tmp, tree, project, stacks, opts, key, ref, spawned);
     // A rejection is the caller's to handle when it awaits `plans`; never an unhandled one meanwhile.
-    plans.catch(() => undefined);
+    plans.catch(() => undefined).finally(spawned);
     return {
         plans,
+        started,
         projectDir: path.join(tree, project),
         dispose: () =>
             (disposed ??= plans
@@ -94,6 +102,7 @@ async function planIn(
     opts: Checkout,
     key: Buffer,
     ref: string,
+    spawned: () => void,
 ): Promise<Map<string, DiffableDocument | undefined>> {
     await checkoutBase(commit, tree, opts.repoRoot, path.join(tmp, "index"));
     fs.symlinkSync(
@@ -107,7 +116,7 @@ async function planIn(
     if (!fs.existsSync(path.join(tree, "tools", "plan.ts")))
         throw new ReviewUsageError(`--base: revision ${ref} has no offline plan tool (tools/plan.ts)`);
     const cacheDir = compileCacheDir();
-    const child = await run(
+    const running = run(
         process.execPath,
         [
             // tsx's ESM and CJS hooks, from this checkout: the base's tool may `import()` its modules.
@@ -129,6 +138,8 @@ async function planIn(
             },
         },
     );
+    spawned();
+    const child = await running;
     // The base's own mandatory policy violations (exit 3) do not stop the review of the change.
     if (child.status !== 0 && child.status !== EXIT.policy)
         throw new Error(
