@@ -68,3 +68,17 @@ export class ValidationError extends Error {
         this.problems = problems;
     }
 }
+
+/** `JSON.parse(text)` as `{value}`, or `undefined` after adding `<where>: is not JSON` to `problems`. */
+export function parseJsonText(
+    text: string,
+    where: string,
+    problems: Problems,
+): { value: unknown } | undefined {
+    try {
+        return { value: JSON.parse(text) as unknown };
+    } catch {
+        problems.add(where, "is not JSON");
+        return undefined;
+    }
+}

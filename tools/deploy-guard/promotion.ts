@@ -6,7 +6,7 @@
  */
 import { isDeepStrictEqual } from "node:util";
 import { isMap, isScalar, parse, parseDocument, type Pair, type YAMLMap } from "yaml";
-import { formatProblem, Problems } from "../../lib/problems";
+import { formatProblem, parseJsonText, Problems } from "../../lib/problems";
 import { byCodeUnit } from "../../lib/order";
 import { borrowedPromotionProblems, type BorrowState } from "../try/borrow";
 
@@ -36,14 +36,9 @@ const IMAGES_KEY = "data-infra:images";
 
 /** Reads a {@link TestedRecord} from its JSON, collecting what is wrong with it. */
 export function parseTestedRecord(text: string, where: string, problems: Problems): TestedRecord | undefined {
-    let raw: unknown;
-    try {
-        raw = JSON.parse(text);
-    } catch {
-        problems.add(where, "is not JSON");
-        return undefined;
-    }
-    const r = raw as Partial<TestedRecord> | null;
+    const parsed = parseJsonText(text, where, problems);
+    if (!parsed) return undefined;
+    const r = parsed.value as Partial<TestedRecord> | null;
     const before = problems.list.length;
     if (typeof r?.commit !== "string" || !SHA.test(r.commit))
         problems.add(`${where}: commit`, "must be a 40-hex commit", r?.commit);

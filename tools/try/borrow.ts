@@ -4,7 +4,7 @@
  * until its release branch deploys again. The facts come from the GitHub API (`facts.ts`); the command line the
  * workflows run is `tools/try.ts`.
  */
-import { formatProblem, Problems } from "../../lib/problems";
+import { formatProblem, parseJsonText, Problems } from "../../lib/problems";
 import { DEFAULT_BRANCH, releaseBranch } from "../../components/github/naming";
 
 /**
@@ -35,14 +35,9 @@ const NUMBER = /^[1-9][0-9]{0,9}$/;
 
 /** Reads a {@link BorrowRecord} from its JSON, collecting what is wrong with it. */
 export function parseBorrowRecord(text: string, where: string, problems: Problems): BorrowRecord | undefined {
-    let raw: unknown;
-    try {
-        raw = JSON.parse(text);
-    } catch {
-        problems.add(where, "is not JSON");
-        return undefined;
-    }
-    const r = raw as Partial<BorrowRecord> | null;
+    const parsed = parseJsonText(text, where, problems);
+    if (!parsed) return undefined;
+    const r = parsed.value as Partial<BorrowRecord> | null;
     const before = problems.list.length;
     if (typeof r?.channel !== "string" || !r.channel)
         problems.add(`${where}: channel`, "missing", r?.channel);
