@@ -26,18 +26,16 @@ function interpolatingScripts(w: Workflow): string[] {
 
 describe("try-in-test.yml (issue 19, item 6)", () => {
     it("is rendered for exactly the channels that allow tries, at the path the deployer identity trusts", () => {
+        // The channel list comes from the stack files (a channel added by new-channel breaks nothing here).
+        const triable = readChannels()
+            .filter((c) => c.tryPullRequests)
+            .map((c) => c.name);
+        assert.ok(triable.includes("test") && !triable.includes("prod"), triable.join(","));
         assert.deepEqual(
             Object.keys(committed).filter((f) => f.startsWith("try-in-")),
-            ["try-in-test.yml"],
+            triable.map((c) => `try-in-${c}.yml`),
         );
         assert.equal(`.github/workflows/try-in-test.yml`, tryWorkflow("test"));
-        assert.deepEqual(
-            readChannels().map((c) => [c.name, c.tryPullRequests === true]),
-            [
-                ["prod", false],
-                ["test", true],
-            ],
-        );
         // WHEN no channel allows tries THEN there is no try workflow
         const lock = fs.readFileSync(path.join(REPO_ROOT, "package-lock.json"), "utf8");
         const none = renderWorkflows({
