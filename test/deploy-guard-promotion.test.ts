@@ -262,4 +262,28 @@ describe("gatherPromotionFacts (a real git repository)", () => {
             "promotion from test: test is borrowed by a try whose record expired (try run 9, since 2026-11-30T20:00:00Z); deploy releases/test (its next push, or run deploy.yml on it by hand) to return it first",
         ]);
     });
+
+    it("reads releases/<upstream> from the remote-tracking branch, never from a tag a writer names origin/releases/<upstream>", () => {
+        // GIVEN releases/test at T and releases/prod at T + pinned digests, checked out as actions/checkout does with
+        // fetch-depth: 0 (branches under refs/remotes/origin/, every tag under refs/tags/: actions/checkout
+        // src/ref-helper.ts getRefSpecForAllHistory), and a tag `origin/releases/test` on an older commit, which any
+        // writer can push. git resolves a short name through refs/tags/ before refs/remotes/ (gitrevisions(7),
+        // "<refname>" rules 3 and 5), so `origin/releases/test` would name the tag.
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "promotion-tag-"));
+        git(dir, "init", "-q", "-b", "releases/prod");
+        const old = commit(dir, { "Pulumi.prod.yaml": prodAtTested, "index.ts": "1\n" }, "base");
+        const tested = commit(dir, { "index.ts": "2\n" }, "tested on test");
+        git(dir, "update-ref", "refs/remotes/origin/releases/test", tested);
+        commit(dir, { "Pulumi.prod.yaml": pinDigests(prodAtTested, images) }, "pin");
+        git(dir, "tag", "origin/releases/test", old);
+        const source: TestedRecordSource = {
+            find: (_u, c) => ({ record: { ...record, commit: c }, problems: new Problems() }),
+            borrow: () => ({ state: { borrowed: false }, problems: new Problems() }),
+        };
+        // WHEN the guard gathers the facts of HEAD
+        const { facts } = gatherPromotionFacts(dir, "prod", "test", source);
+        // THEN the tested commit is the branch's, and the promotion passes (the tag would have failed it: index.ts)
+        assert.equal(facts.testedCommit, tested);
+        assert.deepEqual(promotionProblems(facts), []);
+    });
 });

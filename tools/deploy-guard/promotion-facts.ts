@@ -1,6 +1,6 @@
 /**
  * Gathers the {@link PromotionFacts} of the checked-out commit from git (a full clone: the deploy job checks out with
- * `fetch-depth: 0`, which fetches every branch as `origin/*`) and from the GitHub API through `gh` (the job's token,
+ * `fetch-depth: 0`, which fetches every branch as `refs/remotes/origin/*` and every tag) and from the GitHub API through `gh` (the job's token,
  * `actions: read`). The tested record comes only from a successful `push` run of `.github/workflows/deploy.yml` on
  * `releases/<upstream>` at the tested commit: only a push to that branch creates one (its pushes are restricted to
  * the release managers), and only that run's jobs can upload its artifacts, so neither a status a writer's workflow
@@ -90,7 +90,9 @@ export function gatherPromotionFacts(
 ): { facts: PromotionFacts; problems: Problems } {
     const problems = new Problems();
     const head = git(cwd, "rev-parse", "HEAD").out.trim();
-    const base = git(cwd, "merge-base", "HEAD", `origin/releases/${upstream}`);
+    // The full name: a short `origin/releases/<upstream>` resolves to a tag of that name first (gitrevisions(7): refs/tags/
+    // before refs/remotes/), and the checkout fetches every tag, which any writer can push.
+    const base = git(cwd, "merge-base", "HEAD", `refs/remotes/origin/releases/${upstream}`);
     const testedCommit = base.ok ? base.out.trim() : undefined;
     const file = stackFile(channel);
     let changedFiles: string[] = [];
