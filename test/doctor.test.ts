@@ -7,6 +7,8 @@ import {
     exists,
     hasBinding,
     judgeApis,
+    judgeAdminBranchPolicy,
+    lacksNames,
     listsNames,
     type CommandOutput,
 } from "../tools/doctor/checklist";
@@ -95,6 +97,8 @@ describe("doctor", () => {
                 "secret:metabase-database-password",
                 "github-app-variable",
                 "github-app-secret",
+                "github-app-secret-not-repository",
+                "github-app-secret-not-test",
                 "github-app-permissions",
             ],
         );
@@ -108,15 +112,97 @@ describe("doctor", () => {
             "transit-data-test",
             "--format=value(name)",
         ]);
-        // every command only reads
-        for (const i of items)
+        // every command only reads (`gh api` without -X/--method/-f/-F/--input is a GET)
+        for (const i of items.concat(checklist(config("prod"), STATE)))
             if (i.command?.length)
                 assert.ok(
                     /^(describe|list|get-iam-policy)$/.test(
                         i.command.find((w) => /^(describe|list|get-iam-policy)$/.test(w)) ?? "",
-                    ),
+                    ) ||
+                        (i.command[0] === "gh" &&
+                            i.command[1] === "api" &&
+                            !i.command.some((w) =>
+                                /^(-X|--method|-f|-F|--field|--raw-field|--input)$/.test(w),
+                            )),
                     i.id,
                 );
+    });
+
+    it("the admin App's key: in github-admin, in no repository or channel environment secret, and github-admin admits only the governing branch", () => {
+        // GIVEN prod (it owns main's protection, so its release branch governs) and test
+        const prod = checklist(config("prod"), STATE);
+        const test = checklist(config("test"), STATE);
+        const byId = (items: typeof prod, id: string) => items.find((i) => i.id === id)!;
+        // THEN each channel's doctor checks that neither the repository nor its own environment holds the key: a
+        // repository secret reaches any workflow run of any branch (GitHub docs, "Using secrets in GitHub Actions"),
+        // a channel environment's reaches that channel's deploy
+        assert.deepEqual(byId(test, "github-app-secret-not-repository").command, [
+            "gh",
+            "secret",
+            "list",
+            "--repo",
+            "transit-data/data-infra",
+        ]);
+        assert.deepEqual(byId(test, "github-app-secret-not-test").command, [
+            "gh",
+            "secret",
+            "list",
+            "--repo",
+            "transit-data/data-infra",
+            "--env",
+            "test",
+        ]);
+        assert.ok(byId(prod, "github-app-secret-not-prod"));
+        // AND only the governing channel's doctor checks github-admin's branch policy
+        assert.deepEqual(byId(prod, "github-admin-branch-policy").command, [
+            "gh",
+            "api",
+            "repos/transit-data/data-infra/environments/github-admin/deployment-branch-policies",
+        ]);
+        assert.equal(
+            test.find((i) => i.id === "github-admin-branch-policy"),
+            undefined,
+        );
+        // AND the judges: a listed key fails, an unlisted one passes, a failed listing never passes
+        const lacks = lacksNames(["DATA_INFRA_APP_PRIVATE_KEY"]);
+        assert.deepEqual(lacks(ok("OTHER\t2026-11-30\n")), { ok: true });
+        assert.deepEqual(lacks(ok("DATA_INFRA_APP_PRIVATE_KEY\t2026-11-30\n")), {
+            ok: false,
+            missing: "present: DATA_INFRA_APP_PRIVATE_KEY",
+        });
+        assert.deepEqual(lacks(failed("HTTP 404")), {
+            ok: false,
+            missing: "gh could not list them (HTTP 404)",
+        });
+        const policy = judgeAdminBranchPolicy("releases/prod");
+        const policies = (...p: { name: string; type?: string }[]) =>
+            ok(JSON.stringify({ total_count: p.length, branch_policies: p }));
+        assert.deepEqual(policy(policies({ name: "releases/prod", type: "branch" })), { ok: true });
+        assert.deepEqual(policy(policies({ name: "releases/prod", type: "tag" })), {
+            ok: false,
+            missing: 'github-admin admits more than branch releases/prod: ["tag releases/prod"]',
+        });
+        assert.deepEqual(
+            policy(
+                policies({ name: "releases/prod", type: "branch" }, { name: "releases/*", type: "branch" }),
+            ),
+            {
+                ok: false,
+                missing: 'github-admin admits more than branch releases/prod: ["branch releases/*"]',
+            },
+        );
+        assert.deepEqual(policy(policies()), {
+            ok: false,
+            missing: "github-admin lists no branch policy (releases/prod expected)",
+        });
+        assert.deepEqual(policy(failed("HTTP 404: Not Found")), {
+            ok: false,
+            missing: "could not read github-admin's branch policies (HTTP 404: Not Found)",
+        });
+        assert.deepEqual(policy(ok("<html>")), {
+            ok: false,
+            missing: "github-admin's branch policies are not JSON",
+        });
     });
 
     it("adds the registry reader, and the placeholder, for prod", () => {

@@ -3,7 +3,7 @@
  * the read-only `gcloud`/`gh` command that checks it and a pure judge of that command's output. The CLI
  * (`tools/doctor.ts`) runs the commands when credentials are present; tests feed recorded outputs.
  */
-import { ADMIN_ENVIRONMENT } from "../../components/github/naming";
+import { ADMIN_ENVIRONMENT, releaseBranch } from "../../components/github/naming";
 import { composerEnvironmentSlots, type StackConfig } from "../../config";
 import { placeholdersIn } from "../../config/cross-channel";
 
@@ -92,6 +92,47 @@ export const listsNames =
         const found = new Set(out.stdout.split("\n").map((l) => l.split(/\s/)[0]));
         const missing = names.filter((n) => !found.has(n));
         return missing.length ? { ok: false, missing: `missing: ${missing.join(", ")}` } : { ok: true };
+    };
+
+/** Passes when none of the names is in a `gh secret list` output; a failed listing never passes. */
+export const lacksNames =
+    (names: readonly string[]) =>
+    (out: CommandOutput): Verdict => {
+        if (out.code !== 0) return { ok: false, missing: `gh could not list them${errorLine(out)}` };
+        const found = new Set(out.stdout.split("\n").map((l) => l.split(/\s/)[0]));
+        const present = names.filter((n) => found.has(n));
+        return present.length ? { ok: false, missing: `present: ${present.join(", ")}` } : { ok: true };
+    };
+
+/**
+ * Passes when `gh api repos/<repo>/environments/github-admin/deployment-branch-policies` lists exactly one policy: the
+ * branch (not a tag: GitHub matches a policy of type tag against `refs/tags/…`) `branch`. Response shape: GitHub REST
+ * "List deployment branch policies" (`branch_policies[]` of `{name, type}`, type `branch` or `tag`).
+ */
+export const judgeAdminBranchPolicy =
+    (branch: string) =>
+    (out: CommandOutput): Verdict => {
+        if (out.code !== 0)
+            return {
+                ok: false,
+                missing: `could not read ${ADMIN_ENVIRONMENT}'s branch policies${errorLine(out)}`,
+            };
+        let body: { branch_policies?: { name?: string; type?: string }[] };
+        try {
+            body = JSON.parse(out.stdout) as typeof body;
+        } catch {
+            return { ok: false, missing: `${ADMIN_ENVIRONMENT}'s branch policies are not JSON` };
+        }
+        const policies = (body.branch_policies ?? []).map((p) => `${p.type ?? "branch"} ${p.name ?? ""}`);
+        if (!policies.length)
+            return { ok: false, missing: `${ADMIN_ENVIRONMENT} lists no branch policy (${branch} expected)` };
+        const others = policies.filter((p) => p !== `branch ${branch}`);
+        return others.length
+            ? {
+                  ok: false,
+                  missing: `${ADMIN_ENVIRONMENT} admits more than branch ${branch}: ${JSON.stringify(others)}`,
+              }
+            : { ok: true };
     };
 
 function errorLine(out: CommandOutput): string {
@@ -286,11 +327,24 @@ export function checklist(cfg: StackConfig, state: StateBackend | undefined): Ch
     const repo = `${cfg.github.owner}/${cfg.github.repository}`;
     items.push({
         id: "github-app-variable",
-        what: `repository ${repo} has the GitHub App's id as variable DATA_INFRA_APP_ID (the promote workflow's token)`,
+        what: `repository ${repo} has the admin GitHub App's id as variable DATA_INFRA_APP_ID (the governance jobs' token; the promote workflow uses DATA_INFRA_PROMOTE_APP_ID)`,
         command: ["gh", "variable", "list", "--repo", repo],
         judge: listsNames(["DATA_INFRA_APP_ID"]),
         fix: `gh variable set DATA_INFRA_APP_ID --repo ${repo} --body <app id>`,
     });
+    // Before the key: an environment without a branch policy admits every branch (docs/governance.md, step 3).
+    if (cfg.github.manageDefaultBranch)
+        items.push({
+            id: "github-admin-branch-policy",
+            what: `environment ${ADMIN_ENVIRONMENT} of ${repo} admits only branch ${releaseBranch(cfg.stack)} (its deployment branch policy is what keeps the key from every other branch)`,
+            command: [
+                "gh",
+                "api",
+                `repos/${repo}/environments/${ADMIN_ENVIRONMENT}/deployment-branch-policies`,
+            ],
+            judge: judgeAdminBranchPolicy(releaseBranch(cfg.stack)),
+            fix: `apply ${cfg.stack}'s governance by hand before the key is set (docs/governance.md, "Setting up github-admin", step 2)`,
+        });
     // The admin App's key only in github-admin (the governance jobs' environment): a repository secret reaches any
     // branch a writer pushes, a channel environment secret reaches that channel's deploy (issue 15, item 7).
     items.push({
@@ -300,9 +354,24 @@ export function checklist(cfg: StackConfig, state: StateBackend | undefined): Ch
         judge: listsNames(["DATA_INFRA_APP_PRIVATE_KEY"]),
         fix: `gh secret set DATA_INFRA_APP_PRIVATE_KEY --repo ${repo} --env ${ADMIN_ENVIRONMENT} < <admin-app>.private-key.pem (docs/governance.md; then gh secret delete DATA_INFRA_APP_PRIVATE_KEY --repo ${repo} [--env <channel>] wherever else it is)`,
     });
+    // What the line above cannot see: a key left where the old docs put it (hole C1), or in the channel's environment.
+    items.push({
+        id: "github-app-secret-not-repository",
+        what: `${repo} has no repository secret DATA_INFRA_APP_PRIVATE_KEY (a repository secret reaches a workflow run of any branch a writer pushes)`,
+        command: ["gh", "secret", "list", "--repo", repo],
+        judge: lacksNames(["DATA_INFRA_APP_PRIVATE_KEY"]),
+        fix: `gh secret delete DATA_INFRA_APP_PRIVATE_KEY --repo ${repo}`,
+    });
+    items.push({
+        id: `github-app-secret-not-${cfg.stack}`,
+        what: `environment ${cfg.stack} of ${repo} has no secret DATA_INFRA_APP_PRIVATE_KEY (it would reach the channel's deploy)`,
+        command: ["gh", "secret", "list", "--repo", repo, "--env", cfg.stack],
+        judge: lacksNames(["DATA_INFRA_APP_PRIVATE_KEY"]),
+        fix: `gh secret delete DATA_INFRA_APP_PRIVATE_KEY --repo ${repo} --env ${cfg.stack}`,
+    });
     items.push({
         id: "github-app-permissions",
-        what: "the GitHub App is installed on the repository with contents and pull requests write (it opens promotion pull requests)",
+        what: "the admin GitHub App is installed on the repository with Administration, Environments and Variables: write; the promote App with Pull requests, Contents and Commit statuses: write (docs/github-and-workflows.md)",
         fix: "GitHub → Settings → Developer settings → GitHub Apps → <app> → Permissions; install it on the repository",
     });
     return items;
