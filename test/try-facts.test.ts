@@ -217,7 +217,12 @@ describe("tools/try.ts against the GitHub API (a stand-in gh)", function () {
     });
 
     it("check: writes the checked outputs for a good request, and refuses a fork with nothing written", () => {
-        const pr = { state: "open", head: { sha: SHA, repo: { id: 810000001 } }, base: { ref: "main" } };
+        const pr = {
+            state: "open",
+            user: { login: "alice" },
+            head: { sha: SHA, repo: { id: 810000001 } },
+            base: { ref: "main" },
+        };
         const env = {
             PR: "42",
             SHA,
@@ -232,7 +237,7 @@ describe("tools/try.ts against the GitHub API (a stand-in gh)", function () {
         };
         const ok = tryCli("check", free, env);
         assert.equal(ok.code, 0, ok.stderr);
-        assert.equal(ok.output, `pr=42\nsha=${SHA}\n`);
+        assert.equal(ok.output, `pr=42\nsha=${SHA}\nauthor=alice\n`);
         const fork = tryCli(
             "check",
             { ...free, [P.pr]: { body: { ...pr, head: { sha: SHA, repo: { id: 5 } } } } },

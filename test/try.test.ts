@@ -119,7 +119,13 @@ describe("try a pull request in test (issue 19, item 6)", () => {
             ref: "refs/heads/releases/test",
             repositoryId: "810000001",
         };
-        const pr: PullRequestFacts = { state: "open", headSha: SHA, headRepoId: 810000001, baseRef: "main" };
+        const pr: PullRequestFacts = {
+            state: "open",
+            author: "alice",
+            headSha: SHA,
+            headRepoId: 810000001,
+            baseRef: "main",
+        };
 
         it("accepts an open pull request of this repository to main at the reviewed head", () => {
             assert.deepEqual(tryRequestProblems(req, pr, free, []), []);
@@ -176,6 +182,12 @@ describe("try a pull request in test (issue 19, item 6)", () => {
                 [
                     "try in test: pull request #42: comes from a fork (or a deleted repository): only branches of this repository can be tried (got null)",
                 ],
+            ],
+            [
+                "the pull request has no author login to compare approvers with",
+                {},
+                { author: "" },
+                ['try in test: pull request #42: has no author login GitHub allows (got "")'],
             ],
             [
                 "the head moved after the dispatch (unreviewed commits)",

@@ -1,5 +1,7 @@
 import { strict as assert } from "node:assert";
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { parse } from "yaml";
 import { expectedWorkflows, readChannels } from "../../tools/workflows";
@@ -10,6 +12,7 @@ import {
     type Workflow,
 } from "../../tools/workflows/render";
 import { tryWorkflow } from "../../bootstrap/identity-rules";
+import { APPROVAL_CHECK, APPROVERS_FILTER } from "../../tools/workflows/try";
 import { REPO_ROOT } from "../harness";
 
 const committed = expectedWorkflows();
@@ -72,8 +75,8 @@ describe("try-in-test.yml (issue 19, item 6)", () => {
         assert.deepEqual(tried.permissions, {});
         assert.deepEqual(Object.fromEntries(Object.entries(jobs).map(([id, j]) => [id, j.permissions])), {
             check: { actions: "read", contents: "read", "pull-requests": "write", statuses: "write" },
-            // The pull request's code runs here: read contents, and become the deployer.
-            try: { contents: "read", "id-token": "write" },
+            // The pull request's code runs here: read contents and the run's approvals, become the deployer.
+            try: { actions: "read", contents: "read", "id-token": "write" },
             report: { actions: "read", contents: "read", "pull-requests": "write", statuses: "write" },
             return: { actions: "read", contents: "read", "pull-requests": "write", statuses: "write" },
         });
@@ -130,8 +133,15 @@ describe("try-in-test.yml (issue 19, item 6)", () => {
             "Refuse replacements and deletions",
             "Deploy the pull request",
         ]);
+        // First the approval check (before any code of the pull request is on the runner), then the record.
+        assert.deepEqual(names.slice(0, 3), [
+            "Refuse an approval by the pull request's author",
+            "Write the borrow record",
+            "Upload the borrow record",
+        ]);
         // No token of any kind reaches the pull request's code.
-        for (const s of steps) assert.ok(!Object.keys(s.env ?? {}).some((k) => /TOKEN/.test(k)), s.name);
+        for (const s of steps.slice(checkout))
+            assert.ok(!Object.keys(s.env ?? {}).some((k) => /TOKEN/.test(k)), s.name);
     });
 
     it("passes the dispatch's inputs to scripts only through environment variables, checked before use", () => {
@@ -151,6 +161,7 @@ describe("try-in-test.yml (issue 19, item 6)", () => {
         assert.deepEqual(jobs.check.outputs, {
             pr: "${{ steps.check.outputs.pr }}",
             sha: "${{ steps.check.outputs.sha }}",
+            author: "${{ steps.check.outputs.author }}",
         });
         // The checker is live: a script with an interpolated input is found.
         const injected = structuredClone(tried);
@@ -184,6 +195,62 @@ describe("try-in-test.yml (issue 19, item 6)", () => {
         assert.equal(
             wf("promote.yml").jobs["check-prod"].steps[refuse].run,
             "npx tsx tools/try.ts borrowed test",
+        );
+    });
+
+    it("refuses an approval by the pull request's author, or no approval, running the rendered script", () => {
+        const step = jobs.try.steps[0];
+        assert.equal(step.run, APPROVAL_CHECK);
+        assert.deepEqual(step.env, {
+            GH_TOKEN: "${{ github.token }}",
+            CHANNEL: "test",
+            PR: "${{ needs.check.outputs.pr }}",
+            AUTHOR: "${{ needs.check.outputs.author }}",
+        });
+        // A stand-in gh: answers the approvals call (with exactly this filter) with $FAKE_APPROVERS, as gh's --jq
+        // would print the filter's result. The filter itself is not evaluated here (no jq on our machines).
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "try-approval-"));
+        fs.writeFileSync(
+            path.join(dir, "gh"),
+            '#!/usr/bin/env bash\n[ "$1 $2 $3" = "api repos/o/r/actions/runs/99/approvals --jq" ] && [ "$4" = "$FAKE_FILTER" ] || { echo "unexpected: $*" >&2; exit 3; }\nprintf \'%s\\n\' "$FAKE_APPROVERS"\n',
+            { mode: 0o755 },
+        );
+        const runScript = (approvers: string) =>
+            spawnSync("bash", ["-c", APPROVAL_CHECK], {
+                encoding: "utf8",
+                env: {
+                    PATH: `${dir}:${process.env.PATH}`,
+                    GITHUB_REPOSITORY: "o/r",
+                    GITHUB_RUN_ID: "99",
+                    CHANNEL: "test",
+                    PR: "42",
+                    AUTHOR: "alice",
+                    FAKE_FILTER: APPROVERS_FILTER,
+                    FAKE_APPROVERS: approvers,
+                },
+            });
+        try {
+            const ok = runScript("bob carol");
+            assert.equal(ok.status, 0, ok.stderr);
+            assert.equal(ok.stdout.trim(), "approved by bob carol");
+            const own = runScript("bob alice");
+            assert.equal(own.status, 1);
+            assert.equal(
+                own.stdout.trim(),
+                "::error::alice opened pull request #42 and approved its try: another reviewer of test must approve",
+            );
+            const none = runScript("");
+            assert.equal(none.status, 1);
+            assert.equal(
+                none.stdout.trim(),
+                "::error::no approval of environment test is recorded for this run",
+            );
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+        assert.equal(
+            APPROVERS_FILTER,
+            '[.[] | select(.state == "approved" and any(.environments[]; .name == env.CHANNEL)) | .user.login] | join(" ")',
         );
     });
 });

@@ -32,6 +32,8 @@ export const borrowedMarker = (channel: string): string => `<!-- data-infra-borr
 
 const SHA = /^[0-9a-f]{40}$/;
 const NUMBER = /^[1-9][0-9]{0,9}$/;
+/** A GitHub login (an App's bot user ends in `[bot]`): what the try job compares approvers with. */
+const LOGIN = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?$/;
 
 /** Reads a {@link BorrowRecord} from its JSON, collecting what is wrong with it. */
 export function parseBorrowRecord(text: string, where: string, problems: Problems): BorrowRecord | undefined {
@@ -127,6 +129,8 @@ export interface TryRequest {
 /** The pull request as `GET /repos/{owner}/{repo}/pulls/{number}` returns it (only what the rules read). */
 export interface PullRequestFacts {
     readonly state: string;
+    /** `user.login`: who opened it; the try job refuses an approval by them. */
+    readonly author: string;
     readonly headSha: string;
     /** `head.repo.id`; `null` when the head repository was deleted. */
     readonly headRepoId: number | null;
@@ -172,6 +176,7 @@ export function tryRequestProblems(
         if (pr.state !== "open") problems.add(where, "is not open", pr.state);
         if (pr.baseRef !== DEFAULT_BRANCH)
             problems.add(where, `must target ${DEFAULT_BRANCH} (a feature pull request)`, pr.baseRef);
+        if (!LOGIN.test(pr.author)) problems.add(where, "has no author login GitHub allows", pr.author);
         if (pr.headRepoId === null || String(pr.headRepoId) !== req.repositoryId)
             problems.add(
                 where,

@@ -5,7 +5,8 @@
  * shell command line.
  *
  * - `check`: refuses the try unless tools/try/borrow.ts `tryRequestProblems` finds nothing (env `PR`, `SHA`,
- *   `GITHUB_REF`, `GITHUB_REPOSITORY_ID`); writes the checked `pr` and `sha` to `$GITHUB_OUTPUT`.
+ *   `GITHUB_REF`, `GITHUB_REPOSITORY_ID`); writes the checked `pr`, `sha` and the pull request's `author` to
+ *   `$GITHUB_OUTPUT`.
  * - `report`: sets the `borrowed (<channel>)` status on `SHA` and writes the pull request's comment: `OUTCOME=waiting`,
  *   or from `DEPLOY_RESULT` and whether run `RUN_ID` uploaded its borrow record.
  * - `return`: after a successful deploy of the release branch, marks the pull request that had borrowed the channel
@@ -86,7 +87,10 @@ function check(repo: string, channel: string, gh: GhClient): number {
         for (const line of all) console.error(`::error::${line}`);
         return 1;
     }
-    fs.appendFileSync(env("GITHUB_OUTPUT") || "/dev/null", `pr=${req.pr}\nsha=${req.sha}\n`);
+    fs.appendFileSync(
+        env("GITHUB_OUTPUT") || "/dev/null",
+        `pr=${req.pr}\nsha=${req.sha}\nauthor=${pr!.author}\n`,
+    );
     console.log(`try of #${req.pr} at ${req.sha} in ${channel}: checks passed`);
     return 0;
 }

@@ -169,6 +169,7 @@ export function pullRequest(
 ): PullRequestFacts | undefined {
     const r = gh.api<{
         state: string;
+        user: { login: string } | null;
         head: { sha: string; repo: { id: number } | null };
         base: { ref: string };
     }>(`repos/${repo}/pulls/${pr}`);
@@ -178,5 +179,11 @@ export function pullRequest(
         return undefined;
     }
     const p = r.value!;
-    return { state: p.state, headSha: p.head.sha, headRepoId: p.head.repo?.id ?? null, baseRef: p.base.ref };
+    return {
+        state: p.state,
+        author: p.user?.login ?? "",
+        headSha: p.head.sha,
+        headRepoId: p.head.repo?.id ?? null,
+        baseRef: p.base.ref,
+    };
 }

@@ -31,6 +31,29 @@ export const TRY_INPUTS = {
     },
 } as const;
 
+/** The filter picking the logins that approved the run's deployment to `$CHANNEL` (gh's --jq, env from the step). */
+export const APPROVERS_FILTER =
+    '[.[] | select(.state == "approved" and any(.environments[]; .name == env.CHANNEL)) | .user.login] | join(" ")';
+
+/**
+ * First step of the try job, after the approval and before anything else: `preventSelfReview` stops the dispatcher
+ * from approving, not the pull request's author, so the job refuses when the author approved (or no approval of the
+ * environment is recorded). GitHub's run approvals API (`actions: read`).
+ */
+export const APPROVAL_CHECK = `set -euo pipefail
+approvers="$(gh api "repos/$GITHUB_REPOSITORY/actions/runs/$GITHUB_RUN_ID/approvals" --jq '${APPROVERS_FILTER}')"
+if [ -z "$approvers" ]; then
+  echo "::error::no approval of environment $CHANNEL is recorded for this run"
+  exit 1
+fi
+for login in $approvers; do
+  if [ "$login" = "$AUTHOR" ]; then
+    echo "::error::$AUTHOR opened pull request #$PR and approved its try: another reviewer of $CHANNEL must approve"
+    exit 1
+  fi
+done
+echo "approved by $approvers"`;
+
 /** Only a successful deploy of the channel's release branch in this repository returns the channel. */
 const fromChannelDeploy = (c: ChannelSpec): string =>
     `github.event_name == 'workflow_run' && github.event.workflow_run.conclusion == 'success' && ` +
@@ -69,7 +92,11 @@ export function tryWorkflow(c: ChannelSpec, pulumiVersion: string): Workflow {
             "timeout-minutes": timeoutMinutes.comment,
             // actions: read finds borrows and running deploys; the writes mark the pull request "waiting".
             permissions: { actions: "read", contents: "read", "pull-requests": "write", statuses: "write" },
-            outputs: { pr: expr("steps.check.outputs.pr"), sha: expr("steps.check.outputs.sha") },
+            outputs: {
+                pr: expr("steps.check.outputs.pr"),
+                sha: expr("steps.check.outputs.sha"),
+                author: expr("steps.check.outputs.author"),
+            },
             steps: [
                 // The dispatched branch's own commit: the release branch's reviewed tools, not the pull request's.
                 ...setupSteps({}, { npmCache: false }),
@@ -101,13 +128,24 @@ export function tryWorkflow(c: ChannelSpec, pulumiVersion: string): Workflow {
             needs: ["check"],
             "runs-on": RUNNER,
             "timeout-minutes": timeoutMinutes.deploy,
-            // The pull request's code runs here: the token reads contents, id-token lets the job become the deployer.
-            permissions: { contents: "read", "id-token": "write" },
+            // The pull request's code runs here: the token reads contents and the run's approvals, id-token lets the
+            // job become the deployer.
+            permissions: { actions: "read", contents: "read", "id-token": "write" },
             environment: c.name,
             // Shared with deploy.yml's job: a try and a deploy of the channel never overlap, so "a deploy completed
             // after the borrow" means the channel was returned.
             concurrency: { group: `deploy-${c.name}`, "cancel-in-progress": false },
             steps: [
+                {
+                    name: "Refuse an approval by the pull request's author",
+                    env: {
+                        GH_TOKEN: expr("github.token"),
+                        CHANNEL: c.name,
+                        PR: expr("needs.check.outputs.pr"),
+                        AUTHOR: expr("needs.check.outputs.author"),
+                    },
+                    run: APPROVAL_CHECK,
+                },
                 {
                     name: "Write the borrow record",
                     env: { ...checked, CHANNEL: c.name },
