@@ -7,6 +7,7 @@
 import { parse } from "yaml";
 import type { Job, Workflow } from "../../tools/workflows/render";
 import type { ProtectionRule } from "../../components/github/governance";
+import { ADMIN_ENVIRONMENT } from "../../components/github/naming";
 
 export type Workflows = Record<string, string>;
 
@@ -19,7 +20,8 @@ export function appKeysOutsideEnvironments(files: Workflows): string[] {
     const out: string[] = [];
     for (const [file, w] of parsed(files))
         for (const [id, job] of jobs(w)) {
-            const keys = JSON.stringify(job.steps).match(/secrets\.[A-Z0-9_]*PRIVATE_KEY/g) ?? [];
+            // The whole job: a key in its env (or a reusable workflow's secrets) reaches its steps as well.
+            const keys = JSON.stringify(job).match(/secrets\.[A-Z0-9_]*PRIVATE_KEY/g) ?? [];
             if (keys.length && !job.environment)
                 out.push(`C1: ${file} ${id}: reads ${keys.join(", ")} with no environment`);
         }
@@ -159,13 +161,17 @@ export function adminKeyHolders(
     environments: Readonly<Record<string, PlannedEnvironment>>,
     governingBranch: string,
     adminKeySecret = "DATA_INFRA_APP_PRIVATE_KEY",
+    adminEnvironment = ADMIN_ENVIRONMENT,
 ): string[] {
     const out: string[] = [];
     for (const [file, w] of parsed(files))
         for (const [id, job] of jobs(w)) {
-            if (!JSON.stringify(job.steps).includes(`secrets.${adminKeySecret}`)) continue;
-            const where = `M5: ${file} ${id}`;
             const envName = typeof job.environment === "object" ? job.environment.name : job.environment;
+            // The whole job (its env, a reusable workflow's secrets), not only its steps; and every job in the key's
+            // environment, which can read it whether or not it names it today.
+            if (!JSON.stringify(job).includes(`secrets.${adminKeySecret}`) && envName !== adminEnvironment)
+                continue;
+            const where = `M5: ${file} ${id}`;
             const env = envName === undefined ? undefined : environments[envName];
             if (!env)
                 out.push(
@@ -182,7 +188,7 @@ export function adminKeyHolders(
             }
             if (job.if !== `github.ref == 'refs/heads/${governingBranch}'`)
                 out.push(`${where}: not selected by refs/heads/${governingBranch}`);
-            const deploys = job.steps.some(
+            const deploys = (job.steps ?? []).some(
                 (s) =>
                     (s.with?.command === "up" && s.uses?.startsWith("pulumi/actions")) ||
                     (/\bpulumi up\b/.test(s.run ?? "") &&

@@ -1,6 +1,7 @@
 import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import { protectionRules, type ProtectionRule } from "../../components/github/governance";
 import { expectedWorkflows, readChannels } from "../../tools/workflows";
 import { planGovernance, REPO_ROOT } from "../harness";
@@ -134,6 +135,66 @@ describe("release security (issue 15): each hole of the review, before and after
             "M5: deploy.yml deploy-test: reads the admin key in environment test, which admits releases/test",
             "M5: deploy.yml deploy-test: not selected by refs/heads/releases/prod",
             "M5: deploy.yml deploy-test: a channel deploy holds the admin key",
+        ]);
+    });
+
+    it("C1/M5: a job reads a key when it names it anywhere in the job (here: its env), and holds the admin key when it runs in github-admin at all", () => {
+        // GIVEN the environments as planned (github-admin: only releases/prod, a reviewer, no self-review, no bypass)
+        const environments: Record<string, PlannedEnvironment> = {
+            "github-admin": {
+                branches: ["releases/prod"],
+                reviewers: 1,
+                preventSelfReview: true,
+                canAdminsBypass: false,
+            },
+            test: {
+                branches: ["releases/test"],
+                reviewers: 1,
+                preventSelfReview: true,
+                canAdminsBypass: false,
+            },
+        };
+        type Editable = { jobs: Record<string, Record<string, unknown>> };
+        const edit = (file: string, change: (w: Editable) => void): Workflows => {
+            const w = parseYaml(now[file]) as Editable;
+            change(w);
+            return { ...now, [file]: stringifyYaml(w) };
+        };
+        // WHEN test's deploy reads the key through its job-level env (no step names it)
+        const jobEnv = edit("deploy.yml", (w) => {
+            w.jobs["deploy-test"].env = { KEY: "${{ secrets.DATA_INFRA_APP_PRIVATE_KEY }}" };
+        });
+        // THEN the audit sees it (a step can read any job env variable)
+        assert.deepEqual(adminKeyHolders(jobEnv, environments, "releases/prod"), [
+            "M5: deploy.yml deploy-test: reads the admin key in environment test, which admits releases/test",
+            "M5: deploy.yml deploy-test: not selected by refs/heads/releases/prod",
+            "M5: deploy.yml deploy-test: a channel deploy holds the admin key",
+        ]);
+        // AND a job without an environment that names a key only in its env is a C1 hole
+        const noEnv = edit("drift.yml", (w) => {
+            const [id] = Object.keys(w.jobs);
+            w.jobs[id].env = { KEY: "${{ secrets.DATA_INFRA_APP_PRIVATE_KEY }}" };
+        });
+        const driftJob = Object.keys((parseYaml(now["drift.yml"]) as { jobs: object }).jobs)[0];
+        assert.deepEqual(appKeysOutsideEnvironments(noEnv), [
+            `C1: drift.yml ${driftJob}: reads secrets.DATA_INFRA_APP_PRIVATE_KEY with no environment`,
+        ]);
+        // WHEN a job in github-admin names no secret today but deploys a channel ("Secrets stored in an environment are
+        // only available to workflow jobs that reference the environment": GitHub docs, Deployments and environments)
+        const inAdmin = edit("governance.yml", (w) => {
+            const { environment, permissions } = w.jobs["governance-prod"];
+            w.jobs.extra = {
+                name: "extra",
+                "runs-on": "ubuntu-24.04",
+                environment,
+                permissions,
+                steps: [{ name: "up", run: "pulumi up --stack prod --yes" }],
+            };
+        });
+        // THEN it is a holder too
+        assert.deepEqual(adminKeyHolders(inAdmin, environments, "releases/prod"), [
+            "M5: governance.yml extra: not selected by refs/heads/releases/prod",
+            "M5: governance.yml extra: a channel deploy holds the admin key",
         ]);
     });
 
