@@ -13,12 +13,25 @@ import { ghCli, type GhClient } from "../tools/try/facts";
 const REPO = "o/r";
 const SHA = "a".repeat(40);
 const BRANCH = "releases%2Ftest";
+/** The tip of the branch releases/test; runs at "c…" (the default) and "d…" are in its history, "e…" is not. */
+const TIP = "b".repeat(40);
+/** How GitHub compares a run's commit with the branch's tip: `ahead`/`identical` when the run's commit is in its history. */
+const history: Record<string, Route> = {
+    [`repos/${REPO}/branches/${"releases%2Ftest"}`]: {
+        body: { name: "releases/test", commit: { sha: TIP } },
+    },
+    [`repos/${REPO}/compare/${"c".repeat(40)}...${TIP}?per_page=1`]: { body: { status: "ahead" } },
+    [`repos/${REPO}/compare/${"d".repeat(40)}...${TIP}?per_page=1`]: { body: { status: "identical" } },
+    [`repos/${REPO}/compare/${"e".repeat(40)}...${TIP}?per_page=1`]: { body: { status: "diverged" } },
+};
 const P = {
     tries: `repos/${REPO}/actions/workflows/try-in-test.yml/runs?branch=${BRANCH}&event=workflow_dispatch&per_page=50`,
     artifacts: `repos/${REPO}/actions/artifacts?name=borrowed-test&per_page=100`,
     deploys: `repos/${REPO}/actions/workflows/deploy.yml/runs?branch=${BRANCH}&status=success&per_page=50`,
     running: (s: string) =>
         `repos/${REPO}/actions/workflows/deploy.yml/runs?branch=${BRANCH}&status=${s}&per_page=20`,
+    branch: `repos/${REPO}/branches/${BRANCH}`,
+    compare: (sha: string) => `repos/${REPO}/compare/${sha}...${TIP}?per_page=1`,
     pr: `repos/${REPO}/pulls/42`,
     comments: `repos/${REPO}/issues/42/comments?per_page=100&page=1`,
 };
@@ -50,6 +63,7 @@ const notRunning: Record<string, Route> = Object.fromEntries(
 
 /** Test borrowed by #42 (try run 7001) after the last deploy (run 5), plus a forged artifact of run 666. */
 const borrowedRoutes: Record<string, Route> = {
+    ...history,
     [P.tries]: { body: { workflow_runs: [run(7001)] } },
     [P.artifacts]: {
         body: {
@@ -160,6 +174,71 @@ describe("tools/try.ts against the GitHub API (a stand-in gh)", function () {
         const r = tryCli("borrowed", { ...borrowedRoutes, [P.deploys]: { status: 1, stderr: "HTTP 502\n" } });
         assert.equal(r.code, 1);
         assert.match(r.stderr, /GitHub API runs of deploy\.yml: failed: HTTP 502/);
+    });
+
+    it("borrowed: a deploy.yml run on a TAG named releases/test does not return test (its head_branch is the tag's name)", () => {
+        // A writer pushes a commit whose deploy.yml does nothing, tags it releases/test and dispatches deploy.yml on
+        // the tag: the run is a successful workflow_dispatch of deploy.yml whose head_branch is "releases/test", so
+        // the runs API's branch filter returns it. Its commit is not in the branch's history.
+        const tagDeploy = run(9, { updated_at: "2026-11-30T20:30:00Z", head_sha: "e".repeat(40) });
+        const r = tryCli("borrowed", {
+            ...borrowedRoutes,
+            [P.deploys]: { body: { workflow_runs: [tagDeploy] } },
+        });
+        assert.equal(r.code, 1, r.stdout);
+        assert.match(r.stderr, /test is borrowed by pull request #42/);
+        // AND the return job (which runs on workflow_run of that tag run too) marks nothing returned
+        const back = tryCli("return", {
+            ...borrowedRoutes,
+            [P.deploys]: { body: { workflow_runs: [tagDeploy] } },
+        });
+        assert.equal(back.code, 0, back.stderr);
+        assert.deepEqual(
+            back.calls.filter((c) => c.method === "POST" || c.method === "PATCH"),
+            [],
+        );
+        // AND an older deploy of the branch itself behind the tag run still counts
+        const both = tryCli("borrowed", {
+            ...borrowedRoutes,
+            [P.deploys]: {
+                body: {
+                    workflow_runs: [
+                        tagDeploy,
+                        run(8, { updated_at: "2026-11-30T20:10:00Z", head_sha: "d".repeat(40) }),
+                    ],
+                },
+            },
+        });
+        assert.equal(both.code, 0, both.stderr);
+    });
+
+    it("borrowed: a try-in-test.yml run on a TAG named releases/test is no borrow (its record is never read)", () => {
+        const r = tryCli("borrowed", {
+            ...borrowedRoutes,
+            [P.tries]: { body: { workflow_runs: [run(7001), run(7009, { head_sha: "e".repeat(40) })] } },
+            [P.artifacts]: {
+                body: {
+                    artifacts: [
+                        artifact(3, 7009, "2026-11-30T22:00:00Z"),
+                        artifact(1, 7001, "2026-11-30T20:00:00Z"),
+                    ],
+                },
+            },
+            "download 7009 borrowed-test": { file: "borrowed.json", body: { ...record, pr: 77, run: 7009 } },
+        });
+        assert.equal(r.code, 1);
+        assert.match(r.stderr, /borrowed by pull request #42 .*try run 7001/);
+        assert.ok(!r.calls.some((c) => c.path === "download 7009 borrowed-test"));
+    });
+
+    it("borrowed: fails when the branch's history cannot be read", () => {
+        const r = tryCli("borrowed", {
+            ...borrowedRoutes,
+            [P.deploys]: { body: { workflow_runs: [run(9, { updated_at: "2026-11-30T20:30:00Z" })] } },
+            [P.compare("c".repeat(40))]: { status: 1, stderr: "HTTP 502" },
+        });
+        assert.equal(r.code, 1);
+        assert.match(r.stderr, /GitHub API compare c{12}\.\.\.releases\/test: failed: HTTP 502/);
     });
 
     it("return: marks the borrowing pull request returned once, editing its one marked comment", () => {
