@@ -3,6 +3,13 @@
  * read`, and `pull-requests: read` for the pull request). Only records of `workflow_dispatch` runs of
  * `try-in-<channel>.yml` on `releases/<channel>` count as borrows: an artifact of the same name uploaded by any other
  * run (a writer's branch can upload one) is ignored, and the only thing a forged borrow could do is block.
+ *
+ * "On `releases/<channel>`" is checked twice. The runs API's `branch` filter matches a run's `head_branch`, which for
+ * a run on a tag is the tag's name (safedep/vet#586 reads the tag from `workflow_run.head_branch`), and any writer can
+ * push a tag named `releases/<channel>` at a commit whose `deploy.yml` does nothing and dispatch it there. So a run
+ * counts only when its commit is in the branch's history: `GET /branches/{branch}` names only a branch (never the
+ * tag), and `GET /compare/{run's commit}...{tip}` answers `ahead` or `identical` only when the run's commit is the
+ * tip or an ancestor of it. Otherwise a tag's dispatch would "return" a borrowed channel and let promotion through.
  */
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -99,7 +106,8 @@ export function gatherBorrowFacts(
     // A repository without the try workflow (tries never enabled) has no borrows.
     if (tries.error && !/404|Not Found/.test(tries.error))
         fail(`runs of ${tryWorkflowFile(channel)}`, tries.error);
-    const tryRuns = new Set((tries.value?.workflow_runs ?? []).map((r) => r.id));
+    const tryRuns = new Map((tries.value?.workflow_runs ?? []).map((r) => [r.id, r]));
+    const inBranch = branchHistory(repo, channel, gh, problems);
 
     const artifacts = gh.api<{ artifacts: Artifact[] }>(
         `repos/${repo}/actions/artifacts?name=${borrowedArtifact(channel)}&per_page=100`,
@@ -107,7 +115,8 @@ export function gatherBorrowFacts(
     if (artifacts.error) fail(`artifacts ${borrowedArtifact(channel)}`, artifacts.error);
     const newest = (artifacts.value?.artifacts ?? [])
         .filter((a) => a.workflow_run && tryRuns.has(a.workflow_run.id))
-        .sort((a, b) => Date.parse(b.created_at) - Date.parse(a.created_at))[0];
+        .sort((a, b) => Date.parse(b.created_at) - Date.parse(a.created_at))
+        .find((a) => inBranch(tryRuns.get(a.workflow_run!.id)!.head_sha));
 
     let lastBorrow: BorrowFacts["lastBorrow"];
     if (newest) {
@@ -133,11 +142,47 @@ export function gatherBorrowFacts(
     if (deploys.error) fail("runs of deploy.yml", deploys.error);
     const done = (deploys.value?.workflow_runs ?? [])
         .filter((r) => r.event === "push" || r.event === "workflow_dispatch")
-        .sort((a, b) => Date.parse(b.updated_at) - Date.parse(a.updated_at))[0];
+        .sort((a, b) => Date.parse(b.updated_at) - Date.parse(a.updated_at))
+        .find((r) => inBranch(r.head_sha));
     const lastDeploy = done ? { run: done.id, at: done.updated_at, sha: done.head_sha } : undefined;
     return {
         facts: { channel, ...(lastBorrow ? { lastBorrow } : {}), ...(lastDeploy ? { lastDeploy } : {}) },
         problems,
+    };
+}
+
+/**
+ * Whether a commit is in the history of the branch `releases/<channel>` (its tip or an ancestor of it), asked of the
+ * API once per commit. An API failure is a problem and counts as "not in the history".
+ */
+function branchHistory(
+    repo: string,
+    channel: string,
+    gh: GhClient,
+    problems: Problems,
+): (sha: string) => boolean {
+    const branch = releaseBranch(channel);
+    let tip: string | undefined | null = null;
+    const known = new Map<string, boolean>();
+    return (sha) => {
+        if (tip === null) {
+            const b = gh.api<{ commit?: { sha?: string } }>(
+                `repos/${repo}/branches/${encodeURIComponent(branch)}`,
+            );
+            if (b.error) problems.add(`GitHub API branch ${branch}`, `failed: ${b.error}`);
+            tip =
+                b.value?.commit?.sha && /^[0-9a-f]{40}$/.test(b.value.commit.sha)
+                    ? b.value.commit.sha
+                    : undefined;
+        }
+        if (!tip || !/^[0-9a-f]{40}$/.test(sha)) return false;
+        if (!known.has(sha)) {
+            const c = gh.api<{ status?: string }>(`repos/${repo}/compare/${sha}...${tip}?per_page=1`);
+            if (c.error)
+                problems.add(`GitHub API compare ${sha.slice(0, 12)}...${branch}`, `failed: ${c.error}`);
+            known.set(sha, c.value?.status === "ahead" || c.value?.status === "identical");
+        }
+        return known.get(sha)!;
     };
 }
 
