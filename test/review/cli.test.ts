@@ -20,6 +20,9 @@ function git(cwd: string, ...args: string[]): string {
     return execFileSync("git", args, { cwd, encoding: "utf8" });
 }
 
+const commit = (cwd: string, ...args: string[]) =>
+    git(cwd, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "--quiet", ...args);
+
 /** Copies this checkout's files (tracked and new, not ignored) into a fresh repository with one commit. */
 function scratchRepo(): string {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "review-scratch-"));
@@ -36,7 +39,7 @@ function scratchRepo(): string {
     fs.symlinkSync(fs.realpathSync(path.join(REPO_ROOT, "node_modules")), path.join(dir, "node_modules"));
     git(dir, "init", "--quiet");
     git(dir, "-c", "user.name=t", "-c", "user.email=t@example.com", "add", "-A");
-    git(dir, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "--quiet", "-m", "base");
+    commit(dir, "-m", "base");
     return dir;
 }
 
@@ -68,17 +71,7 @@ describe("Plan CLI review modes", () => {
         // The base also has a prod stack; staging exists only in the head.
         fs.writeFileSync(at("Pulumi.prod.yaml"), "config: {}\n");
         git(repo, "add", "-A");
-        git(
-            repo,
-            "-c",
-            "user.name=t",
-            "-c",
-            "user.email=t@example.com",
-            "commit",
-            "--quiet",
-            "--amend",
-            "--no-edit",
-        );
+        commit(repo, "--amend", "--no-edit");
         fs.writeFileSync(at("requirements.txt"), "requests==2.32.3\npandas==2.2.0\n");
         fs.writeFileSync(at("dags/stops.py"), 'print("stops")\n');
         fs.writeFileSync(
@@ -87,19 +80,9 @@ describe("Plan CLI review modes", () => {
         );
         fs.writeFileSync(at("secret.txt"), `${HEAD_SECRET}\n`);
         fs.writeFileSync(at("Pulumi.staging.yaml"), "config: {}\n");
-        git(repo, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "--quiet", "-am", "head");
+        commit(repo, "-am", "head");
         git(repo, "add", "-A");
-        git(
-            repo,
-            "-c",
-            "user.name=t",
-            "-c",
-            "user.email=t@example.com",
-            "commit",
-            "--quiet",
-            "-m",
-            "new dag",
-        );
+        commit(repo, "-m", "new dag");
     });
     after(() => {
         for (const dir of [repo, tmp]) if (dir) fs.rmSync(dir, { recursive: true, force: true });
