@@ -58,6 +58,7 @@ const composers = composerEnvironmentSlots(cfg.composer).map((slot) => {
             include: cfg.dags.include,
             exclude: cfg.dags.exclude,
             maxFileSizeBytes: cfg.dags.maxFileSizeMiB * 1024 * 1024,
+            deleteUnmanaged: cfg.dags.deleteUnmanaged,
             manifestNamePrefix: slot.manifestNamePrefix,
         },
         { provider: providers.gcp },

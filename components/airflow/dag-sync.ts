@@ -36,6 +36,11 @@ export interface DagSyncArgs {
      * @default "" (the names every stack's state already holds)
      */
     readonly manifestNamePrefix?: string;
+    /**
+     * Delete objects under the prefixes that no file lists (the manifests' `deleteUnmanaged`).
+     * @default false: they are reported as `unmanaged` (drift) and kept
+     */
+    readonly deleteUnmanaged?: boolean;
 }
 
 /**
@@ -67,7 +72,8 @@ export class DagSync extends pulumi.ComponentResource {
         for (const m of folderManifests(args.projectDir, args.folders, list.files)) {
             manifests[m.prefix] = new PrefixManifest(
                 `${args.manifestNamePrefix ?? ""}${m.prefix}`,
-                { ...m, bucket: args.bucket },
+                // Only when set, so stacks that never set it keep the inputs (and state) they have.
+                { ...m, bucket: args.bucket, ...(args.deleteUnmanaged ? { deleteUnmanaged: true } : {}) },
                 // Objects written by the per-file design (one BucketObject each) are adopted, not re-uploaded:
                 // see README "Migrating from per-file objects" for the one state edit the switch needs.
                 { parent: this },

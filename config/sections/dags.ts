@@ -19,6 +19,11 @@ export interface DagsConfig {
     /** picomatch globs; matching files, and everything under matching folders, are skipped. */
     readonly exclude: readonly string[];
     readonly maxFileSizeMiB: number;
+    /**
+     * Delete objects under a managed prefix that no file lists (written by hand, or left by another tool). Off by
+     * default: such objects are reported as drift (`unmanaged` in the manifest's state after `pulumi refresh`) and kept.
+     */
+    readonly deleteUnmanaged: boolean;
 }
 
 /**
@@ -29,7 +34,7 @@ export const DEFAULT_DAG_EXCLUDES: readonly string[] = ["**/__pycache__", "**/*.
 
 export const dagsSection: ConfigSection<DagsConfig> = {
     description:
-        "Folders mirrored file by file into the Composer bucket: {folders: [{source, prefix}], include, exclude, maxFileSizeMiB}.",
+        "Folders mirrored file by file into the Composer bucket: {folders: [{source, prefix}], include, exclude, maxFileSizeMiB, deleteUnmanaged}.",
     required: false,
     schema: {
         type: "object",
@@ -65,6 +70,7 @@ export const dagsSection: ConfigSection<DagsConfig> = {
                 default: [...DEFAULT_DAG_EXCLUDES],
             },
             maxFileSizeMiB: { type: "number", exclusiveMinimum: 0, maximum: 5 * 1024 * 1024, default: 100 },
+            deleteUnmanaged: { type: "boolean", default: false },
         },
         default: {},
     },

@@ -65,6 +65,7 @@ describe("composer and dags config", () => {
             include: ["**"],
             exclude: ["**/__pycache__", "**/*.pyc", "**/.!(airflowignore)"],
             maxFileSizeMiB: 100,
+            deleteUnmanaged: false,
         });
     });
 

@@ -100,6 +100,25 @@ describe("DagSync", () => {
         assert.deepEqual(Object.keys(objects(run)), ["dags/a.py", "dags/b/b.py", "plugins/p.py"]);
     });
 
+    it("passes dags.deleteUnmanaged to every manifest only when it is set (the first test: absent by default)", async () => {
+        const run = await planTree({ deleteUnmanaged: true });
+        assert.deepEqual(
+            run.recorder
+                .ofType(MANIFEST)
+                .map((r) => [r.name, r.inputs.deleteUnmanaged])
+                .sort(),
+            [
+                ["dags/", true],
+                ["plugins/", true],
+            ],
+        );
+        const off = await planTree({ deleteUnmanaged: false });
+        assert.deepEqual(
+            off.recorder.ofType(MANIFEST).map((r) => "deleteUnmanaged" in r.inputs),
+            [false, false],
+        );
+    });
+
     it("refuses folders whose prefixes overlap (each manifest would see the other's objects)", async () => {
         await assert.rejects(
             plan("test", {

@@ -1,7 +1,9 @@
 /**
  * A real GCS JSON API for tests: fake-gcs-server built from its Go module at a pinned tag, cached outside the
  * repository by version, started on 127.0.0.1. In front of it a small proxy counts uploads per object and can fail
- * chosen ones, so tests see what went over the wire and how the provider survives a failing upload.
+ * chosen ones, so tests see what went over the wire and how the provider survives a failing upload. It also keeps a
+ * log of every request in the order it arrived and was answered, so a test can tell whether an upload was answered
+ * before a delete was sent (the engine tier's rename scenario).
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
@@ -47,9 +49,31 @@ export interface Emulator {
     readonly uploads: Map<string, number>;
     /** Object name → how many more uploads of it to answer with 503. */
     readonly failUploads: Map<string, number>;
+    /**
+     * Every request since the last `resetCounts`, in order: `> <what>` when it arrived, `< <status> <what>` when it
+     * was answered, `<what>` as {@link describeRequest} names it (`upload composer-1/dags/a.py`).
+     */
+    readonly log: readonly string[];
+    /** Clears `uploads` and `log`. */
     resetCounts(): void;
     createBucket(name: string): Promise<void>;
     stop(): Promise<void>;
+}
+
+/**
+ * One GCS JSON API request as the log names it: `upload <bucket>/<object>`, `delete|get|patch… <bucket>/<object>`,
+ * `list <bucket>/<prefix>*`, else `<METHOD> <path>` (bucket calls and anything else).
+ */
+export function describeRequest(method: string, url: URL): string {
+    const upload = /^\/upload\/storage\/v1\/b\/([^/]+)\/o$/.exec(url.pathname);
+    if (upload) return `upload ${decodeURIComponent(upload[1])}/${url.searchParams.get("name") ?? "?"}`;
+    const object = /^\/storage\/v1\/b\/([^/]+)\/o\/(.+)$/.exec(url.pathname);
+    if (object)
+        return `${method.toLowerCase()} ${decodeURIComponent(object[1])}/${decodeURIComponent(object[2])}`;
+    const list = /^\/storage\/v1\/b\/([^/]+)\/o$/.exec(url.pathname);
+    if (list && method === "GET")
+        return `list ${decodeURIComponent(list[1])}/${url.searchParams.get("prefix") ?? ""}*`;
+    return `${method} ${url.pathname}`;
 }
 
 export async function startEmulator(): Promise<Emulator> {
@@ -78,8 +102,11 @@ export async function startEmulator(): Promise<Emulator> {
     }
     const uploads = new Map<string, number>();
     const failUploads = new Map<string, number>();
+    const log: string[] = [];
     const proxy = http.createServer((req, res) => {
         const url = new URL(req.url ?? "/", upstream);
+        const what = describeRequest(req.method ?? "GET", url);
+        log.push(`> ${what}`);
         const name = url.pathname.startsWith("/upload/") ? url.searchParams.get("name") : null;
         if (name !== null) {
             uploads.set(name, (uploads.get(name) ?? 0) + 1);
@@ -87,12 +114,14 @@ export async function startEmulator(): Promise<Emulator> {
             if (failures > 0) {
                 failUploads.set(name, failures - 1);
                 req.resume();
+                log.push(`< 503 ${what}`);
                 res.writeHead(503, { "content-type": "application/json" });
                 res.end(JSON.stringify({ error: { code: 503, message: "injected failure" } }));
                 return;
             }
         }
         const out = http.request(url, { method: req.method, headers: req.headers }, (up) => {
+            log.push(`< ${up.statusCode} ${what}`);
             res.writeHead(up.statusCode ?? 502, up.headers);
             up.pipe(res);
         });
@@ -109,7 +138,11 @@ export async function startEmulator(): Promise<Emulator> {
         url,
         uploads,
         failUploads,
-        resetCounts: () => uploads.clear(),
+        log,
+        resetCounts: () => {
+            uploads.clear();
+            log.length = 0;
+        },
         async createBucket(name) {
             const r = await fetch(`${upstream}/storage/v1/b?project=test`, {
                 method: "POST",
