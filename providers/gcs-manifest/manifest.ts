@@ -223,6 +223,15 @@ export function diffResource(
     if (news.deleteUnmanaged) {
         for (const n of Object.keys(olds.unmanaged ?? {})) detailed[filePath("unmanaged", n)] = "delete";
     }
+    // Turning the option on must run an update (it lists the prefix and deletes what nobody manages) even when no
+    // refresh recorded drift; turning it off must too, or the old `true` stays in state and turning it on again later
+    // would not be seen (the provider's olds are the last outputs, which a step without changes keeps).
+    if (
+        !isUnknown(news.deleteUnmanaged) &&
+        olds.files !== undefined &&
+        (olds.deleteUnmanaged ?? false) !== (news.deleteUnmanaged ?? false)
+    )
+        detailed.deleteUnmanaged = "update";
     for (const k of replaces) detailed[k] = "update";
     return { changes: Object.keys(detailed).length > 0, replaces, detailed };
 }

@@ -10,12 +10,42 @@ import * as path from "node:path";
 import { pathToFileURL } from "node:url";
 import { startEmulator, type Emulator } from "../gcs/emulator";
 import { engineView, planView, viewDifferences } from "./compare";
+import { Storage } from "@google-cloud/storage";
 import * as YAML from "yaml";
+import { UPLOAD_ATTEMPTS } from "../../providers/gcs-manifest/sync";
 import { Store } from "./standin/store";
-import { EngineWorkspace, REPO, changes, commandTimeoutS, findEngineBin, type PreviewJson } from "./harness";
+import {
+    EngineWorkspace,
+    REPO,
+    changes,
+    commandTimeoutS,
+    findEngineBin,
+    type PreviewJson,
+    type StateResource,
+} from "./harness";
 
 let ws: EngineWorkspace;
 let gcs: Emulator | undefined;
+/**
+ * Objects of test's Composer bucket outside the managed prefixes (Composer's own files, `data/`, `logs/`, names that
+ * only start like a prefix), written before the DAG sync scenarios: name → generation. Checked after destroy.
+ */
+const OUTSIDE = [
+    "airflow.cfg",
+    "data/feeds.csv",
+    "logs/scheduler/run.log",
+    "dags-old/x.py",
+    "dagsx.py",
+    "plugins.zip",
+];
+let outside: Record<string, string> | undefined;
+/** test's Composer bucket in the emulator, and a client for it (set by the DAG sync scenarios). */
+let dagBucket: { storage: Storage; name: string } | undefined;
+/** Object name → generation, for the whole bucket. */
+async function liveObjects(b: { storage: Storage; name: string }): Promise<Record<string, string>> {
+    const [files] = await b.storage.bucket(b.name).getFiles();
+    return Object.fromEntries(files.map((f) => [f.name, String(f.metadata.generation)]));
+}
 
 const errorsOf = (json: PreviewJson): string[] =>
     (json.diagnostics ?? []).filter((d) => d.severity === "error").map((d) => d.message.trim());
@@ -296,6 +326,253 @@ describe("engine tier: the real Pulumi CLI and engine", function () {
         });
     });
 
+    /**
+     * The DAG sync through the CLI: the real gcsmanifest plugin, started by the engine from Pulumi.yaml, on the
+     * emulator, driven by `pulumi preview`/`up`/`refresh` of the whole program (test is deployed by now). The
+     * provider-alone tests (`npm run test:gcs`) call the provider's methods with state they built; here the olds are
+     * what the engine checkpointed, the diff is what the CLI renders, and a failed step leaves whatever state the
+     * engine keeps. Each step changes the project copy's airflow/dags and leaves it so: the next scenario starts
+     * from the deployed result.
+     */
+    describe("DAG sync through the CLI (the real gcsmanifest plugin on the emulator)", function () {
+        const DAGS_URN =
+            "urn:pulumi:test::data-infra::data-infra:airflow:DagSync$gcsmanifest:index:PrefixManifest::dags/";
+        const PLUGINS_URN = DAGS_URN.replace(/dags\/$/, "plugins/");
+        let storage: Storage;
+        let bucket: string;
+        const dagFile = (rel: string) => path.join(ws.project, "airflow", "dags", rel);
+
+        /** The dags/ manifest's state as the engine checkpointed it. */
+        const manifestState = async (): Promise<StateResource & { pending?: unknown[] }> => {
+            const state = (await ws.exportState("test")) as {
+                deployment: { resources?: StateResource[]; pending_operations?: unknown[] };
+            };
+            const r = (state.deployment.resources ?? []).find((x) => x.urn === DAGS_URN);
+            assert.ok(r, `no ${DAGS_URN} in test's state`);
+            return { ...r, pending: state.deployment.pending_operations ?? [] };
+        };
+        const live = () => liveObjects({ storage, name: bucket });
+        const under = (objects: Record<string, string>, prefix: string) =>
+            Object.keys(objects).filter((n) => n.startsWith(prefix));
+        const put = (name: string, text: string) =>
+            storage.bucket(bucket).file(name).save(text, { resumable: false });
+        /** Position in the emulator's log of a line, which must be there. */
+        const at = (line: string): number => {
+            const i = gcs!.log.indexOf(line);
+            assert.ok(i >= 0, `the emulator saw no "${line}":\n${gcs!.log.join("\n")}`);
+            return i;
+        };
+
+        before(async function () {
+            storage = new Storage({
+                apiEndpoint: gcs!.url,
+                projectId: "emulator",
+                retryOptions: { autoRetry: false },
+            });
+            bucket = String((await manifestState()).outputs?.bucket);
+            assert.match(bucket, /-bucket$/, "the Composer environment's bucket, from the manifest's state");
+            dagBucket = { storage, name: bucket };
+            // Composer's own files and the folders next to the managed prefixes: no step of the tier may touch them
+            // (checked after destroy, below).
+            for (const name of OUTSIDE) await put(name, `${name} written by Composer\n`);
+            const all = await live();
+            outside = Object.fromEntries(OUTSIDE.map((n) => [n, all[n]]));
+        });
+
+        it("preview --diff names each added, changed and removed file; up uploads the new name and deletes the old one only after GCS answered", async function () {
+            // Proves what test:gcs cannot: the CLI's own rendering of the plugin's per-file detailed diff (the SDK's
+            // provider server drops it; main.ts adds it back), and that the engine hands the plugin the olds it
+            // checkpointed, so only the two changed files go over the wire.
+            fs.renameSync(dagFile("transform/run_dbt.py"), dagFile("transform/run_dbt_daily.py"));
+            fs.appendFileSync(dagFile("gtfs/feeds.yml"), "# reviewed\n");
+            const diff = await ws.pulumi(["preview", "--stack", "test", "--diff"], { stack: "test" });
+            assert.equal(diff.status, 0, diff.stdout + diff.stderr);
+            const text = diff.stdout;
+            // As CLI v3.274.1 renders a map's keys: `~ files: {`, then one line per file, `<op> <name> : <entry>`.
+            const size = (rel: string) => fs.statSync(dagFile(rel)).size;
+            const fileLines = text
+                .split("\n")
+                .filter((l) => /^\s+[-+~] (?:dags|plugins)\//.test(l))
+                .map((l) => l.trim().replace(/^(\S \S+?)\s*: /, "$1 : "));
+            assert.deepEqual(
+                fileLines.map((l) => l.replace(/"[A-Za-z0-9+/=]{24} /g, '"<md5> ')),
+                [
+                    `~ dags/gtfs/feeds.yml : "<md5> ${size("gtfs/feeds.yml") - 11} application/yaml" => "<md5> ${size("gtfs/feeds.yml")} application/yaml"`,
+                    `- dags/transform/run_dbt.py : "<md5> ${size("transform/run_dbt_daily.py")} text/x-python"`,
+                    `+ dags/transform/run_dbt_daily.py : "<md5> ${size("transform/run_dbt_daily.py")} text/x-python"`,
+                ],
+                text,
+            );
+            assert.match(text, /^\s+~ files: \{$/m, text);
+            assert.match(text, /1 to update/);
+
+            const before = await live();
+            gcs!.resetCounts();
+            const up = await ws.up("test");
+            assert.equal(up.status, 0, up.stdout + up.stderr);
+            assert.deepEqual([...gcs!.uploads.keys()].sort(), [
+                "dags/gtfs/feeds.yml",
+                "dags/transform/run_dbt_daily.py",
+            ]);
+            // Never a moment with neither name: the old object's delete is sent after GCS answered the new one's
+            // upload (and after every other upload of the step).
+            const del = at(`> delete ${bucket}/dags/transform/run_dbt.py`);
+            assert.ok(at(`< 200 upload ${bucket}/dags/transform/run_dbt_daily.py`) < del);
+            assert.ok(at(`< 200 upload ${bucket}/dags/gtfs/feeds.yml`) < del);
+            const after = await live();
+            assert.deepEqual(under(after, "dags/"), [
+                "dags/gtfs/download_feeds.py",
+                "dags/gtfs/feeds.yml",
+                "dags/transform/run_dbt_daily.py",
+            ]);
+            assert.equal(after["dags/gtfs/download_feeds.py"], before["dags/gtfs/download_feeds.py"]);
+            // The engine checkpointed what the plugin wrote: generations equal the live ones.
+            const state = await manifestState();
+            assert.deepEqual(
+                state.outputs?.generations,
+                Object.fromEntries(under(after, "dags/").map((n) => [n, after[n]])),
+            );
+        });
+
+        it("a failing upload fails the up, deletes nothing and leaves the engine's state as before; the next up (one transient failure, retried) completes", async function () {
+            // Proves what test:gcs cannot: what the engine records after the plugin's update fails (the old
+            // manifest, no pending operation), and that the next `up` plans from that state and finishes the change.
+            fs.writeFileSync(dagFile("gtfs/new_feed.py"), "FEED = 'new'\n");
+            fs.appendFileSync(dagFile("gtfs/download_feeds.py"), "# retried\n");
+            fs.rmSync(dagFile("gtfs/feeds.yml"));
+            const prior = await manifestState();
+            const before = await live();
+            gcs!.resetCounts();
+            gcs!.failUploads.set("dags/gtfs/new_feed.py", UPLOAD_ATTEMPTS);
+            const failed = await ws.up("test");
+            gcs!.failUploads.clear();
+            assert.notEqual(failed.status, 0);
+            const out = failed.stdout + failed.stderr;
+            assert.match(
+                out,
+                new RegExp(
+                    `1 of 2 upload\\(s\\) to gs://${bucket}/dags/ failed; nothing was deleted:[\\s\\S]*dags/gtfs/new_feed.py: upload failed after ${UPLOAD_ATTEMPTS} attempt\\(s\\)`,
+                ),
+            );
+            assert.equal(gcs!.uploads.get("dags/gtfs/new_feed.py"), UPLOAD_ATTEMPTS);
+            assert.deepEqual(
+                gcs!.log.filter((l) => l.startsWith("> delete")),
+                [],
+            );
+            assert.equal((await live())["dags/gtfs/feeds.yml"], before["dags/gtfs/feeds.yml"]);
+            const kept = await manifestState();
+            assert.deepEqual(kept.pending, []);
+            assert.deepEqual(kept.inputs?.files, prior.inputs?.files);
+            assert.deepEqual(kept.outputs?.files, prior.outputs?.files);
+            assert.deepEqual(kept.outputs?.generations, prior.outputs?.generations);
+
+            gcs!.resetCounts();
+            gcs!.failUploads.set("dags/gtfs/new_feed.py", 1);
+            const up = await ws.up("test");
+            gcs!.failUploads.clear();
+            assert.equal(up.status, 0, up.stdout + up.stderr);
+            // Retried within the step; download_feeds.py went up in the failed run and its MD5 matches: not again.
+            assert.deepEqual(Object.fromEntries(gcs!.uploads), { "dags/gtfs/new_feed.py": 2 });
+            assert.ok(
+                at(`< 200 upload ${bucket}/dags/gtfs/new_feed.py`) <
+                    at(`> delete ${bucket}/dags/gtfs/feeds.yml`),
+            );
+            const after = await live();
+            assert.deepEqual(under(after, "dags/"), [
+                "dags/gtfs/download_feeds.py",
+                "dags/gtfs/new_feed.py",
+                "dags/transform/run_dbt_daily.py",
+            ]);
+            const state = await manifestState();
+            assert.deepEqual(
+                state.outputs?.generations,
+                Object.fromEntries(under(after, "dags/").map((n) => [n, after[n]])),
+            );
+        });
+
+        it("an object written by hand under dags/: refresh records it as drift, up keeps it and restores an edited file; with dags.deleteUnmanaged the preview names it and up deletes it", async function () {
+            // Proves what test:gcs cannot: the engine stores the plugin's Read as the new state, the next preview
+            // diffs against it (the edited file shows as a change, the hand-written one does not), and the stack
+            // config key reaches the plugin, whose deletion the CLI names before it happens.
+            await put("dags/by_hand.py", "print('debugging in prod')\n");
+            await put("dags/transform/run_dbt_daily.py", "edited in the console\n");
+            const refresh = await ws.pulumi(["refresh", "--stack", "test", "--yes", "--skip-preview"], {
+                stack: "test",
+            });
+            assert.equal(refresh.status, 0, refresh.stdout + refresh.stderr);
+            assert.match(refresh.stdout, /1 updated/, refresh.stdout);
+            const refreshed = await manifestState();
+            assert.deepEqual(Object.keys(refreshed.outputs?.unmanaged ?? {}), ["dags/by_hand.py"]);
+            assert.match(
+                String(
+                    (refreshed.outputs?.files as Record<string, string>)["dags/transform/run_dbt_daily.py"],
+                ),
+                / 22 /,
+            );
+
+            const { run, json } = await ws.preview("test");
+            assert.equal(run.status, 0, run.stderr);
+            assert.deepEqual(changes(json), [`update ${DAGS_URN}`]);
+            assert.deepEqual((json.steps ?? []).find((s) => s.urn === DAGS_URN)?.detailedDiff, {
+                'files["dags/transform/run_dbt_daily.py"]': { kind: "update", inputDiff: true },
+            });
+            gcs!.resetCounts();
+            const up = await ws.up("test");
+            assert.equal(up.status, 0, up.stdout + up.stderr);
+            assert.deepEqual([...gcs!.uploads.keys()], ["dags/transform/run_dbt_daily.py"]);
+            const [restored] = await storage
+                .bucket(bucket)
+                .file("dags/transform/run_dbt_daily.py")
+                .download();
+            assert.deepEqual(restored, fs.readFileSync(dagFile("transform/run_dbt_daily.py")));
+            assert.ok("dags/by_hand.py" in (await live()), "kept without dags.deleteUnmanaged");
+            assert.deepEqual(
+                gcs!.log.filter((l) => l.startsWith("> delete")),
+                [],
+            );
+
+            const file = path.join(ws.project, "Pulumi.test.yaml");
+            const stackFile = fs.readFileSync(file, "utf8");
+            const doc = YAML.parseDocument(stackFile);
+            doc.setIn(["config", "data-infra:dags"], { deleteUnmanaged: true });
+            fs.writeFileSync(file, doc.toString());
+            try {
+                const { run, json } = await ws.preview("test");
+                assert.equal(run.status, 0, run.stderr);
+                // Both manifests: the option is an input of each (plugins/ has nothing to delete).
+                assert.deepEqual(changes(json), [`update ${DAGS_URN}`, `update ${PLUGINS_URN}`]);
+                assert.deepEqual((json.steps ?? []).find((s) => s.urn === PLUGINS_URN)?.detailedDiff, {
+                    deleteUnmanaged: { kind: "update", inputDiff: true },
+                });
+                assert.deepEqual((json.steps ?? []).find((s) => s.urn === DAGS_URN)?.detailedDiff, {
+                    deleteUnmanaged: { kind: "update", inputDiff: true },
+                    'unmanaged["dags/by_hand.py"]': { kind: "delete", inputDiff: true },
+                });
+                gcs!.resetCounts();
+                const up = await ws.up("test");
+                assert.equal(up.status, 0, up.stdout + up.stderr);
+                assert.deepEqual(
+                    gcs!.log.filter((l) => l.startsWith("> delete") || l.startsWith("> upload")),
+                    [`> delete ${bucket}/dags/by_hand.py`],
+                );
+                assert.deepEqual(under(await live(), "dags/"), [
+                    "dags/gtfs/download_feeds.py",
+                    "dags/gtfs/new_feed.py",
+                    "dags/transform/run_dbt_daily.py",
+                ]);
+                assert.deepEqual((await manifestState()).outputs?.unmanaged, {});
+            } finally {
+                fs.writeFileSync(file, stackFile);
+            }
+            // Turning the option off again is an update of both manifests too (else their state would keep `true`
+            // and turning it on later would not be seen); after it, test previews no change.
+            const off = await ws.up("test");
+            assert.equal(off.status, 0, off.stdout + off.stderr);
+            assert.match(off.stdout, /2 updated/, off.stdout);
+            assert.deepEqual(changes((await ws.preview("test")).json), []);
+        });
+    });
+
     describe("adoption on a fresh stack (data-infra:adopt, the import resource option)", function () {
         let fresh: EngineWorkspace | undefined;
         let freshGcs: Emulator | undefined;
@@ -384,6 +661,12 @@ describe("engine tier: the real Pulumi CLI and engine", function () {
                 path.join("kubernetes", "kubernetes_core_v1_Namespace", "metabase-9bba5f83.json"),
                 path.join("kubernetes", "kubernetes_core_v1_Namespace", "reports-6860b973.json"),
             ]);
+            // The manifests deleted exactly what they wrote: nothing is left under dags/ or plugins/, and every object
+            // outside them is the generation written before the DAG sync scenarios (never rewritten, never deleted)
+            // after a rename, a failed and a retried up, a refresh, deleteUnmanaged and this destroy. What test:gcs
+            // cannot show: the whole program's destroy through the engine, Composer's stand-in included.
+            assert.ok(dagBucket && outside, "the DAG sync scenarios ran before destroy");
+            assert.deepEqual(await liveObjects(dagBucket), outside);
         });
     });
 

@@ -111,7 +111,25 @@ describe("gcsmanifest manifest", () => {
         });
         assert.deepEqual(diffResource(olds, { ...olds, deleteUnmanaged: true }, isUnknown).detailed, {
             'unmanaged["dags/h.py"]': "delete",
+            deleteUnmanaged: "update",
         });
+        // Turning deleteUnmanaged on is an update even with no drift recorded (the update lists the prefix), and
+        // turning it off is one too (so the state records it); absent and false are the same.
+        const { unmanaged: _drift, ...clean } = olds;
+        assert.deepEqual(
+            diffResource({ ...clean, unmanaged: {} }, { ...olds, deleteUnmanaged: true }, isUnknown),
+            {
+                changes: true,
+                replaces: [],
+                detailed: { deleteUnmanaged: "update" },
+            },
+        );
+        assert.deepEqual(
+            diffResource({ ...olds, deleteUnmanaged: true }, { ...olds, deleteUnmanaged: false }, isUnknown)
+                .detailed,
+            { deleteUnmanaged: "update" },
+        );
+        assert.equal(diffResource(olds, { ...olds, deleteUnmanaged: false }, isUnknown).changes, false);
         assert.deepEqual(diffResource(olds, { ...olds, bucket: "other" }, isUnknown).replaces, ["bucket"]);
         // In a preview where the bucket is not known yet, the resource is not shown as replaced.
         assert.deepEqual(diffResource(olds, { ...olds, bucket: UNKNOWN }, isUnknown).replaces, []);
