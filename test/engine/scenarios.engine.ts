@@ -534,7 +534,12 @@ describe("engine tier: the real Pulumi CLI and engine", function () {
             const file = path.join(ws.project, "Pulumi.test.yaml");
             const stackFile = fs.readFileSync(file, "utf8");
             const doc = YAML.parseDocument(stackFile);
-            doc.setIn(["config", "data-infra:dags"], { deleteUnmanaged: true });
+            // A stack's value replaces Pulumi.yaml's whole `dags` value, so the project's value is copied with the key.
+            const project = YAML.parse(fs.readFileSync(path.join(ws.project, "Pulumi.yaml"), "utf8")) as {
+                config: { dags: { value: Record<string, unknown> } };
+            };
+            assert.equal(doc.getIn(["config", "data-infra:dags"]), undefined, "test sets no dags of its own");
+            doc.setIn(["config", "data-infra:dags"], { ...project.config.dags.value, deleteUnmanaged: true });
             fs.writeFileSync(file, doc.toString());
             try {
                 const { run, json } = await ws.preview("test");

@@ -115,9 +115,8 @@ describe("gcsmanifest manifest", () => {
         });
         // Turning deleteUnmanaged on is an update even with no drift recorded (the update lists the prefix), and
         // turning it off is one too (so the state records it); absent and false are the same.
-        const { unmanaged: _drift, ...clean } = olds;
         assert.deepEqual(
-            diffResource({ ...clean, unmanaged: {} }, { ...olds, deleteUnmanaged: true }, isUnknown),
+            diffResource({ ...olds, unmanaged: {} }, { ...olds, deleteUnmanaged: true }, isUnknown),
             {
                 changes: true,
                 replaces: [],
