@@ -27,6 +27,7 @@ const history: Record<string, Route> = {
 const P = {
     tries: `repos/${REPO}/actions/workflows/try-in-test.yml/runs?branch=${BRANCH}&event=workflow_dispatch&per_page=50`,
     artifacts: `repos/${REPO}/actions/artifacts?name=borrowed-test&per_page=100`,
+    artifactsPage: (n: number) => `repos/${REPO}/actions/artifacts?name=borrowed-test&per_page=100&page=${n}`,
     deploys: `repos/${REPO}/actions/workflows/deploy.yml/runs?branch=${BRANCH}&status=success&per_page=50`,
     running: (s: string) =>
         `repos/${REPO}/actions/workflows/deploy.yml/runs?branch=${BRANCH}&status=${s}&per_page=20`,
@@ -229,6 +230,38 @@ describe("tools/try.ts against the GitHub API (a stand-in gh)", function () {
         assert.equal(r.code, 1);
         assert.match(r.stderr, /borrowed by pull request #42 .*try run 7001/);
         assert.ok(!r.calls.some((c) => c.path === "download 7009 borrowed-test"));
+    });
+
+    it("borrowed: 50 newer dispatches of try-in-test.yml (each refused by its check) do not hide the borrow", () => {
+        // The runs list of try-in-test.yml is one page of 50: a writer floods it with junk dispatches on
+        // releases/test (pr=1, sha=x), which fail in their check job and upload nothing.
+        const junk = Array.from({ length: 50 }, (_, i) =>
+            run(8000 + i, { conclusion: "failure", created_at: "2026-11-30T20:40:00Z" }),
+        );
+        const r = tryCli("borrowed", { ...borrowedRoutes, [P.tries]: { body: { workflow_runs: junk } } });
+        assert.equal(r.code, 1, r.stdout);
+        assert.match(r.stderr, /test is borrowed by pull request #42/);
+    });
+
+    it("borrowed: 100 newer borrowed-test artifacts uploaded by a writer's branch do not hide the borrow", () => {
+        const forged = Array.from({ length: 100 }, (_, i) => ({
+            ...artifact(100 + i, 9000 + i, "2026-11-30T20:50:00Z"),
+            workflow_run: { id: 9000 + i, head_branch: "evil", head_sha: "e".repeat(40) },
+        }));
+        const page2 = [artifact(1, 7001, "2026-11-30T20:00:00Z")];
+        const r = tryCli("borrowed", {
+            ...borrowedRoutes,
+            [P.artifacts]: { body: { total_count: 101, artifacts: forged } },
+            [P.artifactsPage(1)]: { body: { total_count: 101, artifacts: forged } },
+            [P.artifactsPage(2)]: { body: { total_count: 101, artifacts: page2 } },
+        });
+        assert.equal(r.code, 1, r.stdout);
+        assert.match(r.stderr, /test is borrowed by pull request #42/);
+        // AND the forged ones cost no API call each (their head_branch is not releases/test)
+        assert.ok(
+            !r.calls.some((c) => /runs\/9\d{3}/.test(c.path)),
+            JSON.stringify(r.calls.map((c) => c.path)),
+        );
     });
 
     it("borrowed: fails when the branch's history cannot be read", () => {
