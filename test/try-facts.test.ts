@@ -25,8 +25,10 @@ const history: Record<string, Route> = {
     [`repos/${REPO}/compare/${"e".repeat(40)}...${TIP}?per_page=1`]: { body: { status: "diverged" } },
 };
 const P = {
+    tryWorkflow: `repos/${REPO}/actions/workflows/try-in-test.yml`,
+    runOf: (id: number) => `repos/${REPO}/actions/runs/${id}`,
     tries: `repos/${REPO}/actions/workflows/try-in-test.yml/runs?branch=${BRANCH}&event=workflow_dispatch&per_page=50`,
-    artifacts: `repos/${REPO}/actions/artifacts?name=borrowed-test&per_page=100`,
+    artifacts: `repos/${REPO}/actions/artifacts?name=borrowed-test&per_page=100&page=1`,
     artifactsPage: (n: number) => `repos/${REPO}/actions/artifacts?name=borrowed-test&per_page=100&page=${n}`,
     deploys: `repos/${REPO}/actions/workflows/deploy.yml/runs?branch=${BRANCH}&status=success&per_page=50`,
     running: (s: string) =>
@@ -47,13 +49,22 @@ const run = (id: number, extra: object = {}) => ({
     updated_at: "2026-11-30T19:00:00Z",
     ...extra,
 });
-const artifact = (id: number, runId: number, at: string) => ({
+/** An artifact as GitHub lists it: its run's id, branch and commit (by default a run on releases/test at "c…"). */
+const artifact = (
+    id: number,
+    runId: number,
+    at: string,
+    headBranch = "releases/test",
+    headSha = "c".repeat(40),
+) => ({
     id,
     name: "borrowed-test",
     expired: false,
     created_at: at,
-    workflow_run: { id: runId },
+    workflow_run: { id: runId, head_branch: headBranch, head_sha: headSha },
 });
+/** The id of the workflow try-in-test.yml, and run 7001: the try that borrowed test. */
+const TRY_WORKFLOW_ID = 11;
 const record = { channel: "test", pr: 42, sha: SHA, run: 7001 };
 const notRunning: Record<string, Route> = Object.fromEntries(
     ["queued", "in_progress", "waiting", "pending", "requested"].map((s) => [
@@ -62,13 +73,23 @@ const notRunning: Record<string, Route> = Object.fromEntries(
     ]),
 );
 
-/** Test borrowed by #42 (try run 7001) after the last deploy (run 5), plus a forged artifact of run 666. */
+/**
+ * Test borrowed by #42 (try run 7001) after the last deploy (run 5), plus a forged artifact of run 666 (a writer's
+ * branch) and one of run 667 (on releases/test, but a run of another workflow).
+ */
 const borrowedRoutes: Record<string, Route> = {
     ...history,
     [P.tries]: { body: { workflow_runs: [run(7001)] } },
+    [P.tryWorkflow]: { body: { id: TRY_WORKFLOW_ID } },
+    [P.runOf(7001)]: { body: run(7001, { workflow_id: TRY_WORKFLOW_ID }) },
+    [P.runOf(667)]: { body: run(667, { workflow_id: 12 }) },
     [P.artifacts]: {
         body: {
-            artifacts: [artifact(2, 666, "2026-11-30T21:00:00Z"), artifact(1, 7001, "2026-11-30T20:00:00Z")],
+            artifacts: [
+                artifact(2, 666, "2026-11-30T21:00:00Z", "evil"),
+                artifact(3, 667, "2026-11-30T20:59:00Z"),
+                artifact(1, 7001, "2026-11-30T20:00:00Z"),
+            ],
         },
     },
     "download 7001 borrowed-test": { file: "borrowed.json", body: record },
@@ -150,7 +171,8 @@ describe("tools/try.ts against the GitHub API (a stand-in gh)", function () {
             r.stderr.trim(),
             "::error::promotion from test: test is borrowed by pull request #42 at aaaaaaaaaaaa (try run 7001, since 2026-11-30T20:00:00Z); deploy releases/test (its next push, or run deploy.yml on it by hand) to return it first",
         );
-        // Only the try run's record was read, never run 666's.
+        // Only the try run's record was read, never run 666's (a writer's branch: not even looked up) or 667's.
+        assert.ok(!r.calls.some((c) => c.path === P.runOf(666)));
         assert.deepEqual(
             r.calls.filter((c) => c.method === "DOWNLOAD").map((c) => c.path),
             ["download 7001 borrowed-test"],
@@ -220,7 +242,7 @@ describe("tools/try.ts against the GitHub API (a stand-in gh)", function () {
             [P.artifacts]: {
                 body: {
                     artifacts: [
-                        artifact(3, 7009, "2026-11-30T22:00:00Z"),
+                        artifact(3, 7009, "2026-11-30T22:00:00Z", "releases/test", "e".repeat(40)),
                         artifact(1, 7001, "2026-11-30T20:00:00Z"),
                     ],
                 },
@@ -251,7 +273,6 @@ describe("tools/try.ts against the GitHub API (a stand-in gh)", function () {
         const page2 = [artifact(1, 7001, "2026-11-30T20:00:00Z")];
         const r = tryCli("borrowed", {
             ...borrowedRoutes,
-            [P.artifacts]: { body: { total_count: 101, artifacts: forged } },
             [P.artifactsPage(1)]: { body: { total_count: 101, artifacts: forged } },
             [P.artifactsPage(2)]: { body: { total_count: 101, artifacts: page2 } },
         });
@@ -262,6 +283,22 @@ describe("tools/try.ts against the GitHub API (a stand-in gh)", function () {
             !r.calls.some((c) => /runs\/9\d{3}/.test(c.path)),
             JSON.stringify(r.calls.map((c) => c.path)),
         );
+    });
+
+    it("borrowed: refuses (never half reads) past 10 pages of borrowed-test artifacts", () => {
+        const full = Array.from({ length: 100 }, (_, i) =>
+            artifact(100 + i, 9000 + i, "2026-11-30T20:50:00Z", "evil"),
+        );
+        const pages = Object.fromEntries(
+            Array.from({ length: 10 }, (_, i) => [P.artifactsPage(i + 1), { body: { artifacts: full } }]),
+        );
+        const r = tryCli("borrowed", { ...borrowedRoutes, ...pages });
+        assert.equal(r.code, 1);
+        assert.match(
+            r.stderr,
+            /GitHub API artifacts borrowed-test: more than 1000: delete the ones no try uploaded/,
+        );
+        assert.ok(!r.calls.some((c) => c.path === P.artifactsPage(11)));
     });
 
     it("borrowed: fails when the branch's history cannot be read", () => {

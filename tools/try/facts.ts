@@ -71,6 +71,7 @@ export function ghCli(repo: string): GhClient {
 
 interface Run {
     id: number;
+    workflow_id: number;
     event: string;
     status: string;
     conclusion: string | null;
@@ -84,7 +85,77 @@ interface Artifact {
     name: string;
     expired: boolean;
     created_at: string;
-    workflow_run?: { id: number };
+    workflow_run?: { id: number; head_branch?: string; head_sha?: string };
+}
+
+/** Pages of 100 `borrowed-<channel>` artifacts read at most; more is refused rather than half read. */
+const ARTIFACT_PAGES = 10;
+
+/**
+ * The newest `borrowed-<channel>` artifact uploaded by a `workflow_dispatch` run of `try-in-<channel>.yml` on the
+ * branch `releases/<channel>` (its commit in the branch's history). Every page of artifacts of that name is read and
+ * each candidate's run is checked by id, so neither junk dispatches that push the try run off a page of runs, nor a
+ * writer's branch uploading artifacts of the same name to push the record off a page of artifacts, hide a borrow;
+ * an artifact whose run is on another branch costs no API call. Past {@link ARTIFACT_PAGES} pages it is a problem.
+ */
+function newestTryArtifact(
+    repo: string,
+    channel: string,
+    gh: GhClient,
+    problems: Problems,
+    inBranch: (sha: string) => boolean,
+): Artifact | undefined {
+    const branch = releaseBranch(channel);
+    const name = borrowedArtifact(channel);
+    const all: Artifact[] = [];
+    for (let page = 1; ; page++) {
+        const r = gh.api<{ artifacts: Artifact[] }>(
+            `repos/${repo}/actions/artifacts?name=${name}&per_page=100&page=${page}`,
+        );
+        if (r.error) {
+            problems.add(`GitHub API artifacts ${name}`, `failed: ${r.error}`);
+            break;
+        }
+        const got = r.value?.artifacts ?? [];
+        all.push(...got);
+        if (got.length < 100) break;
+        if (page === ARTIFACT_PAGES) {
+            problems.add(
+                `GitHub API artifacts ${name}`,
+                `more than ${ARTIFACT_PAGES * 100}: delete the ones no try uploaded, the borrow cannot be read`,
+            );
+            break;
+        }
+    }
+    const candidates = all
+        .filter((a) => a.workflow_run && (a.workflow_run.head_branch ?? branch) === branch)
+        .sort((a, b) => Date.parse(b.created_at) - Date.parse(a.created_at) || b.id - a.id);
+    if (!candidates.length) return undefined;
+    const workflow = gh.api<{ id: number }>(`repos/${repo}/actions/workflows/${tryWorkflowFile(channel)}`);
+    // A repository without the try workflow (tries never enabled) has no borrows.
+    if (workflow.error) {
+        if (!/404|Not Found/.test(workflow.error))
+            problems.add(`GitHub API workflow ${tryWorkflowFile(channel)}`, `failed: ${workflow.error}`);
+        return undefined;
+    }
+    for (const a of candidates) {
+        const id = a.workflow_run!.id;
+        if (a.workflow_run!.head_sha !== undefined && !inBranch(a.workflow_run!.head_sha)) continue;
+        const r = gh.api<Run>(`repos/${repo}/actions/runs/${id}`);
+        if (r.error) {
+            problems.add(`GitHub API run ${id}`, `failed: ${r.error}`);
+            continue;
+        }
+        const run = r.value!;
+        if (
+            run.workflow_id === workflow.value?.id &&
+            run.event === "workflow_dispatch" &&
+            run.head_branch === branch &&
+            inBranch(run.head_sha)
+        )
+            return a;
+    }
+    return undefined;
 }
 
 /** States of a run that has not finished. */
@@ -100,23 +171,8 @@ export function gatherBorrowFacts(
     const branch = encodeURIComponent(releaseBranch(channel));
     const fail = (what: string, error: string) => problems.add(`GitHub API ${what}`, `failed: ${error}`);
 
-    const tries = gh.api<{ workflow_runs: Run[] }>(
-        `repos/${repo}/actions/workflows/${tryWorkflowFile(channel)}/runs?branch=${branch}&event=workflow_dispatch&per_page=50`,
-    );
-    // A repository without the try workflow (tries never enabled) has no borrows.
-    if (tries.error && !/404|Not Found/.test(tries.error))
-        fail(`runs of ${tryWorkflowFile(channel)}`, tries.error);
-    const tryRuns = new Map((tries.value?.workflow_runs ?? []).map((r) => [r.id, r]));
     const inBranch = branchHistory(repo, channel, gh, problems);
-
-    const artifacts = gh.api<{ artifacts: Artifact[] }>(
-        `repos/${repo}/actions/artifacts?name=${borrowedArtifact(channel)}&per_page=100`,
-    );
-    if (artifacts.error) fail(`artifacts ${borrowedArtifact(channel)}`, artifacts.error);
-    const newest = (artifacts.value?.artifacts ?? [])
-        .filter((a) => a.workflow_run && tryRuns.has(a.workflow_run.id))
-        .sort((a, b) => Date.parse(b.created_at) - Date.parse(a.created_at))
-        .find((a) => inBranch(tryRuns.get(a.workflow_run!.id)!.head_sha));
+    const newest = newestTryArtifact(repo, channel, gh, problems, inBranch);
 
     let lastBorrow: BorrowFacts["lastBorrow"];
     if (newest) {
