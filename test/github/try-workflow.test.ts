@@ -198,6 +198,57 @@ describe("try-in-test.yml (issue 19, item 6)", () => {
         );
     });
 
+    it("the approvals filter, run by the real jq on the shape GitHub documents, keeps approvers of this environment only", function () {
+        // GET /repos/{owner}/{repo}/actions/runs/{run_id}/approvals answers an array of
+        // {state: "approved"|"rejected", comment, environments: [{id, name, ...}], user: {login, ...}}
+        // (docs.github.com/en/rest/actions/workflow-runs#get-the-review-history-for-a-workflow-run). gh applies
+        // --jq with gojq; the filter uses only jq 1.6 builtins (any/2, env, join), so the system jq can run it.
+        const jq = spawnSync("jq", ["--version"], { encoding: "utf8" });
+        if (jq.status !== 0) this.skip();
+        const approvals = [
+            {
+                state: "approved",
+                comment: "",
+                environments: [{ id: 1, name: "test" }],
+                user: { login: "bob" },
+            },
+            {
+                state: "rejected",
+                comment: "",
+                environments: [{ id: 1, name: "test" }],
+                user: { login: "alice" },
+            },
+            {
+                state: "approved",
+                comment: "",
+                environments: [{ id: 2, name: "prod" }],
+                user: { login: "carol" },
+            },
+            {
+                state: "approved",
+                comment: "",
+                environments: [
+                    { id: 2, name: "prod" },
+                    { id: 1, name: "test" },
+                ],
+                user: { login: "dave" },
+            },
+        ];
+        const run = (channel: string, body: unknown) =>
+            spawnSync("jq", ["-r", APPROVERS_FILTER], {
+                input: JSON.stringify(body),
+                encoding: "utf8",
+                env: { ...process.env, CHANNEL: channel },
+            });
+        const test = run("test", approvals);
+        assert.equal(test.status, 0, test.stderr);
+        assert.equal(test.stdout, "bob dave\n");
+        assert.equal(run("prod", approvals).stdout, "carol dave\n");
+        // AND no approval at all is the empty string the script refuses
+        assert.equal(run("test", []).stdout, "\n");
+        assert.equal(run("test", [approvals[1]]).stdout, "\n");
+    });
+
     it("refuses an approval by the pull request's author, or no approval, running the rendered script", () => {
         const step = jobs.try.steps[0];
         assert.equal(step.run, APPROVAL_CHECK);
@@ -208,7 +259,7 @@ describe("try-in-test.yml (issue 19, item 6)", () => {
             AUTHOR: "${{ needs.check.outputs.author }}",
         });
         // A stand-in gh: answers the approvals call (with exactly this filter) with $FAKE_APPROVERS, as gh's --jq
-        // would print the filter's result. The filter itself is not evaluated here (no jq on our machines).
+        // would print the filter's result. The filter itself is run by the real jq in the test above.
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "try-approval-"));
         fs.writeFileSync(
             path.join(dir, "gh"),
