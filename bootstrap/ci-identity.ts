@@ -17,6 +17,8 @@ import {
     tryPrincipal,
     GOVERNANCE_ACCOUNT,
     governancePrincipal,
+    ADMIN_KEY_SECRET_ID,
+    adminKeySecretResource,
     governanceStateGrants,
     providerName,
     roleKey,
@@ -101,11 +103,15 @@ export class CiIdentity extends pulumi.ComponentResource {
     public readonly accounts: Record<string, ChannelAccounts>;
     /** The governance service account's email, when this project has it. */
     public readonly governanceServiceAccount?: string;
+    /** The admin App key's secret (`projects/<project>/secrets/<id>`), when this project has the governance account. */
+    public readonly adminKeySecret?: string;
 
     constructor(name: string, args: CiIdentityArgs, opts?: pulumi.ComponentResourceOptions) {
         super("data-infra:bootstrap:CiIdentity", name, {}, opts);
         throwIfInvalid(validateCiIdentityArgs(args), `CiIdentity ${name}`, this);
         const project = args.project;
+        // Only the state project holds the admin App's key; its channels' accessor roles must not reach it.
+        const adminKey = args.governance ? adminKeySecretResource(args.projectNumber) : undefined;
 
         const pool = new gcp.iam.WorkloadIdentityPool(
             `${name}-pool`,
@@ -189,8 +195,9 @@ export class CiIdentity extends pulumi.ComponentResource {
                               region: c.region,
                               composerServiceAccount: c.composerServiceAccount,
                               buildsImages: (args.buildChannels ?? []).includes(c.name),
+                              withheldSecret: adminKey,
                           })
-                        : previewGrants();
+                        : previewGrants(adminKey);
                 if (kind === "deploy" && c.composerServiceAccount) {
                     // The Composer account must exist before the bootstrap (README "First deployment").
                     new gcp.serviceaccount.IAMMember(
@@ -269,6 +276,25 @@ export class CiIdentity extends pulumi.ComponentResource {
                 },
                 { parent: this, dependsOn: [sa] },
             );
+            // The admin App's private key: declared here (never its value) and readable by this account alone. Secret
+            // IAM is per secret (Google Cloud docs, Secret Manager "Access control with IAM": roles granted on a
+            // secret apply to it and its versions); the channels' project-wide accessor roles exclude it (above).
+            const secret = new gcp.secretmanager.Secret(
+                `${name}-admin-app-key`,
+                {
+                    project,
+                    secretId: ADMIN_KEY_SECRET_ID,
+                    replication: { auto: {} },
+                    labels: { "data-infra": "github-admin-app-key" },
+                },
+                { parent: this, protect: true },
+            );
+            new gcp.secretmanager.SecretIamMember(
+                `${name}-admin-app-key-governance`,
+                { project, secretId: secret.secretId, role: "roles/secretmanager.secretAccessor", member },
+                { parent: this, dependsOn: [sa] },
+            );
+            this.adminKeySecret = `projects/${project}/secrets/${ADMIN_KEY_SECRET_ID}`;
             this.governanceServiceAccount = `${GOVERNANCE_ACCOUNT}@${project}.iam.gserviceaccount.com`;
         }
 
@@ -280,6 +306,7 @@ export class CiIdentity extends pulumi.ComponentResource {
             workloadIdentityProvider: this.workloadIdentityProvider,
             accounts: this.accounts,
             governanceServiceAccount: this.governanceServiceAccount,
+            adminKeySecret: this.adminKeySecret,
         });
     }
 }

@@ -150,6 +150,33 @@ export const GOVERNANCE_ACCOUNT = "governance";
 /** Secrets key of the governance stacks (they hold no secret today; the CLI needs a provider all the same). */
 export const GOVERNANCE_KEY = "governance";
 
+/**
+ * The Secret Manager secret (state project) holding the admin GitHub App's private key. Bootstrap declares it and
+ * lets only the governance service account read it; its value is added by hand (`gcloud secrets versions add`,
+ * docs/governance.md). A run the governance principal refuses (another workflow, branch, tag, environment or event)
+ * cannot become that account, so it gets nothing even if a github-admin reviewer approves it.
+ */
+export const ADMIN_KEY_SECRET_ID = "github-admin-app-private-key";
+
+/**
+ * The name IAM conditions see for that secret: Secret Manager names a secret by the project's *number* in
+ * `resource.name` (Google Cloud docs, Secret Manager "Access control with IAM", IAM Conditions).
+ */
+export const adminKeySecretResource = (projectNumber: string): string =>
+    `projects/${projectNumber}/secrets/${ADMIN_KEY_SECRET_ID}`;
+
+/**
+ * The condition that keeps a project-wide `roles/secretmanager.secretAccessor` off one secret (and its versions,
+ * `<secret>/versions/<n>`): the state project is also a channel's project, whose deployer and previewer read the
+ * channel's secrets project-wide.
+ */
+export function withoutSecret(resource: string): Condition {
+    return {
+        title: "not-admin-app-key",
+        expression: `!(resource.name == "${resource}" || resource.name.startsWith("${resource}/"))`,
+    };
+}
+
 export const serviceAccountId = (kind: "deploy" | "preview", channel: string): string => `${kind}-${channel}`;
 export const serviceAccountEmail = (kind: "deploy" | "preview", channel: string, project: string): string =>
     `${serviceAccountId(kind, channel)}@${project}.iam.gserviceaccount.com`;
@@ -179,6 +206,8 @@ export interface GrantOptions {
     readonly region: string;
     /** Whether the channel's deploys push images to Artifact Registry in this project. */
     readonly buildsImages: boolean;
+    /** A secret of this project the channel must not read ({@link adminKeySecretResource}). @default none */
+    readonly withheldSecret?: string;
 }
 
 /** Project roles of a channel's deployer (`pulumi up` on `releases/<channel>`). */
@@ -199,7 +228,8 @@ export function deployGrants(o: GrantOptions): Grant[] {
         },
         {
             role: "roles/secretmanager.secretAccessor",
-            why: "releases read the channel's secrets; this project holds only its channels' secrets",
+            why: "releases read the channel's secrets; this project holds only its channels' secrets (and, in the state project, the admin App's key, which the condition withholds)",
+            ...(o.withheldSecret ? { condition: withoutSecret(o.withheldSecret) } : {}),
         },
     ];
     if (!o.composerServiceAccount) {
@@ -228,7 +258,7 @@ export const composerActAsGrant: Grant = {
  * Project roles of a channel's previewer (pull requests to `releases/<channel>`): read-only, plus the secret
  * values the program reads while it plans (Kubernetes Secrets from Secret Manager).
  */
-export function previewGrants(): Grant[] {
+export function previewGrants(withheldSecret?: string): Grant[] {
     return [
         { role: "roles/viewer", why: "reads resource metadata for the diff; no object contents" },
         {
@@ -238,6 +268,7 @@ export function previewGrants(): Grant[] {
         {
             role: "roles/secretmanager.secretAccessor",
             why: "the program reads the releases' secret versions while it plans; they stay secret in the preview",
+            ...(withheldSecret ? { condition: withoutSecret(withheldSecret) } : {}),
         },
     ];
 }

@@ -87,11 +87,14 @@ export const channels = Object.fromEntries(
 /**
  * The governance jobs' settings (state project only): the github-admin environment's variables
  * GOVERNANCE_GCP_SERVICE_ACCOUNT (this), GOVERNANCE_GCP_WORKLOAD_IDENTITY_PROVIDER (`workloadIdentityProvider`) and
- * GOVERNANCE_PULUMI_BACKEND_URL (`backendUrl`), and the secrets provider of `pulumi stack init` in governance/.
+ * GOVERNANCE_PULUMI_BACKEND_URL (`backendUrl`), GOVERNANCE_ADMIN_KEY_SECRET (`adminKeySecret`: the Secret Manager
+ * secret that holds the admin App's private key, readable by the governance service account only), and the secrets
+ * provider of `pulumi stack init` in governance/.
  */
 export const governance = identity.governanceServiceAccount
     ? {
           serviceAccount: identity.governanceServiceAccount,
+          adminKeySecret: identity.adminKeySecret,
           secretsProvider: secretsProviderUri(stateAt, GOVERNANCE_KEY),
       }
     : undefined;

@@ -63,13 +63,21 @@ export const ADMIN_ENVIRONMENT = "github-admin";
 
 /**
  * Variables of the {@link ADMIN_ENVIRONMENT} the governance jobs read (set by hand from the bootstrap's outputs,
- * docs/governance.md): the workload identity provider, the governance service account and the state backend.
+ * docs/governance.md): the workload identity provider, the governance service account, the state backend, and the
+ * Secret Manager secret (`projects/<state project>/secrets/<id>`) holding the admin App's private key.
  */
 export const adminVariables = {
     workloadIdentityProvider: "GOVERNANCE_GCP_WORKLOAD_IDENTITY_PROVIDER",
     serviceAccount: "GOVERNANCE_GCP_SERVICE_ACCOUNT",
     backendUrl: "GOVERNANCE_PULUMI_BACKEND_URL",
+    adminKeySecret: "GOVERNANCE_ADMIN_KEY_SECRET",
 } as const;
+
+/**
+ * The GitHub secret name the admin App's private key had before it moved to Secret Manager (a repository secret,
+ * then a github-admin environment secret). No workflow may name it; the doctor fails while it is still set anywhere.
+ */
+export const LEGACY_ADMIN_KEY_SECRET = "DATA_INFRA_APP_PRIVATE_KEY";
 
 /** The Pulumi project (folder `governance/`) whose stacks, one per channel and named like it, hold the governance. */
 export const GOVERNANCE_PROJECT = "data-infra-governance";

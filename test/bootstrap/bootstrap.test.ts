@@ -5,7 +5,12 @@ import { BOOTSTRAP_KEYS, parseBootstrapConfig } from "../../bootstrap/config";
 import * as fs from "node:fs";
 import { channelsInProject, readChannelList } from "../../bootstrap/channels";
 import { CiIdentity } from "../../bootstrap/ci-identity";
-import { deployGrants } from "../../bootstrap/identity-rules";
+import {
+    adminKeySecretResource,
+    deployGrants,
+    previewGrants,
+    type Grant,
+} from "../../bootstrap/identity-rules";
 import { ciConfigFor, parseBootstrapOutputs, withCiConfig } from "../../bootstrap/write-config";
 import { parseStackConfig } from "../../config";
 import { runProgram, type ProgramRun } from "../../runtime/run-program";
@@ -27,6 +32,38 @@ const KEY = (channel: string) =>
 const DEPLOY_PROD = "serviceAccount:deploy-prod@transit-data-prod.iam.gserviceaccount.com";
 const PREVIEW_PROD = "serviceAccount:preview-prod@transit-data-prod.iam.gserviceaccount.com";
 const GOVERNANCE = "serviceAccount:governance@transit-data-prod.iam.gserviceaccount.com";
+const SECRET = "gcp:secretmanager/secret:Secret";
+const SECRET_IAM = "gcp:secretmanager/secretIamMember:SecretIamMember";
+/** Roles that include secretmanager.versions.access (Google Cloud docs, Secret Manager IAM roles). */
+const ACCESS_ROLES = new Set([
+    "roles/secretmanager.secretAccessor",
+    "roles/secretmanager.admin",
+    "roles/owner",
+    "roles/editor",
+]);
+
+/**
+ * Whether a project-level IAM condition admits the resource `name`. The conditions bootstrap writes use only
+ * `resource.name ==`, `resource.name.startsWith(...)`, `||`, `&&` and `!`, which read the same in JavaScript.
+ */
+const admits = (expression: string | undefined, name: string): boolean =>
+    expression === undefined ||
+    (new Function("resource", `return ${expression};`) as (r: { name: string }) => boolean)({ name });
+
+/** Members who can read the admin App key's latest version: from the secret's own IAM or a project grant. */
+function adminKeyReaders(
+    projectGrants: ReadonlyArray<{ member: string; role: string; condition?: { expression: string } }>,
+    secretGrants: ReadonlyArray<{ member: string; role: string }>,
+    projectNumber: string,
+): string[] {
+    const version = `${adminKeySecretResource(projectNumber)}/versions/latest`;
+    return [
+        ...secretGrants.filter((g) => ACCESS_ROLES.has(g.role)).map((g) => g.member),
+        ...projectGrants
+            .filter((g) => ACCESS_ROLES.has(g.role) && admits(g.condition?.expression, version))
+            .map((g) => g.member),
+    ].sort();
+}
 
 /** `role → condition title or ""` of every grant to `member` of this type. */
 function rolesOf(run: ProgramRun, type: string, member: string): Record<string, string> {
@@ -527,6 +564,71 @@ describe("state bucket and workload identity (issue 15, H3 and H4)", () => {
         // and no channel identity can write the governance stacks
         for (const m of ["deploy-prod", "deploy-test", "preview-prod", "preview-test"])
             assert.equal(canWrite(m, governanceStack("prod")), false, m);
+    });
+
+    it("keeps the admin App key in a Secret Manager secret of the state project that only the governance account reads (the channels' project-wide accessor roles withhold it)", () => {
+        const [test, prod] = runs;
+        // The secret (never a value: no SecretVersion anywhere), declared and protected in the state project only
+        assert.deepEqual(test.recorder.ofType(SECRET), []);
+        assert.deepEqual(test.recorder.ofType(SECRET_IAM), []);
+        assert.deepEqual(prod.recorder.ofType("gcp:secretmanager/secretVersion:SecretVersion"), []);
+        const secret = prod.recorder.get(SECRET, "ci-admin-app-key");
+        assert.deepEqual(secret.inputs, {
+            project: "transit-data-prod",
+            secretId: "github-admin-app-private-key",
+            replication: { auto: {} },
+            labels: { "data-infra": "github-admin-app-key" },
+        });
+        assert.equal(secret.options.protect, true);
+        // One binding on it: the accessor role, to the governance account
+        assert.deepEqual(
+            prod.recorder.ofType(SECRET_IAM).map((r) => [r.name, r.inputs.role, r.inputs.member]),
+            [["ci-admin-app-key-governance", "roles/secretmanager.secretAccessor", GOVERNANCE]],
+        );
+        // Judged with every project grant as planned: the governance account alone reads it
+        const projectGrants = (run: ProgramRun) =>
+            run.recorder.ofType(PROJECT_IAM).map((r) => ({
+                member: String(r.inputs.member),
+                role: String(r.inputs.role),
+                condition: r.inputs.condition as { expression: string } | undefined,
+            }));
+        const secretGrants = prod.recorder
+            .ofType(SECRET_IAM)
+            .map((r) => ({ member: String(r.inputs.member), role: String(r.inputs.role) }));
+        assert.deepEqual(adminKeyReaders(projectGrants(prod), secretGrants, "210987654321"), [GOVERNANCE]);
+        // while prod's deployer and previewer still read every other secret of the project
+        const other = "projects/210987654321/secrets/metabase-database-password/versions/latest";
+        for (const m of [DEPLOY_PROD, PREVIEW_PROD]) {
+            const g = projectGrants(prod).find(
+                (x) => x.member === m && x.role === "roles/secretmanager.secretAccessor",
+            )!;
+            assert.equal(admits(g.condition?.expression, other), true, m);
+            // a secret whose name only starts like the key's is not withheld
+            assert.equal(
+                admits(g.condition?.expression, `${adminKeySecretResource("210987654321")}-old`),
+                true,
+                m,
+            );
+        }
+        // A failing case: the previewer's grants without the withheld secret (as before this change) reach the key
+        const unconditioned = (grants: Grant[], member: string) =>
+            grants.map((g) => ({ member, role: g.role, condition: g.condition }));
+        assert.deepEqual(
+            adminKeyReaders(
+                [
+                    ...unconditioned(previewGrants(), PREVIEW_PROD),
+                    ...unconditioned(
+                        deployGrants({ channel: "prod", region: "us-west2", buildsImages: false }),
+                        DEPLOY_PROD,
+                    ),
+                ],
+                secretGrants,
+                "210987654321",
+            ),
+            [DEPLOY_PROD, GOVERNANCE, PREVIEW_PROD].sort(),
+        );
+        // and in test's project (no governance there) nothing is withheld
+        assert.ok(projectGrants(test).every((g) => g.condition?.expression.includes("secrets/") !== true));
     });
 
     it("lets only a channel's own deployer write its state; previewers write only their lock", () => {

@@ -31,16 +31,45 @@ describe("governance workflow (issue 15, item 7)", () => {
         );
     });
 
-    it("guards, logs in, then mints the admin token, and applies only the governance stack", () => {
+    it("guards, logs in, reads the admin key from Secret Manager, mints the token, and applies only the governance stack", () => {
         for (const c of names) {
             const job = wf("governance.yml").jobs[`governance-${c}`];
             assert.deepEqual(job.permissions, { actions: "read", contents: "read", "id-token": "write" });
             const at = (pred: (s: (typeof job.steps)[number]) => boolean) => job.steps.findIndex(pred);
             const guard = at((s) => s.run === "npx tsx tools/deploy-guard.ts promotion prod test");
             const auth = at((s) => s.uses?.startsWith("google-github-actions/auth@") ?? false);
+            const fetch = at((s) => s.id === "admin-key");
             const token = at((s) => s.id === "app-token");
             const up = at((s) => /pulumi up/.test(s.run ?? ""));
-            assert.ok(guard >= 0 && guard < auth && auth < token && token < up, c);
+            // guard → auth → fetch → token → up, the fetch right after the login and right before the token
+            assert.deepEqual(
+                [guard, auth, fetch, token, up].map((i) => job.steps[i]?.name),
+                [
+                    "Refuse anything test did not deploy",
+                    "Authenticate to Google Cloud",
+                    "Read the admin App key (Secret Manager)",
+                    "Create admin App token",
+                    "Apply the governance",
+                ],
+            );
+            assert.ok(guard < auth && auth + 1 === fetch && fetch + 1 === token && token < up, c);
+            // The key comes from Secret Manager (pinned action, value masked and kept as a step output only) and
+            // goes into the App token alone; no GitHub secret holds it
+            assert.deepEqual(job.steps[fetch], {
+                name: "Read the admin App key (Secret Manager)",
+                id: "admin-key",
+                uses: "google-github-actions/get-secretmanager-secrets@2b5f97c5a4b9c105e64646762ad4fc3f5128e6f5",
+                with: { secrets: "key:${{ vars.GOVERNANCE_ADMIN_KEY_SECRET }}" },
+            });
+            assert.deepEqual(job.steps[token].with, {
+                "app-id": "${{ vars.DATA_INFRA_APP_ID }}",
+                "private-key": "${{ steps.admin-key.outputs.key }}",
+            });
+            assert.deepEqual(
+                job.steps.filter((s) => JSON.stringify(s).includes("steps.admin-key")).map((s) => s.id),
+                ["app-token"],
+            );
+            assert.doesNotMatch(JSON.stringify(job), /secrets\./);
             assert.deepEqual(job.steps[auth].with, {
                 workload_identity_provider: "${{ vars.GOVERNANCE_GCP_WORKLOAD_IDENTITY_PROVIDER }}",
                 service_account: "${{ vars.GOVERNANCE_GCP_SERVICE_ACCOUNT }}",

@@ -198,3 +198,80 @@ export function adminKeyHolders(
         }
     return out;
 }
+
+/** A step that reads a Secret Manager secret: the get-secretmanager-secrets action, or gcloud/API in a script. */
+const readsSecretManager = (s: { uses?: string; run?: string }): boolean =>
+    (s.uses?.startsWith("google-github-actions/get-secretmanager-secrets@") ?? false) ||
+    /\bsecrets\s+versions\s+access\b|secretmanager\.googleapis\.com/.test(s.run ?? "");
+
+/**
+ * K1-K4 (issue 15, the admin key out of GitHub): the admin App's key is in no GitHub secret, and is read from Secret
+ * Manager only where the governance service account is (the only identity with access to the secret). GitHub may
+ * judge a `pull_request_target` job's deployment branch policy by the PR's head branch (break-15, "design concern"),
+ * so neither the environment nor its reviewers may be all that stands between a writer's workflow and the key:
+ * - K1: no workflow names `secrets.<legacyKeySecret>` (an environment or repository secret needs no identity);
+ * - K2: a Secret Manager read runs only in `governanceWorkflow`, in `adminEnvironment`, selected by the governing ref;
+ * - K3: after the Google login as `vars.<serviceAccountVariable>` (an earlier step of the same job), and with
+ *   `export_to_environment` off (an exported variable reaches every later step);
+ * - K4: its outputs are named by exactly one step: the App token's `private-key` input.
+ */
+export function adminKeyReaders(
+    files: Workflows,
+    governingBranch: string,
+    legacyKeySecret = "DATA_INFRA_APP_PRIVATE_KEY",
+    adminEnvironment = ADMIN_ENVIRONMENT,
+    governanceWorkflow = "governance.yml",
+    serviceAccountVariable = "GOVERNANCE_GCP_SERVICE_ACCOUNT",
+): string[] {
+    const out: string[] = [];
+    for (const [file, w] of parsed(files)) {
+        if (JSON.stringify(w).includes(`secrets.${legacyKeySecret}`))
+            out.push(`K1: ${file}: names the admin key as a GitHub secret (secrets.${legacyKeySecret})`);
+        for (const [id, job] of jobs(w)) {
+            const steps = job.steps ?? [];
+            steps.forEach((s, i) => {
+                if (!readsSecretManager(s)) return;
+                const where = `${file} ${id} step ${i} (${s.name})`;
+                const envName = typeof job.environment === "object" ? job.environment.name : job.environment;
+                if (file !== governanceWorkflow || envName !== adminEnvironment)
+                    out.push(
+                        `K2: ${where}: reads Secret Manager outside ${governanceWorkflow} in ${adminEnvironment}`,
+                    );
+                if (job.if !== `github.ref == 'refs/heads/${governingBranch}'`)
+                    out.push(`K2: ${where}: not selected by refs/heads/${governingBranch}`);
+                const auth = steps.findIndex(
+                    (a) =>
+                        (a.uses?.startsWith("google-github-actions/auth@") ?? false) &&
+                        a.with?.service_account === `\${{ vars.${serviceAccountVariable} }}`,
+                );
+                if (auth < 0 || auth > i)
+                    out.push(
+                        `K3: ${where}: reads Secret Manager before logging in as ${serviceAccountVariable}`,
+                    );
+                if (String(s.with?.export_to_environment ?? "false") !== "false")
+                    out.push(`K3: ${where}: exports the secret to the job's environment`);
+                const ref = s.id ? `steps.${s.id}.outputs` : undefined;
+                // Step outputs are seen only by later steps of the same job, and by other jobs through job outputs.
+                const users = ref
+                    ? steps
+                          .map((u, k) => [id, k, u] as const)
+                          .filter(([, , u]) => JSON.stringify(u).includes(ref))
+                    : [];
+                if (ref && JSON.stringify(job.outputs ?? {}).includes(ref))
+                    out.push(`K4: ${where}: its value is a job output`);
+                const tokenOnly = users.every(
+                    ([jid, , u]) =>
+                        jid === id &&
+                        (u.uses?.startsWith("actions/create-github-app-token@") ?? false) &&
+                        JSON.stringify({ ...u, with: { ...u.with, "private-key": "" } }).indexOf(ref!) < 0 &&
+                        u.with?.["private-key"] === `\${{ ${ref}.key }}`,
+                );
+                if (users.length !== 1 || !tokenOnly)
+                    out.push(
+                        `K4: ${where}: its value reaches ${users.map(([, k, u]) => `step ${k} (${u.name})`).join(", ") || "no step"} (exactly the App token's private-key expected)`,
+                    );
+            });
+        }
+    }
+    return out;
+}

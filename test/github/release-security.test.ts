@@ -7,6 +7,7 @@ import { expectedWorkflows, readChannels } from "../../tools/workflows";
 import { planGovernance, REPO_ROOT } from "../harness";
 import {
     adminKeyHolders,
+    adminKeyReaders,
     appKeysOutsideEnvironments,
     missingReleaseGates,
     skippableChannelChecks,
@@ -59,7 +60,7 @@ describe("release security (issue 15): each hole of the review, before and after
         ]);
     });
 
-    it("C1: each key is read only in the environment that holds it: admin in github-admin, promote in promote-<channel>", () => {
+    it("C1: each key is read only in the environment that holds it: promote in promote-<channel>; admin in none (Secret Manager, see K1-K4)", () => {
         const read: string[] = [];
         for (const [file, text] of Object.entries(now)) {
             const w = (require("yaml") as typeof import("yaml")).parse(text) as {
@@ -75,9 +76,6 @@ describe("release security (issue 15): each hole of the review, before and after
         assert.deepEqual(
             read.sort(),
             [
-                ...names.map(
-                    (c) => `governance.yml governance-${c} github-admin secrets.DATA_INFRA_APP_PRIVATE_KEY`,
-                ),
                 // The optional notification webhook, an environment secret of the channel too
                 ...names.map((c) => `deploy.yml deploy-${c} ${c} secrets.DEPLOY_WEBHOOK_URL`),
                 ...names.map(
@@ -195,6 +193,95 @@ describe("release security (issue 15): each hole of the review, before and after
         assert.deepEqual(adminKeyHolders(inAdmin, environments, "releases/prod"), [
             "M5: governance.yml extra: not selected by refs/heads/releases/prod",
             "M5: governance.yml extra: a channel deploy holds the admin key",
+        ]);
+    });
+
+    it("K1-K4: the admin key is no GitHub secret, and only the governance job reads it from Secret Manager, after logging in as the governance account, into the App token alone", () => {
+        type Editable = {
+            jobs: Record<string, { steps: Array<Record<string, unknown>> } & Record<string, unknown>>;
+        };
+        const edit = (file: string, change: (w: Editable) => void): Workflows => {
+            const w = parseYaml(now[file]) as Editable;
+            change(w);
+            return { ...now, [file]: stringifyYaml(w) };
+        };
+        const steps = (w: Editable, job: string) => w.jobs[job].steps;
+        const fetchAt = (w: Editable, job: string) => steps(w, job).findIndex((s) => s.id === "admin-key");
+        // The current rendering: nothing
+        assert.deepEqual(adminKeyReaders(now, "releases/prod"), []);
+        // main's governance.yml before this change: the key was a github-admin environment secret (reachable by any
+        // job a reviewer approves in that environment, whatever its workflow, event or ref)
+        const envSecret: Workflows = {
+            "governance.yml": fs.readFileSync(
+                path.join(
+                    REPO_ROOT,
+                    "test",
+                    "fixtures",
+                    "workflows-before-governance",
+                    "governance-env-secret.yml",
+                ),
+                "utf8",
+            ),
+        };
+        assert.deepEqual(adminKeyReaders(envSecret, "releases/prod"), [
+            "K1: governance.yml: names the admin key as a GitHub secret (secrets.DATA_INFRA_APP_PRIVATE_KEY)",
+        ]);
+        // A deploy job that reads the secret (it would fail at Google: the deployer has no access; still refused)
+        const inDeploy = edit("deploy.yml", (w) => {
+            const gov = parseYaml(now["governance.yml"]) as Editable;
+            const fetch = gov.jobs["governance-prod"].steps.find((s) => s.id === "admin-key")!;
+            steps(w, "deploy-test").push(fetch);
+        });
+        const deployIndex =
+            (parseYaml(inDeploy["deploy.yml"]) as Editable).jobs["deploy-test"].steps.length - 1;
+        const where = `deploy.yml deploy-test step ${deployIndex} (Read the admin App key (Secret Manager))`;
+        assert.deepEqual(adminKeyReaders(inDeploy, "releases/prod"), [
+            `K2: ${where}: reads Secret Manager outside governance.yml in github-admin`,
+            `K2: ${where}: not selected by refs/heads/releases/prod`,
+            // deploy-test logs in, but as its deployer
+            `K3: ${where}: reads Secret Manager before logging in as GOVERNANCE_GCP_SERVICE_ACCOUNT`,
+            `K4: ${where}: its value reaches no step (exactly the App token's private-key expected)`,
+        ]);
+        // The fetch before the login, or exporting the value to the job's environment
+        const early = edit("governance.yml", (w) => {
+            const s = steps(w, "governance-prod");
+            const [fetch] = s.splice(fetchAt(w, "governance-prod"), 1);
+            s.splice(0, 0, fetch);
+            steps(w, "governance-test")[fetchAt(w, "governance-test")].with = {
+                secrets: "key:${{ vars.GOVERNANCE_ADMIN_KEY_SECRET }}",
+                export_to_environment: true,
+            };
+        });
+        assert.deepEqual(adminKeyReaders(early, "releases/prod"), [
+            "K3: governance.yml governance-prod step 0 (Read the admin App key (Secret Manager)): reads Secret Manager before logging in as GOVERNANCE_GCP_SERVICE_ACCOUNT",
+            "K3: governance.yml governance-test step 5 (Read the admin App key (Secret Manager)): exports the secret to the job's environment",
+        ]);
+        // A later step that echoes the value, or a gcloud read in a writer's job on another branch
+        const echoed = edit("governance.yml", (w) => {
+            steps(w, "governance-prod").push({
+                name: "debug",
+                run: "echo ${{ steps.admin-key.outputs.key }}",
+            });
+            w.jobs.extra = {
+                name: "extra",
+                "runs-on": "ubuntu-24.04",
+                environment: "github-admin",
+                steps: [
+                    {
+                        name: "read",
+                        run: "gcloud secrets versions access latest --secret github-admin-app-private-key",
+                    },
+                ],
+            } as unknown as Editable["jobs"][string];
+        });
+        const n = steps(parseYaml(echoed["governance.yml"]) as Editable, "governance-prod").length - 1;
+        assert.deepEqual(adminKeyReaders(echoed, "releases/prod"), [
+            "K4: governance.yml governance-prod step 5 (Read the admin App key (Secret Manager)): its value reaches step 6 (Create admin App token), step " +
+                n +
+                " (debug) (exactly the App token's private-key expected)",
+            "K2: governance.yml extra step 0 (read): not selected by refs/heads/releases/prod",
+            "K3: governance.yml extra step 0 (read): reads Secret Manager before logging in as GOVERNANCE_GCP_SERVICE_ACCOUNT",
+            "K4: governance.yml extra step 0 (read): its value reaches no step (exactly the App token's private-key expected)",
         ]);
     });
 

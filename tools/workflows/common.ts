@@ -62,13 +62,13 @@ export function appliesStep(channel: string, alsoOnNonRelease = false): Step {
  *
  * Neither private key is a repository secret (repository secrets reach a workflow on any branch a writer pushes):
  * - `admin` (Administration, Environments, Variables: write) applies the governance stacks (`governance.yml`). Its
- *   key is a secret of the `github-admin` environment only, which admits only the governing channel's release branch
- *   and has required reviewers. No channel's deploy job holds it.
+ *   key is in no GitHub secret at all: it is a Secret Manager secret in the state project that only the governance
+ *   service account may read, and only a governance job can become that account (tools/workflows/governance.ts).
  * - `promote` (Pull requests, Contents: write) opens promotion pull requests. Its key is an environment secret of
  *   `promote-<channel>`, which admits only the default branch (where `push` and `workflow_run` jobs run).
  */
 export const apps = {
-    admin: { idVariable: "DATA_INFRA_APP_ID", privateKeySecret: "DATA_INFRA_APP_PRIVATE_KEY" },
+    admin: { idVariable: "DATA_INFRA_APP_ID" },
     promote: {
         idVariable: "DATA_INFRA_PROMOTE_APP_ID",
         privateKeySecret: "DATA_INFRA_PROMOTE_APP_PRIVATE_KEY",
@@ -115,6 +115,12 @@ export const actionPins = {
         repo: "google-github-actions/setup-gcloud",
         sha: "e427ad8a34f8676edf47cf7d7925499adf3eb74f",
         tag: "v2.2.1",
+    },
+    // v2.2.5, not v3: its runtime is node20 like the auth action above (v3.0.0 needs node24).
+    getSecrets: {
+        repo: "google-github-actions/get-secretmanager-secrets",
+        sha: "2b5f97c5a4b9c105e64646762ad4fc3f5128e6f5",
+        tag: "v2.2.5",
     },
     pulumi: { repo: "pulumi/actions", sha: "8582a9e8cc630786854029b4e09281acd6794b58", tag: "v6.6.1" },
     setupPython: {
@@ -248,21 +254,25 @@ export function gcpAuthSteps(provider: string, serviceAccount: string): Step[] {
 }
 
 /**
- * An installation token of one of the {@link apps}, as step `app-token`. The job must run in an environment that
- * holds the App's key (its secrets exist nowhere else).
+ * An installation token of one of the {@link apps}, as step `app-token`. `privateKey` is where the key comes from:
+ * the promote App's is its environment secret (the job must run in `promote-<channel>`); the admin App's is the output
+ * of the Secret Manager step that only a governance job can run ({@link adminKeySteps} in governance.ts), so it must
+ * be passed in.
  */
 export function appTokenStep(
     which: keyof typeof apps,
     permissions: Readonly<Record<string, "read" | "write">> = {},
+    privateKey: string = which === "promote" ? `\${{ secrets.${apps.promote.privateKeySecret} }}` : "",
 ): Step {
-    const app = apps[which];
+    if (!privateKey)
+        throw new TypeError(`the ${which} App's private key must be passed in (it is no GitHub secret)`);
     return {
         name: `Create ${which} App token`,
         id: "app-token",
         uses: actions.appToken,
         with: {
-            "app-id": `\${{ vars.${app.idVariable} }}`,
-            "private-key": `\${{ secrets.${app.privateKeySecret} }}`,
+            "app-id": `\${{ vars.${apps[which].idVariable} }}`,
+            "private-key": privateKey,
             // Without permission-* inputs the token gets everything the App may do; narrow it where we can.
             ...Object.fromEntries(Object.entries(permissions).map(([k, v]) => [`permission-${k}`, v])),
         },

@@ -18,6 +18,7 @@ import {
     workflowNames,
     type ChannelSpec,
     type Job,
+    type Step,
     type Workflow,
 } from "./common";
 import { promotionGuardStep } from "./release";
@@ -34,9 +35,32 @@ export function governingChannel(channels: readonly ChannelSpec[]): ChannelSpec 
     return owners[0];
 }
 
+/** Id of the step that reads the admin App's key from Secret Manager; its one output is `key`. */
+export const ADMIN_KEY_STEP = "admin-key";
+
+/**
+ * The admin App's key, read from Secret Manager after the Google login as the governance service account, then the
+ * installation token. The action masks every line of the value (`core.setSecret`, get-secretmanager-secrets v2.2.5
+ * src/main.ts:47-56) and sets it as a step output only (`export_to_environment` stays false), which GitHub passes to
+ * no other step unless an expression names it: only the token step's `private-key` input does. A run the governance
+ * principal refuses (bootstrap/identity-rules.ts: a pull_request_target, a tag, another workflow, branch or
+ * environment) cannot get the account's credentials, so this step fails there whatever a reviewer approved.
+ */
+export function adminKeySteps(): Step[] {
+    return [
+        {
+            name: "Read the admin App key (Secret Manager)",
+            id: ADMIN_KEY_STEP,
+            uses: actions.getSecrets,
+            with: { secrets: `key:${expr(`vars.${adminVariables.adminKeySecret}`)}` },
+        },
+        appTokenStep("admin", {}, expr(`steps.${ADMIN_KEY_STEP}.outputs.key`)),
+    ];
+}
+
 /**
  * `governance.yml`: `pulumi up` of every channel's governance stack (`governance/`, one stack per channel), the only
- * jobs that hold the admin App's key. They run on pushes to the governing channel's release branch (or by hand from
+ * jobs that read the admin App's key. They run on pushes to the governing channel's release branch (or by hand from
  * it), in the {@link ADMIN_ENVIRONMENT} environment: its branch policy admits only that branch and each run waits for
  * its required reviewers. The state backend is reached as the governance service account (bootstrap), which can
  * read and write only the governance stacks' state. No channel's deploy job runs here or holds this key.
@@ -62,11 +86,11 @@ export function governanceWorkflow(channels: readonly ChannelSpec[], pulumiVersi
                 ...setupSteps(promoted ? { "fetch-depth": 0 } : {}, { npmCache: false }),
                 // The code that runs with the admin key is exactly what the upstream deployed (as for the deploy).
                 ...(promoted ? [promotionGuardStep(gov)] : []),
-                // Only the login (the gs:// backend and KMS read its credentials); no gcloud, no cluster.
+                // Only the login (the gs:// backend, KMS and Secret Manager read its credentials); no gcloud.
                 gcpAuthSteps(expr(`vars.${v.workloadIdentityProvider}`), expr(`vars.${v.serviceAccount}`))[0],
                 // Branch protection, rulesets and environments need repository administration, which GITHUB_TOKEN
-                // never has. The admin App's key is a secret of the github-admin environment only.
-                appTokenStep("admin"),
+                // never has. The admin App's key is read from Secret Manager as the governance service account.
+                ...adminKeySteps(),
                 {
                     name: "Install the Pulumi CLI",
                     uses: actions.pulumi,
