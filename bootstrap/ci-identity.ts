@@ -17,7 +17,6 @@ import {
     tryPrincipal,
     GOVERNANCE_ACCOUNT,
     governancePrincipal,
-    ADMIN_KEY_SECRET_ID,
     adminKeySecretResource,
     governanceStateGrants,
     providerName,
@@ -29,7 +28,7 @@ import {
     type RepositoryIds,
 } from "./identity-rules";
 import type { ChannelInfo } from "./channels";
-import { releaseBranch } from "../components/github/naming";
+import { ADMIN_KEY_SECRET_ID, releaseBranch } from "../components/github/naming";
 import { throwIfInvalid } from "../components/platform/resource-error";
 
 export interface CiIdentityArgs {

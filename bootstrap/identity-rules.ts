@@ -2,7 +2,13 @@
  * Who may act as which CI service account, and with which roles: pure data, so tests and reviewers read the
  * whole trust policy in one place.
  */
-import { ADMIN_ENVIRONMENT, GOVERNANCE_PROJECT, releaseBranch } from "../components/github/naming";
+import {
+    ADMIN_ENVIRONMENT,
+    ADMIN_KEY_SECRET_ID,
+    GOVERNANCE_ACCOUNT_ID,
+    GOVERNANCE_PROJECT,
+    releaseBranch,
+} from "../components/github/naming";
 
 /** GitHub's OIDC issuer. */
 export const GITHUB_ISSUER = "https://token.actions.githubusercontent.com";
@@ -146,17 +152,9 @@ export function governancePrincipal(projectNumber: string, governingBranch: stri
 }
 
 /** The governance service account's id, in the state project. */
-export const GOVERNANCE_ACCOUNT = "governance";
+export const GOVERNANCE_ACCOUNT = GOVERNANCE_ACCOUNT_ID;
 /** Secrets key of the governance stacks (they hold no secret today; the CLI needs a provider all the same). */
 export const GOVERNANCE_KEY = "governance";
-
-/**
- * The Secret Manager secret (state project) holding the admin GitHub App's private key. Bootstrap declares it and
- * lets only the governance service account read it; its value is added by hand (`gcloud secrets versions add`,
- * docs/governance.md). A run the governance principal refuses (another workflow, branch, tag, environment or event)
- * cannot become that account, so it gets nothing even if a github-admin reviewer approves it.
- */
-export const ADMIN_KEY_SECRET_ID = "github-admin-app-private-key";
 
 /**
  * The name IAM conditions see for that secret: Secret Manager names a secret by the project's *number* in

@@ -10,6 +10,7 @@ import {
     judgeAdminBranchPolicy,
     lacksNames,
     listsNames,
+    onlyReader,
     type CommandOutput,
 } from "../tools/doctor/checklist";
 import { REPO_ROOT } from "./harness";
@@ -96,7 +97,7 @@ describe("doctor", () => {
                 "bucket:transit-data-test-gtfs",
                 "secret:metabase-database-password",
                 "github-app-variable",
-                "github-app-secret",
+                "github-app-secret-not-github-admin",
                 "github-app-secret-not-repository",
                 "github-app-secret-not-test",
                 "github-app-permissions",
@@ -128,7 +129,7 @@ describe("doctor", () => {
                 );
     });
 
-    it("the admin App's key: in github-admin, in no repository or channel environment secret, and github-admin admits only the governing branch", () => {
+    it("the admin App's key: in Secret Manager readable by the governance account only, in no GitHub secret (github-admin, repository, channel environment), and github-admin admits only the governing branch", () => {
         // GIVEN prod (it owns main's protection, so its release branch governs) and test
         const prod = checklist(config("prod"), STATE);
         const test = checklist(config("test"), STATE);
@@ -153,6 +154,116 @@ describe("doctor", () => {
             "test",
         ]);
         assert.ok(byId(prod, "github-app-secret-not-prod"));
+        // AND every channel's doctor fails while github-admin still holds the key as an environment secret: it needs
+        // no cloud identity, so any job a github-admin reviewer approves would read it
+        for (const items of [prod, test])
+            assert.deepEqual(byId(items, "github-app-secret-not-github-admin").command, [
+                "gh",
+                "secret",
+                "list",
+                "--repo",
+                "transit-data/data-infra",
+                "--env",
+                "github-admin",
+            ]);
+        assert.equal(
+            test.find((i) => i.id === "github-app-secret"),
+            undefined,
+            "no channel is told to store the key as a GitHub secret",
+        );
+        // AND the governing channel's doctor checks the Secret Manager secret in the state project: an enabled
+        // version, the governance account as its only reader, and github-admin's variables naming it
+        const governingIds = prod
+            .map((i) => i.id)
+            .filter((id) => /^(github-admin|admin-key|github-app-secret)/.test(id));
+        assert.deepEqual(governingIds, [
+            "github-admin-branch-policy",
+            "admin-key-secret",
+            "admin-key-secret-readers",
+            "github-admin-variables",
+            "github-app-secret-not-github-admin",
+            "github-app-secret-not-repository",
+            "github-app-secret-not-prod",
+        ]);
+        assert.deepEqual(byId(prod, "admin-key-secret").command, [
+            "gcloud",
+            "secrets",
+            "versions",
+            "list",
+            "github-admin-app-private-key",
+            "--project",
+            "transit-data-prod",
+            "--filter=state=ENABLED",
+            "--limit=1",
+            "--format=value(name)",
+        ]);
+        assert.match(
+            byId(prod, "admin-key-secret").fix,
+            /^gcloud secrets versions add github-admin-app-private-key --project transit-data-prod --data-file /,
+        );
+        assert.deepEqual(byId(prod, "admin-key-secret-readers").command, [
+            "gcloud",
+            "secrets",
+            "get-iam-policy",
+            "github-admin-app-private-key",
+            "--project",
+            "transit-data-prod",
+            "--format=json",
+        ]);
+        assert.deepEqual(
+            byId(prod, "admin-key-secret").judge!(
+                failed(
+                    "ERROR: (gcloud.secrets.versions.list) NOT_FOUND: Secret [projects/1/secrets/github-admin-app-private-key] not found",
+                ),
+            ),
+            {
+                ok: false,
+                missing:
+                    "an enabled version of secret github-admin-app-private-key not found (ERROR: (gcloud.secrets.versions.list) NOT_FOUND: Secret [projects/1/secrets/github-admin-app-private-key] not found)",
+            },
+        );
+        assert.deepEqual(byId(prod, "admin-key-secret").judge!(ok("")), {
+            ok: false,
+            missing: "an enabled version of secret github-admin-app-private-key not found",
+        });
+        assert.deepEqual(
+            byId(prod, "github-admin-variables").judge!(ok("GOVERNANCE_GCP_SERVICE_ACCOUNT\tx\n")),
+            {
+                ok: false,
+                missing:
+                    "missing: GOVERNANCE_GCP_WORKLOAD_IDENTITY_PROVIDER, GOVERNANCE_PULUMI_BACKEND_URL, GOVERNANCE_ADMIN_KEY_SECRET",
+            },
+        );
+        const gov = "serviceAccount:governance@transit-data-prod.iam.gserviceaccount.com";
+        const readers = onlyReader(gov);
+        const iam = (...b: { role: string; members: string[] }[]) =>
+            ok(JSON.stringify({ bindings: b, etag: "x" }));
+        assert.deepEqual(readers(iam({ role: "roles/secretmanager.secretAccessor", members: [gov] })), {
+            ok: true,
+        });
+        assert.deepEqual(
+            readers(
+                iam(
+                    { role: "roles/secretmanager.secretAccessor", members: [gov] },
+                    { role: "roles/secretmanager.viewer", members: ["user:a@example.com"] },
+                    { role: "roles/secretmanager.admin", members: ["user:b@example.com"] },
+                ),
+            ),
+            {
+                ok: false,
+                missing: `readers are ["${gov}","user:b@example.com"] (only ${gov} expected)`,
+            },
+        );
+        assert.deepEqual(readers(ok("{}")), { ok: false, missing: `readers are [] (only ${gov} expected)` });
+        assert.deepEqual(readers(failed("PERMISSION_DENIED")), {
+            ok: false,
+            missing: "could not read the IAM policy (PERMISSION_DENIED)",
+        });
+        // AND without the state backend's stack file (no state project known) it checks nothing it cannot name
+        assert.equal(
+            checklist(config("prod"), undefined).find((i) => i.id.startsWith("admin-key")),
+            undefined,
+        );
         // AND only the governing channel's doctor checks github-admin's branch policy
         assert.deepEqual(byId(prod, "github-admin-branch-policy").command, [
             "gh",

@@ -74,6 +74,17 @@ export const adminVariables = {
 } as const;
 
 /**
+ * The Secret Manager secret (state project) holding the admin GitHub App's private key. Bootstrap declares it and
+ * lets only the governance service account read it; its value is added by hand (`gcloud secrets versions add`,
+ * docs/governance.md). A run the governance principal refuses (another workflow, branch, tag, environment or event)
+ * cannot become that account, so it gets nothing even if a github-admin reviewer approves it.
+ */
+export const ADMIN_KEY_SECRET_ID = "github-admin-app-private-key";
+
+/** The governance service account's id, in the state project (bootstrap). */
+export const GOVERNANCE_ACCOUNT_ID = "governance";
+
+/**
  * The GitHub secret name the admin App's private key had before it moved to Secret Manager (a repository secret,
  * then a github-admin environment secret). No workflow may name it; the doctor fails while it is still set anywhere.
  */

@@ -3,7 +3,14 @@
  * the read-only `gcloud`/`gh` command that checks it and a pure judge of that command's output. The CLI
  * (`tools/doctor.ts`) runs the commands when credentials are present; tests feed recorded outputs.
  */
-import { ADMIN_ENVIRONMENT, releaseBranch } from "../../components/github/naming";
+import {
+    ADMIN_ENVIRONMENT,
+    ADMIN_KEY_SECRET_ID,
+    adminVariables,
+    GOVERNANCE_ACCOUNT_ID,
+    LEGACY_ADMIN_KEY_SECRET,
+    releaseBranch,
+} from "../../components/github/naming";
 import { composerEnvironmentSlots, type StackConfig } from "../../config";
 import { placeholdersIn } from "../../config/cross-channel";
 
@@ -133,6 +140,40 @@ export const judgeAdminBranchPolicy =
                   missing: `${ADMIN_ENVIRONMENT} admits more than branch ${branch}: ${JSON.stringify(others)}`,
               }
             : { ok: true };
+    };
+
+/** Roles that can read a secret's versions (Google Cloud docs, Secret Manager "Access control with IAM"). */
+const SECRET_READ_ROLES = new Set([
+    "roles/secretmanager.secretAccessor",
+    "roles/secretmanager.admin",
+    "roles/owner",
+    "roles/editor",
+]);
+
+/**
+ * Passes when `gcloud secrets get-iam-policy <secret> --format=json` lets exactly `member` read the secret (a role
+ * on the secret itself; the project's roles are the bootstrap's, whose test shows the channels' are conditioned).
+ */
+export const onlyReader =
+    (member: string) =>
+    (out: CommandOutput): Verdict => {
+        if (out.code !== 0) return { ok: false, missing: `could not read the IAM policy${errorLine(out)}` };
+        let policy: { bindings?: { role: string; members?: string[] }[] };
+        try {
+            policy = JSON.parse(out.stdout) as typeof policy;
+        } catch {
+            return { ok: false, missing: "the IAM policy is not JSON" };
+        }
+        const readers = [
+            ...new Set(
+                (policy.bindings ?? [])
+                    .filter((b) => SECRET_READ_ROLES.has(b.role))
+                    .flatMap((b) => b.members ?? []),
+            ),
+        ].sort();
+        return readers.length === 1 && readers[0] === member
+            ? { ok: true }
+            : { ok: false, missing: `readers are ${JSON.stringify(readers)} (only ${member} expected)` };
     };
 
 function errorLine(out: CommandOutput): string {
@@ -345,29 +386,66 @@ export function checklist(cfg: StackConfig, state: StateBackend | undefined): Ch
             judge: judgeAdminBranchPolicy(releaseBranch(cfg.stack)),
             fix: `apply ${cfg.stack}'s governance by hand before the key is set (docs/governance.md, "Setting up github-admin", step 2)`,
         });
-    // The admin App's key only in github-admin (the governance jobs' environment): a repository secret reaches any
-    // branch a writer pushes, a channel environment secret reaches that channel's deploy (issue 15, item 7).
+    // The admin App's key is in Secret Manager (state project), readable by the governance service account alone, so
+    // only a run the governance principal accepts gets it; no GitHub secret may hold it (docs/governance.md).
+    if (cfg.github.manageDefaultBranch && state) {
+        const secretArgs = [ADMIN_KEY_SECRET_ID, "--project", state.project];
+        const governance = `serviceAccount:${GOVERNANCE_ACCOUNT_ID}@${state.project}.iam.gserviceaccount.com`;
+        items.push({
+            id: "admin-key-secret",
+            what: `Secret Manager secret ${ADMIN_KEY_SECRET_ID} (the admin App's private key) exists in the state project ${state.project} and has an enabled version`,
+            command: [
+                "gcloud",
+                "secrets",
+                "versions",
+                "list",
+                ...secretArgs,
+                "--filter=state=ENABLED",
+                "--limit=1",
+                "--format=value(name)",
+            ],
+            judge: exists(`an enabled version of secret ${ADMIN_KEY_SECRET_ID}`),
+            fix: `gcloud secrets versions add ${ADMIN_KEY_SECRET_ID} --project ${state.project} --data-file <admin-app>.private-key.pem (the secret itself is the state project's bootstrap: pulumi -C bootstrap up --stack ${state.project}; docs/governance.md)`,
+        });
+        items.push({
+            id: "admin-key-secret-readers",
+            what: `only the governance service account may read secret ${ADMIN_KEY_SECRET_ID} (its IAM policy)`,
+            command: ["gcloud", "secrets", "get-iam-policy", ...secretArgs, "--format=json"],
+            judge: onlyReader(governance),
+            fix: `remove every other reader: gcloud secrets remove-iam-policy-binding ${ADMIN_KEY_SECRET_ID} --project ${state.project} --role <role> --member <member>`,
+        });
+        items.push({
+            id: "github-admin-variables",
+            what: `environment ${ADMIN_ENVIRONMENT} of ${repo} has the governance jobs' variables (bootstrap outputs; ${adminVariables.adminKeySecret} = projects/${state.project}/secrets/${ADMIN_KEY_SECRET_ID})`,
+            command: ["gh", "variable", "list", "--repo", repo, "--env", ADMIN_ENVIRONMENT],
+            judge: listsNames(Object.values(adminVariables)),
+            fix: `gh variable set <NAME> --repo ${repo} --env ${ADMIN_ENVIRONMENT} --body <value> (docs/governance.md, "Setting up github-admin")`,
+        });
+    }
+    // The key as a GitHub secret anywhere is a hole: an environment secret needs no cloud identity, so any job a
+    // github-admin reviewer approves reads it (GitHub may judge a pull_request_target job's branch policy by the head
+    // branch); a repository secret reaches any branch a writer pushes; a channel environment's, that channel's deploy.
     items.push({
-        id: "github-app-secret",
-        what: `environment ${ADMIN_ENVIRONMENT} of ${repo} has the admin App's private key as secret DATA_INFRA_APP_PRIVATE_KEY (never a repository or channel environment secret)`,
+        id: "github-app-secret-not-github-admin",
+        what: `environment ${ADMIN_ENVIRONMENT} of ${repo} has no secret ${LEGACY_ADMIN_KEY_SECRET} (the key is read from Secret Manager as the governance service account)`,
         command: ["gh", "secret", "list", "--repo", repo, "--env", ADMIN_ENVIRONMENT],
-        judge: listsNames(["DATA_INFRA_APP_PRIVATE_KEY"]),
-        fix: `gh secret set DATA_INFRA_APP_PRIVATE_KEY --repo ${repo} --env ${ADMIN_ENVIRONMENT} < <admin-app>.private-key.pem (docs/governance.md; then gh secret delete DATA_INFRA_APP_PRIVATE_KEY --repo ${repo} [--env <channel>] wherever else it is)`,
+        judge: lacksNames([LEGACY_ADMIN_KEY_SECRET]),
+        fix: `gh secret delete ${LEGACY_ADMIN_KEY_SECRET} --repo ${repo} --env ${ADMIN_ENVIRONMENT} (after the key is in Secret Manager, docs/governance.md "Migration")`,
     });
-    // What the line above cannot see: a key left where the old docs put it (hole C1), or in the channel's environment.
+    // Where older docs put it (hole C1), or the channel's environment.
     items.push({
         id: "github-app-secret-not-repository",
-        what: `${repo} has no repository secret DATA_INFRA_APP_PRIVATE_KEY (a repository secret reaches a workflow run of any branch a writer pushes)`,
+        what: `${repo} has no repository secret ${LEGACY_ADMIN_KEY_SECRET} (a repository secret reaches a workflow run of any branch a writer pushes)`,
         command: ["gh", "secret", "list", "--repo", repo],
-        judge: lacksNames(["DATA_INFRA_APP_PRIVATE_KEY"]),
-        fix: `gh secret delete DATA_INFRA_APP_PRIVATE_KEY --repo ${repo}`,
+        judge: lacksNames([LEGACY_ADMIN_KEY_SECRET]),
+        fix: `gh secret delete ${LEGACY_ADMIN_KEY_SECRET} --repo ${repo}`,
     });
     items.push({
         id: `github-app-secret-not-${cfg.stack}`,
-        what: `environment ${cfg.stack} of ${repo} has no secret DATA_INFRA_APP_PRIVATE_KEY (it would reach the channel's deploy)`,
+        what: `environment ${cfg.stack} of ${repo} has no secret ${LEGACY_ADMIN_KEY_SECRET} (it would reach the channel's deploy)`,
         command: ["gh", "secret", "list", "--repo", repo, "--env", cfg.stack],
-        judge: lacksNames(["DATA_INFRA_APP_PRIVATE_KEY"]),
-        fix: `gh secret delete DATA_INFRA_APP_PRIVATE_KEY --repo ${repo} --env ${cfg.stack}`,
+        judge: lacksNames([LEGACY_ADMIN_KEY_SECRET]),
+        fix: `gh secret delete ${LEGACY_ADMIN_KEY_SECRET} --repo ${repo} --env ${cfg.stack}`,
     });
     items.push({
         id: "github-app-permissions",
