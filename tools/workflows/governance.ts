@@ -42,7 +42,10 @@ export const ADMIN_KEY_STEP = "admin-key";
  * The admin App's key, read from Secret Manager after the Google login as the governance service account, then the
  * installation token. The action masks every line of the value (`core.setSecret`, get-secretmanager-secrets v2.2.5
  * src/main.ts:47-56) and sets it as a step output only (`export_to_environment` stays false), which GitHub passes to
- * no other step unless an expression names it: only the token step's `private-key` input does. A run the governance
+ * no other step unless an expression names it: only the token step's `private-key` input does. The variable holds the
+ * long form `projects/<p>/secrets/<s>`, read as version `latest` (src/reference.ts:81-86), and the action
+ * authenticates with Application Default Credentials (src/client.ts:65, `GoogleAuth`), i.e. the credentials file the
+ * auth step wrote for the governance service account. A run the governance
  * principal refuses (bootstrap/identity-rules.ts: a pull_request_target, a tag, another workflow, branch or
  * environment) cannot get the account's credentials, so this step fails there whatever a reviewer approved.
  */
