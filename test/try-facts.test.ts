@@ -301,6 +301,27 @@ describe("tools/try.ts against the GitHub API (a stand-in gh)", function () {
         assert.ok(!r.calls.some((c) => c.path === P.artifactsPage(11)));
     });
 
+    it("borrowed: a tag run at a commit with no common ancestor (compare answers 404) is just not in the branch", () => {
+        // A writer's orphan commit (git checkout --orphan) tagged releases/test: GitHub's compare has no merge base.
+        const r = tryCli("borrowed", {
+            ...borrowedRoutes,
+            [P.deploys]: {
+                body: {
+                    workflow_runs: [
+                        run(9, { updated_at: "2026-11-30T20:30:00Z", head_sha: "f".repeat(40) }),
+                        run(8, { updated_at: "2026-11-30T20:10:00Z", head_sha: "d".repeat(40) }),
+                    ],
+                },
+            },
+            [P.compare("f".repeat(40))]: {
+                status: 1,
+                stderr: `gh: No common ancestor between ${"f".repeat(40)} and ${TIP}. (HTTP 404)`,
+            },
+        });
+        assert.equal(r.code, 0, r.stderr);
+        assert.equal(r.stdout.trim(), "test is not borrowed");
+    });
+
     it("borrowed: fails when the branch's history cannot be read", () => {
         const r = tryCli("borrowed", {
             ...borrowedRoutes,
