@@ -209,7 +209,8 @@ export function gatherBorrowFacts(
 
 /**
  * Whether a commit is in the history of the branch `releases/<channel>` (its tip or an ancestor of it), asked of the
- * API once per commit. An API failure is a problem and counts as "not in the history".
+ * API once per commit. A 404 (no common ancestor, no such commit) is "not in the history"; any other API failure
+ * is a problem and counts as "not in the history" too.
  */
 function branchHistory(
     repo: string,
@@ -234,7 +235,8 @@ function branchHistory(
         if (!tip || !/^[0-9a-f]{40}$/.test(sha)) return false;
         if (!known.has(sha)) {
             const c = gh.api<{ status?: string }>(`repos/${repo}/compare/${sha}...${tip}?per_page=1`);
-            if (c.error)
+            // 404: no common ancestor (an orphan commit) or no such commit; either way not in the branch.
+            if (c.error && !/\(HTTP 404\)|Not Found|No common ancestor/.test(c.error))
                 problems.add(`GitHub API compare ${sha.slice(0, 12)}...${branch}`, `failed: ${c.error}`);
             known.set(sha, c.value?.status === "ahead" || c.value?.status === "identical");
         }
