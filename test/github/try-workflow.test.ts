@@ -162,6 +162,7 @@ describe("try-in-test.yml (issue 19, item 6)", () => {
             pr: "${{ steps.check.outputs.pr }}",
             sha: "${{ steps.check.outputs.sha }}",
             author: "${{ steps.check.outputs.author }}",
+            attempt: "${{ github.run_attempt }}",
         });
         // The checker is live: a script with an interpolated input is found.
         const injected = structuredClone(tried);
@@ -257,6 +258,7 @@ describe("try-in-test.yml (issue 19, item 6)", () => {
             CHANNEL: "test",
             PR: "${{ needs.check.outputs.pr }}",
             AUTHOR: "${{ needs.check.outputs.author }}",
+            CHECKED_ATTEMPT: "${{ needs.check.outputs.attempt }}",
         });
         // A stand-in gh: answers the approvals call (with exactly this filter) with $FAKE_APPROVERS, as gh's --jq
         // would print the filter's result. The filter itself is run by the real jq in the test above.
@@ -266,13 +268,15 @@ describe("try-in-test.yml (issue 19, item 6)", () => {
             '#!/usr/bin/env bash\n[ "$1 $2 $3" = "api repos/o/r/actions/runs/99/approvals --jq" ] && [ "$4" = "$FAKE_FILTER" ] || { echo "unexpected: $*" >&2; exit 3; }\nprintf \'%s\\n\' "$FAKE_APPROVERS"\n',
             { mode: 0o755 },
         );
-        const runScript = (approvers: string) =>
+        const runScript = (approvers: string, attempt = "1") =>
             spawnSync("bash", ["-c", APPROVAL_CHECK], {
                 encoding: "utf8",
                 env: {
                     PATH: `${dir}:${process.env.PATH}`,
                     GITHUB_REPOSITORY: "o/r",
                     GITHUB_RUN_ID: "99",
+                    GITHUB_RUN_ATTEMPT: attempt,
+                    CHECKED_ATTEMPT: "1",
                     CHANNEL: "test",
                     PR: "42",
                     AUTHOR: "alice",
@@ -289,6 +293,14 @@ describe("try-in-test.yml (issue 19, item 6)", () => {
             assert.equal(
                 own.stdout.trim(),
                 "::error::alice opened pull request #42 and approved its try: another reviewer of test must approve",
+            );
+            // "Re-run failed jobs" keeps the check's outputs from attempt 1 without checking again (the pull request may
+            // be closed, moved on, or test borrowed by another one since): refused before the approvals are read.
+            const rerun = runScript("bob carol", "2");
+            assert.equal(rerun.status, 1);
+            assert.equal(
+                rerun.stdout.trim(),
+                "::error::the check ran in attempt 1 and this is attempt 2: re-run all jobs (the check too) or dispatch again, never only the failed ones",
             );
             const none = runScript("");
             assert.equal(none.status, 1);
