@@ -38,9 +38,15 @@ export const APPROVERS_FILTER =
 /**
  * First step of the try job, after the approval and before anything else: `preventSelfReview` stops the dispatcher
  * from approving, not the pull request's author, so the job refuses when the author approved (or no approval of the
- * environment is recorded). GitHub's run approvals API (`actions: read`).
+ * environment is recorded). GitHub's run approvals API (`actions: read`). Before that it refuses an attempt the check
+ * did not run in: "Re-run failed jobs" keeps a successful job's outputs from the earlier attempt without running it
+ * again, so the pull request's state (open, head, who holds the channel) would go unchecked.
  */
 export const APPROVAL_CHECK = `set -euo pipefail
+if [ "$CHECKED_ATTEMPT" != "$GITHUB_RUN_ATTEMPT" ]; then
+  echo "::error::the check ran in attempt $CHECKED_ATTEMPT and this is attempt $GITHUB_RUN_ATTEMPT: re-run all jobs (the check too) or dispatch again, never only the failed ones"
+  exit 1
+fi
 approvers="$(gh api "repos/$GITHUB_REPOSITORY/actions/runs/$GITHUB_RUN_ID/approvals" --jq '${APPROVERS_FILTER}')"
 if [ -z "$approvers" ]; then
   echo "::error::no approval of environment $CHANNEL is recorded for this run"
@@ -96,6 +102,8 @@ export function tryWorkflow(c: ChannelSpec, pulumiVersion: string): Workflow {
                 pr: expr("steps.check.outputs.pr"),
                 sha: expr("steps.check.outputs.sha"),
                 author: expr("steps.check.outputs.author"),
+                // The attempt the check ran in: the try job refuses to run in any other (a partial re-run).
+                attempt: expr("github.run_attempt"),
             },
             steps: [
                 // The dispatched branch's own commit: the release branch's reviewed tools, not the pull request's.
@@ -143,6 +151,7 @@ export function tryWorkflow(c: ChannelSpec, pulumiVersion: string): Workflow {
                         CHANNEL: c.name,
                         PR: expr("needs.check.outputs.pr"),
                         AUTHOR: expr("needs.check.outputs.author"),
+                        CHECKED_ATTEMPT: expr("needs.check.outputs.attempt"),
                     },
                     run: APPROVAL_CHECK,
                 },
