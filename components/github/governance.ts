@@ -242,6 +242,11 @@ export function mergeRulesets(
     return sets;
 }
 
+/** The tag refs a channel's governance forbids: its release branch's name, and that name behind `origin/`. */
+export function releaseTagRefs(channel: string): string[] {
+    return [`refs/tags/${releaseBranch(channel)}`, `refs/tags/origin/${releaseBranch(channel)}`];
+}
+
 /**
  * A channel's GitHub governance: protection of `releases/<channel>` (and `main` in the one stack that owns it)
  * requiring the checks the rendered workflows report, the channel's deployment environment limited to its release
@@ -283,6 +288,29 @@ export class GithubGovernance extends pulumi.ComponentResource {
                 { parent: this },
             );
         }
+
+        // No tag may take a release branch's name (`releases/<c>`, or `origin/releases/<c>`, which git resolves
+        // before the remote-tracking branch of that name): GitHub reports a run on a tag with the tag's name as its
+        // branch (runs API `branch=`, workflow_run `branches:`), and git resolves refs/tags/ before refs/remotes/.
+        // The guards no longer trust either (tools/try/facts.ts, the promotion guard); this stops the tag itself.
+        new github.RepositoryRuleset(
+            `${name}-tags-release`,
+            {
+                repository,
+                name: `data-infra release tags: ${releaseBranch(args.channel)}`,
+                target: "tag",
+                enforcement: "active",
+                // No bypass actors: nobody needs such a tag.
+                conditions: {
+                    refName: {
+                        includes: releaseTagRefs(args.channel),
+                        excludes: [],
+                    },
+                },
+                rules: { creation: true, update: true, deletion: true },
+            },
+            { parent: this },
+        );
 
         const rules = protectionRules(args);
         for (const rule of rules) {

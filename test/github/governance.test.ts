@@ -46,6 +46,7 @@ describe("GithubGovernance", () => {
         const rulesets = (run: ProgramRun) =>
             run.recorder
                 .ofType("github:index/repositoryRuleset:RepositoryRuleset")
+                .filter((r) => r.inputs.target === "branch")
                 .map((r) => [r.name, r.inputs]);
         const set = (branch: string, methods: string[]) => ({
             repository: "data-infra",
@@ -63,6 +64,43 @@ describe("GithubGovernance", () => {
         // THEN no ruleset lets anyone bypass it
         for (const [, inputs] of [...rulesets(test), ...rulesets(prod)])
             assert.equal((inputs as { bypassActors?: unknown }).bypassActors, undefined);
+    });
+
+    it("forbids tags named like the channel's release branch, plain or behind origin/, to everyone", () => {
+        // A writer's tag `releases/test` counted as the branch for the runs API and workflow_run (break-19), and a tag
+        // `origin/releases/test` shadowed the remote-tracking branch in git (break-15).
+        const tags = (run: ProgramRun) =>
+            run.recorder
+                .ofType("github:index/repositoryRuleset:RepositoryRuleset")
+                .filter((r) => r.inputs.target === "tag")
+                .map((r) => [r.name, r.parent, r.inputs]);
+        for (const [run, channel] of [
+            [test, "test"],
+            [prod, "prod"],
+        ] as const) {
+            assert.deepEqual(tags(run), [
+                [
+                    "github-tags-release",
+                    govUrn(channel),
+                    {
+                        repository: "data-infra",
+                        name: `data-infra release tags: releases/${channel}`,
+                        target: "tag",
+                        enforcement: "active",
+                        conditions: {
+                            refName: {
+                                includes: [
+                                    `refs/tags/releases/${channel}`,
+                                    `refs/tags/origin/releases/${channel}`,
+                                ],
+                                excludes: [],
+                            },
+                        },
+                        rules: { creation: true, update: true, deletion: true },
+                    },
+                ],
+            ]);
+        }
     });
 
     it("creates release protection requiring the channel's preview check, with no force push or deletion", () => {
