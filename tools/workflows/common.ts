@@ -2,7 +2,7 @@
  * Building blocks of the rendered workflows. The names they share with the GitHub governance component (branches,
  * check names, variables) live in `components/github/naming.ts`.
  */
-import { DEFAULT_BRANCH, releaseBranch } from "../../components/github/naming";
+import { DEFAULT_BRANCH, environmentVariables, releaseBranch } from "../../components/github/naming";
 import { COMPOSER_OPERATION_MINUTES } from "../../components/airflow/environment";
 
 /** One release channel as the workflows see it: a stack deployed from `releases/<name>`. */
@@ -235,6 +235,31 @@ export function setupSteps(
         { name: "Install dependencies", run: "npm ci --no-audit --no-fund" },
     ];
 }
+
+/**
+ * The steps a channel's deploy job (deploy.yml, try-in-<c>.yml) runs before it touches the channel: fail when the
+ * environment's stack variable names another channel (an environment wired to the wrong stack would deploy one
+ * channel's code with another's identity), log in to Google as the environment's deployer, and install the Pulumi
+ * CLI (the pulumi action without a command only installs it: its install-only mode). No GitHub App token: the
+ * channel's GitHub settings are applied by governance.yml, so no deploy job can change them.
+ */
+export function channelDeploySteps(channel: string, pulumiVersion: string): Step[] {
+    const v = environmentVariables;
+    return [
+        {
+            name: "Check the environment belongs to this stack",
+            if: `vars.${v.stack} != ${lit(channel)}`,
+            run: `echo "::error::environment ${channel} has ${v.stack}=\${${v.stack}:-unset}, expected ${channel}"; exit 1`,
+            env: { [v.stack]: expr(`vars.${v.stack}`) },
+        },
+        ...gcpAuthSteps(expr(`vars.${v.workloadIdentityProvider}`), expr(`vars.${v.serviceAccount}`)),
+        { name: "Install the Pulumi CLI", uses: actions.pulumi, with: { "pulumi-version": pulumiVersion } },
+    ];
+}
+
+/** The deploy guard's command: preview the stack as JSON and refuse what tools/deploy-guard.ts refuses. */
+export const guardedPreviewRun = (channel: string): string =>
+    `pulumi login "$PULUMI_BACKEND_URL" && pulumi preview --stack ${channel} --json > "$RUNNER_TEMP/preview.json" && npx tsx tools/deploy-guard.ts "$RUNNER_TEMP/preview.json"`;
 
 /** Keyless Google Cloud login (workload identity federation) plus gcloud with the GKE auth plugin. */
 export function gcpAuthSteps(provider: string, serviceAccount: string): Step[] {

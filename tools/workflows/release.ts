@@ -20,6 +20,8 @@ import {
     type Job,
     type Step,
     type Workflow,
+    channelDeploySteps,
+    guardedPreviewRun,
 } from "./common";
 import { promotionBranch, TESTED_FILE, testedArtifact } from "../deploy-guard/promotion";
 
@@ -304,26 +306,12 @@ export function deployWorkflow(channels: readonly ChannelSpec[], pulumiVersion: 
                 // The promotion guard compares with releases/<upstream>: it needs the whole history.
                 ...setupSteps(promoted ? { "fetch-depth": 0 } : {}, { npmCache: false }),
                 ...(promoted ? [promotionGuardStep(c)] : []),
-                {
-                    name: "Check the environment belongs to this stack",
-                    if: `vars.${v.stack} != ${lit(c.name)}`,
-                    run: `echo "::error::environment ${c.name} has ${v.stack}=\${${v.stack}:-unset}, expected ${c.name}"; exit 1`,
-                    env: { [v.stack]: expr(`vars.${v.stack}`) },
-                },
-                ...gcpAuthSteps(expr(`vars.${v.workloadIdentityProvider}`), expr(`vars.${v.serviceAccount}`)),
-                // No GitHub App token: the channel's GitHub settings are applied by governance.yml (the admin App's
-                // key is a secret of the github-admin environment only), so this job cannot change them.
-                // The pulumi action without a command only installs the CLI (its install-only mode).
-                {
-                    name: "Install the Pulumi CLI",
-                    uses: actions.pulumi,
-                    with: { "pulumi-version": pulumiVersion },
-                },
+                ...channelDeploySteps(c.name, pulumiVersion),
                 {
                     // Issue 16: a replace or delete of a provider or a stateful resource needs the allow_destroy
                     // input of a manual run; the guard names every such resource.
                     name: "Refuse unintended replacements and deletions",
-                    run: `pulumi login "$PULUMI_BACKEND_URL" && pulumi preview --stack ${c.name} --json > "$RUNNER_TEMP/preview.json" && npx tsx tools/deploy-guard.ts "$RUNNER_TEMP/preview.json"`,
+                    run: guardedPreviewRun(c.name),
                     env: {
                         PULUMI_BACKEND_URL: expr(`vars.${v.backendUrl}`),
                         DATA_INFRA_ALLOW_DESTROY: expr("inputs.allow_destroy"),

@@ -4,7 +4,6 @@ import { tryWorkflowFile } from "../try/facts";
 import {
     actions,
     expr,
-    gcpAuthSteps,
     lit,
     RUNNER,
     setupSteps,
@@ -13,6 +12,8 @@ import {
     type ChannelSpec,
     type Job,
     type Workflow,
+    channelDeploySteps,
+    guardedPreviewRun,
 } from "./common";
 
 export { tryWorkflowFile };
@@ -172,23 +173,12 @@ export function tryWorkflow(c: ChannelSpec, pulumiVersion: string): Workflow {
                     },
                 },
                 ...setupSteps({ ref: expr("needs.check.outputs.sha") }, { npmCache: false }),
-                {
-                    name: "Check the environment belongs to this stack",
-                    if: `vars.${v.stack} != ${lit(c.name)}`,
-                    run: `echo "::error::environment ${c.name} has ${v.stack}=\${${v.stack}:-unset}, expected ${c.name}"; exit 1`,
-                    env: { [v.stack]: expr(`vars.${v.stack}`) },
-                },
-                ...gcpAuthSteps(expr(`vars.${v.workloadIdentityProvider}`), expr(`vars.${v.serviceAccount}`)),
-                {
-                    name: "Install the Pulumi CLI",
-                    uses: actions.pulumi,
-                    with: { "pulumi-version": pulumiVersion },
-                },
+                ...channelDeploySteps(c.name, pulumiVersion),
                 {
                     // The pull request's own guard: a safety net for mistakes (no override input here), not a boundary.
                     name: "Refuse replacements and deletions",
                     env: { PULUMI_BACKEND_URL: expr(`vars.${v.backendUrl}`) },
-                    run: `pulumi login "$PULUMI_BACKEND_URL" && pulumi preview --stack ${c.name} --json > "$RUNNER_TEMP/preview.json" && npx tsx tools/deploy-guard.ts "$RUNNER_TEMP/preview.json"`,
+                    run: guardedPreviewRun(c.name),
                 },
                 {
                     name: "Deploy the pull request",
