@@ -74,17 +74,22 @@ export function judgeApis(out: CommandOutput): Verdict {
     return missing.length ? { ok: false, missing: `APIs not enabled: ${missing.join(", ")}` } : { ok: true };
 }
 
+/** An IAM policy as `gcloud … get-iam-policy --format=json` prints it, or the failed verdict when it cannot be read. */
+function iamPolicy(out: CommandOutput): { bindings?: { role: string; members?: string[] }[] } | Verdict {
+    if (out.code !== 0) return { ok: false, missing: `could not read the IAM policy${errorLine(out)}` };
+    try {
+        return JSON.parse(out.stdout) as { bindings?: { role: string; members?: string[] }[] };
+    } catch {
+        return { ok: false, missing: "the IAM policy is not JSON" };
+    }
+}
+
 /** Passes when `gcloud projects get-iam-policy --format=json` grants `role` to `member`. */
 export const hasBinding =
     (role: string, member: string) =>
     (out: CommandOutput): Verdict => {
-        if (out.code !== 0) return { ok: false, missing: `could not read the IAM policy${errorLine(out)}` };
-        let policy: { bindings?: { role: string; members?: string[] }[] };
-        try {
-            policy = JSON.parse(out.stdout) as typeof policy;
-        } catch {
-            return { ok: false, missing: "the IAM policy is not JSON" };
-        }
+        const policy = iamPolicy(out);
+        if ("ok" in policy) return policy;
         const granted = (policy.bindings ?? []).some(
             (b) => b.role === role && (b.members ?? []).includes(member),
         );
@@ -157,13 +162,8 @@ const SECRET_READ_ROLES = new Set([
 export const onlyReader =
     (member: string) =>
     (out: CommandOutput): Verdict => {
-        if (out.code !== 0) return { ok: false, missing: `could not read the IAM policy${errorLine(out)}` };
-        let policy: { bindings?: { role: string; members?: string[] }[] };
-        try {
-            policy = JSON.parse(out.stdout) as typeof policy;
-        } catch {
-            return { ok: false, missing: "the IAM policy is not JSON" };
-        }
+        const policy = iamPolicy(out);
+        if ("ok" in policy) return policy;
         const readers = [
             ...new Set(
                 (policy.bindings ?? [])
