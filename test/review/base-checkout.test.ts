@@ -1,13 +1,14 @@
 /**
- * The review's base checkout (tools/plan/git/base.ts, checkoutBase) in a scratch git repository: it must hold
- * exactly the commit's tracked files, whatever the working tree holds, and never change the working tree.
+ * The review's base checkout (tools/plan/git/checkout.ts, checkoutBase) in a scratch git repository: it must hold
+ * exactly the commit's tracked files, whatever the working tree holds, and never change the working tree; with
+ * `share`, its module files link to the working tree's exactly when no module file differs.
  */
 import { strict as assert } from "node:assert";
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { checkoutBase } from "../../tools/plan/git/base";
+import { checkoutBase, isModuleFile } from "../../tools/plan/git/checkout";
 
 const git = (cwd: string, ...args: string[]) =>
     execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@example.com", ...args], {
@@ -100,4 +101,112 @@ describe("Review base checkout", () => {
         await checkoutBase(commit, tree, repo, path.join(root, "index"));
         assert.deepEqual(snapshot(tree), expected);
     });
+});
+
+describe("Review base checkout sharing the head's modules", () => {
+    let root: string;
+    let repo: string;
+    let commit: string;
+    const files: Record<string, string> = {
+        "index.ts": 'import "./lib/a";\n',
+        "lib/a.ts": "export const a = 1;\n",
+        "lib/schema.json": '{"type": "object"}\n',
+        "Pulumi.yaml": "name: p\nruntime: nodejs\n",
+        "Pulumi.test.yaml": "config: {}\n",
+        "dags/x.py": "x = 1\n",
+    };
+    beforeEach(() => {
+        root = fs.mkdtempSync(path.join(os.tmpdir(), "base-share-"));
+        repo = path.join(root, "repo");
+        for (const [f, text] of Object.entries(files)) {
+            fs.mkdirSync(path.dirname(path.join(repo, f)), { recursive: true });
+            fs.writeFileSync(path.join(repo, f), text);
+        }
+        git(repo, "init", "--quiet");
+        git(repo, "add", "-A");
+        git(repo, "commit", "--quiet", "-m", "base");
+        commit = git(repo, "rev-parse", "HEAD").trim();
+    });
+    afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
+
+    const write = (f: string, text: string) => () => fs.writeFileSync(path.join(repo, f), text);
+    const cases: Array<{ what: string; change: () => void; share?: boolean; shared: boolean }> = [
+        { what: "a DAG file changed", change: write("dags/x.py", "x = 2\n"), shared: true },
+        { what: "a stack file changed", change: write("Pulumi.test.yaml", "config: {a: 1}\n"), shared: true },
+        {
+            what: "a new module, not yet added to git",
+            change: write("lib/new.ts", "export {};\n"),
+            shared: true,
+        },
+        { what: "a module changed", change: write("lib/a.ts", "export const a = 2;\n"), shared: false },
+        { what: "the entry changed", change: write("index.ts", "// changed\n"), shared: false },
+        { what: "a JSON file changed", change: write("lib/schema.json", "{}\n"), shared: false },
+        {
+            what: "Pulumi.yaml changed",
+            change: write("Pulumi.yaml", "name: p\nruntime: nodejs\nmain: x.ts\n"),
+            shared: false,
+        },
+        {
+            what: "a new module added to git",
+            change: () => {
+                write("lib/new.ts", "export {};\n")();
+                git(repo, "add", "lib/new.ts");
+            },
+            shared: false,
+        },
+        { what: "a module deleted", change: () => fs.rmSync(path.join(repo, "lib/a.ts")), shared: false },
+        {
+            what: "nothing changed, but not asked to share",
+            change: () => undefined,
+            share: false,
+            shared: false,
+        },
+    ];
+    for (const c of cases) {
+        it(`${c.shared ? "shares" : "does not share"} the modules when ${c.what}`, async () => {
+            c.change();
+            const tree = path.join(root, "tree");
+            const result = await checkoutBase(
+                commit,
+                tree,
+                repo,
+                path.join(root, "index"),
+                c.share === false ? undefined : { entry: "index.ts" },
+            );
+            assert.deepEqual(result, { sharedCode: c.shared });
+            // Whatever the way, each file reads as the commit has it
+            for (const [f, text] of Object.entries(files))
+                assert.equal(fs.readFileSync(path.join(tree, f), "utf8"), text, f);
+            // AND when shared, the modules but the entry are links to the working tree's files; else none is a link
+            const linked = Object.keys(files)
+                .filter((f) => fs.lstatSync(path.join(tree, f)).isSymbolicLink())
+                .sort();
+            assert.deepEqual(linked, c.shared ? ["lib/a.ts", "lib/schema.json"] : []);
+            for (const f of linked) assert.equal(fs.readlinkSync(path.join(tree, f)), path.join(repo, f));
+        });
+    }
+
+    const modules: Array<[string, boolean]> = [
+        ["index.ts", true],
+        ["lib/a.mts", true],
+        ["lib/a.cts", true],
+        ["lib/view.tsx", true],
+        ["lib/a.js", true],
+        ["lib/a.mjs", true],
+        ["lib/a.cjs", true],
+        ["lib/a.jsx", true],
+        ["config/schema.json", true],
+        ["native/addon.node", true],
+        ["Pulumi.yaml", false],
+        ["Pulumi.test.yaml", false],
+        ["airflow/dags/a.py", false],
+        ["airflow/requirements.txt", false],
+        ["charts/values.yaml", false],
+        ["README.md", false],
+        ["notes.ts.txt", false],
+        ["MyPulumi.yaml", false],
+    ];
+    for (const [file, expected] of modules)
+        it(`counts ${file} ${expected ? "as" : "not as"} a module file`, () =>
+            assert.equal(isModuleFile(file), expected));
 });

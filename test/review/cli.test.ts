@@ -4,44 +4,17 @@
  * value and changes a secret. Each CLI run plans the base in a temporary checkout and the head in place.
  */
 import { strict as assert } from "node:assert";
-import { execFileSync, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { REPO_ROOT } from "../harness";
 import { ReviewUsageError } from "../../tools/plan/exit";
 import { startBase } from "../../tools/plan/git/base";
+import { commit, git, scratchRepo } from "./scratch-repo";
 
 const FIXTURE = "test/review/fixture-program";
 const BASE_SECRET = "base-PLANTED-secret-value";
 const HEAD_SECRET = "head-PLANTED-secret-value";
-
-function git(cwd: string, ...args: string[]): string {
-    return execFileSync("git", args, { cwd, encoding: "utf8" });
-}
-
-const commit = (cwd: string, ...args: string[]) =>
-    git(cwd, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "--quiet", ...args);
-
-/** Copies this checkout's files (tracked and new, not ignored) into a fresh repository with one commit. */
-function scratchRepo(): string {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "review-scratch-"));
-    const files = git(REPO_ROOT, "ls-files", "--cached", "--others", "--exclude-standard", "-z")
-        .split("\0")
-        .filter(Boolean);
-    for (const f of files) {
-        const from = path.join(REPO_ROOT, f);
-        if (!fs.existsSync(from)) continue;
-        fs.mkdirSync(path.dirname(path.join(dir, f)), { recursive: true });
-        if (fs.lstatSync(from).isSymbolicLink()) fs.symlinkSync(fs.readlinkSync(from), path.join(dir, f));
-        else fs.copyFileSync(from, path.join(dir, f));
-    }
-    fs.symlinkSync(fs.realpathSync(path.join(REPO_ROOT, "node_modules")), path.join(dir, "node_modules"));
-    git(dir, "init", "--quiet");
-    git(dir, "-c", "user.name=t", "-c", "user.email=t@example.com", "add", "-A");
-    commit(dir, "-m", "base");
-    return dir;
-}
 
 /** This process's environment without NODE_COMPILE_CACHE (npm test sets it), so the CLI picks its own folder. */
 function withoutCompileCacheEnv(): NodeJS.ProcessEnv {

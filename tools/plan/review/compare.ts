@@ -13,11 +13,31 @@ export function channelNormalizer(channel: string): (s: string) => string {
     return (s) => s.replace(word, CHANNEL_TOKEN);
 }
 
+/**
+ * `v` with `norm` applied to every string and object key; a part in which nothing changes is returned as it is,
+ * not copied (a review's documents are read, never written: a 1,000-file manifest is then not rebuilt).
+ */
 function normalizeValue(v: unknown, norm: (s: string) => string): unknown {
     if (typeof v === "string") return norm(v);
-    if (Array.isArray(v)) return v.map((e) => normalizeValue(e, norm));
-    if (v !== null && typeof v === "object")
-        return Object.fromEntries(Object.entries(v).map(([k, e]) => [norm(k), normalizeValue(e, norm)]));
+    if (Array.isArray(v)) {
+        let out: unknown[] | undefined;
+        for (let i = 0; i < v.length; i++) {
+            const e = normalizeValue(v[i], norm);
+            if (e !== v[i]) (out ??= v.slice())[i] = e;
+        }
+        return out ?? v;
+    }
+    if (v !== null && typeof v === "object") {
+        const entries = Object.entries(v);
+        let changed = false;
+        const out = entries.map(([k, e]): [string, unknown] => {
+            const nk = norm(k);
+            const ne = normalizeValue(e, norm);
+            if (nk !== k || ne !== e) changed = true;
+            return [nk, ne];
+        });
+        return changed ? Object.fromEntries(out) : v;
+    }
     return v;
 }
 
@@ -26,8 +46,9 @@ function normalizeValue(v: unknown, norm: (s: string) => string): unknown {
  * relative, so a base planned in a temporary checkout and the working tree compare equal.
  */
 export function relativeTo(doc: DiffableDocument, dir: string): DiffableDocument {
-    const prefix = new RegExp(`${escapeRegExp(path.resolve(dir))}(?:/|$)`, "g");
-    return mapStrings(doc, (s) => s.replace(prefix, ""));
+    const root = path.resolve(dir);
+    const prefix = new RegExp(`${escapeRegExp(root)}(?:/|$)`, "g");
+    return mapStrings(doc, (s) => (s.includes(root) ? s.replace(prefix, "") : s));
 }
 
 function mapStrings(doc: DiffableDocument, norm: (s: string) => string): DiffableDocument {

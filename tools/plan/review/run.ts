@@ -149,17 +149,13 @@ export async function runBase(
         // Rendered manifests need helm and kustomize or kubectl (GitHub's hosted runners ship helm and kubectl);
         // without them the review says so in one line.
         const renderers = findRenderers();
-        // The heads plan here one after another (the mock runtime is one per process) while the base's process
-        // plans every stack: two processes on two cores.
-        const heads = (async () => {
-            const docs = new Map<string, PlanDocument>();
-            for (const stack of opts.stacks)
-                docs.set(stack, await planStack({ projectDir: opts.projectDir, stack, fingerprintKey: key }));
-            return docs;
-        })();
-        // Whichever fails first is reported; the other's later failure is not an unhandled rejection.
-        heads.catch(() => undefined);
-        const [basePlans, headDocs] = await Promise.all([base.plans, heads]);
+        // The heads plan here one after another (the mock runtime is one per process); then the base, in this
+        // process too when its revision has the review entry, or else its own process has been planning meanwhile
+        // (see startBase).
+        const headDocs = new Map<string, PlanDocument>();
+        for (const stack of opts.stacks)
+            headDocs.set(stack, await planStack({ projectDir: opts.projectDir, stack, fingerprintKey: key }));
+        const basePlans = await base.plans();
         // What the review reads of the base's checkout besides its plans; the checkout then goes while this
         // process diffs and renders.
         const baseReads = new Map(
