@@ -150,15 +150,17 @@ export function startBase(ref: string, stacks: readonly string[], opts: Checkout
 }
 
 /**
- * {@link checkoutBase} on a worker thread (./checkout-worker.ts), with tsx's hooks as this process has them: it
+ * {@link checkoutBase} on a worker thread (./checkout-worker.ts), with tsx's require hook: it
  * proceeds while this thread loads and plans the head (about 0.3 s that the review waited for before).
  */
 function checkoutInWorker(job: CheckoutJob): Promise<{ sharedCode: boolean }> {
     return new Promise((resolve, reject) => {
-        const worker = new Worker(path.join(__dirname, "checkout-worker.ts"), {
-            workerData: job,
-            execArgv: ["--import", pathToFileURL(require.resolve("tsx")).href],
-        });
+        // tsx's require hook, registered synchronously by the worker's first line: its ESM loader given with
+        // `--import` registers asynchronously, and a worker's TypeScript main module sometimes loaded before it
+        // ("Unknown file extension .ts").
+        const main = `require(${JSON.stringify(require.resolve("tsx/cjs"))});
+require(${JSON.stringify(path.join(__dirname, "checkout-worker.ts"))});`;
+        const worker = new Worker(main, { eval: true, workerData: job, execArgv: [] });
         worker.once("message", (m: { ok: boolean; sharedCode?: boolean; message?: string }) =>
             m.ok ? resolve({ sharedCode: m.sharedCode === true }) : reject(new Error(m.message)),
         );
