@@ -1,13 +1,16 @@
 /**
  * The review's base checkout (tools/plan/git/checkout.ts, checkoutBase) in a scratch git repository: it must hold
  * exactly the commit's tracked files, whatever the working tree holds, and never change the working tree; with
- * `share`, its module files link to the working tree's exactly when no module file differs.
+ * `share`, it says whether no module file differs (the base then shares the head's loaded modules, see
+ * `shareLoadedModules` in tools/plan/git/base.ts), and its files are still the base's own: no link out of it.
  */
 import { strict as assert } from "node:assert";
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { listDagFiles } from "../../components/airflow/dag-files";
+import { readProjectFile } from "../../components/platform/paths";
 import { checkoutBase, isModuleFile } from "../../tools/plan/git/checkout";
 
 const git = (cwd: string, ...args: string[]) =>
@@ -114,6 +117,10 @@ describe("Review base checkout sharing the head's modules", () => {
         "Pulumi.yaml": "name: p\nruntime: nodejs\n",
         "Pulumi.test.yaml": "config: {}\n",
         "dags/x.py": "x = 1\n",
+        // Data in module-like files: a DAG's JSON config, a plugin's JavaScript, a values file in JSON.
+        "dags/x.json": '{"feeds": ["a"]}\n',
+        "dags/static/app.js": "alert(1);\n",
+        "values/site.json": '{"replicas": 1}\n',
     };
     beforeEach(() => {
         root = fs.mkdtempSync(path.join(os.tmpdir(), "base-share-"));
@@ -177,12 +184,46 @@ describe("Review base checkout sharing the head's modules", () => {
             // Whatever the way, each file reads as the commit has it
             for (const [f, text] of Object.entries(files))
                 assert.equal(fs.readFileSync(path.join(tree, f), "utf8"), text, f);
-            // AND when shared, the modules but the entry are links to the working tree's files; else none is a link
-            const linked = Object.keys(files)
-                .filter((f) => fs.lstatSync(path.join(tree, f)).isSymbolicLink())
-                .sort();
-            assert.deepEqual(linked, c.shared ? ["lib/a.ts", "lib/schema.json"] : []);
-            for (const f of linked) assert.equal(fs.readlinkSync(path.join(tree, f)), path.join(repo, f));
+            // AND no file is a link out of the checkout: its files are the base's own to whatever reads them
+            const linked = Object.keys(files).filter((f) =>
+                fs.lstatSync(path.join(tree, f)).isSymbolicLink(),
+            );
+            assert.deepEqual(linked, []);
+        });
+    }
+
+    /**
+     * What the program reads of the base's checkout in ways that tell a link from a file, each with what it must
+     * get there: the same as in the commit. When shared, module-like data files (JSON, JavaScript) were links to
+     * the working tree, and the DAG sync refused them ("symlink leaves the source folder"), failing the review.
+     */
+    const readers: Array<{ what: string; read: (dir: string) => unknown }> = [
+        {
+            what: "the DAG sync's walk (links must stay inside the folder)",
+            read: (dir) => {
+                const list = listDagFiles({
+                    projectDir: dir,
+                    folders: [{ source: "dags", prefix: "dags/" }],
+                });
+                return { files: list.files.map((f) => [f.objectName, f.md5]), problems: list.problems };
+            },
+        },
+        {
+            what: "a values file read inside the project only",
+            read: (dir) => readProjectFile(dir, "values/site.json")?.toString("utf8"),
+        },
+    ];
+    for (const r of readers) {
+        it(`gives ${r.what} the commit's files in a checkout that shares the modules`, async () => {
+            const expected = r.read(repo);
+            write("dags/x.py", "x = 2\n")();
+            const tree = path.join(root, "tree");
+            const result = await checkoutBase(commit, tree, repo, path.join(root, "index"), {
+                entry: "index.ts",
+            });
+            assert.deepEqual(result, { sharedCode: true });
+            // the working tree's reading, as the commit had it (the changed DAG aside)
+            assert.deepEqual(JSON.stringify(r.read(tree)), JSON.stringify(expected));
         });
     }
 
