@@ -11,6 +11,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { listDagFiles } from "../../components/airflow/dag-files";
 import { readProjectFile } from "../../components/platform/paths";
+import { shareLoadedModules } from "../../tools/plan/git/base";
 import { checkoutBase, isModuleFile } from "../../tools/plan/git/checkout";
 
 const git = (cwd: string, ...args: string[]) =>
@@ -250,4 +251,48 @@ describe("Review base checkout sharing the head's modules", () => {
     for (const [file, expected] of modules)
         it(`counts ${file} ${expected ? "as" : "not as"} a module file`, () =>
             assert.equal(isModuleFile(file), expected));
+});
+
+describe("Review base sharing the head's loaded modules (shareLoadedModules)", () => {
+    const repoRoot = "/w/repo";
+    const tree = "/tmp/data-infra-base-0-abc/tree";
+    const cases: Array<{ what: string; id: string; alias?: string }> = [
+        {
+            what: "a module of the working tree",
+            id: "/w/repo/components/a.ts",
+            alias: `${tree}/components/a.ts`,
+        },
+        {
+            what: "a JSON module of the working tree",
+            id: "/w/repo/config/s.json",
+            alias: `${tree}/config/s.json`,
+        },
+        { what: "the program's entry (it reads the base's data)", id: "/w/repo/index.ts" },
+        { what: "a package (the checkout links node_modules)", id: "/w/repo/node_modules/x/index.js" },
+        { what: "a nested package", id: "/w/repo/providers/p/node_modules/y/i.js" },
+        { what: "a module outside the repository", id: "/usr/lib/node/z.js" },
+        { what: "a sibling folder with the same prefix", id: "/w/repo2/a.ts" },
+        { what: "a module of the checkout itself", id: `${tree}/components/b.ts` },
+    ];
+    for (const c of cases)
+        it(`${c.alias ? "shares" : "does not share"} ${c.what}`, () => {
+            const module = { id: c.id };
+            const cache: Record<string, unknown> = { [c.id]: module };
+            const entered = shareLoadedModules(cache, repoRoot, tree, "index.ts");
+            assert.deepEqual(entered, c.alias ? [c.alias] : []);
+            // the same object: the base's program gets the head's module, not a copy
+            if (c.alias) assert.equal(cache[c.alias], module);
+            assert.deepEqual(Object.keys(cache).sort(), [c.id, ...(c.alias ? [c.alias] : [])].sort());
+        });
+
+    it("never replaces a module the checkout has loaded already, and skips a project's entry in a folder", () => {
+        const own = { own: true };
+        const cache: Record<string, unknown> = {
+            "/w/repo/governance/index.ts": {},
+            "/w/repo/lib/a.ts": {},
+            [`${tree}/lib/a.ts`]: own,
+        };
+        assert.deepEqual(shareLoadedModules(cache, repoRoot, tree, "governance/index.ts"), []);
+        assert.equal(cache[`${tree}/lib/a.ts`], own);
+    });
 });

@@ -138,7 +138,14 @@ export function startBase(ref: string, stacks: readonly string[], opts: Checkout
     settled().finally(spawned);
     let disposed: Promise<void> | undefined;
     return {
-        plans: () => (plans ??= checkedOut.then((present) => planInThisProcess(base, present))),
+        plans: () =>
+            (plans ??= checkedOut.then((present) =>
+                planInThisProcess(
+                    base,
+                    present,
+                    sharedCode && share ? { repoRoot: opts.repoRoot, ...share } : undefined,
+                ),
+            )),
         started,
         mode,
         sharesCode: () => checkedOut.then(() => sharedCode),
@@ -206,17 +213,21 @@ const emptyPlans = (stacks: readonly string[]) =>
 
 /**
  * Plans the base through its review entry, in this process. A revision whose entry turns out to have a shape this
- * review does not know is planned by its own process instead. The base's own modules are forgotten afterwards
- * (`require.cache`), so a later review in the same process, in the same folder, loads its own revision's.
+ * review does not know is planned by its own process instead. With `shared` (no module file differs, see
+ * `checkoutBase`), the base's program runs with the modules this process has loaded ({@link shareLoadedModules}).
+ * The base's own modules, and those shared, are forgotten under the checkout's paths afterwards (`require.cache`),
+ * so a later review in the same process, in the same folder, loads its own revision's.
  */
 async function planInThisProcess(
     base: PlanContext,
     present: readonly string[],
+    shared?: { readonly repoRoot: string; readonly entry: string },
 ): Promise<Map<string, DiffableDocument | undefined>> {
     const plans = emptyPlans(base.stacks);
     if (present.length === 0) return plans;
     const prefix = base.tree + path.sep;
     try {
+        if (shared) shareLoadedModules(require.cache, shared.repoRoot, base.tree, shared.entry);
         const entry = require(path.join(base.tree, REVIEW_ENTRY)) as Partial<ForReviewModule>;
         if (!ENTRY_VERSIONS.includes(entry.FOR_REVIEW_VERSION) || typeof entry.planForReview !== "function")
             return await planInOwnProcess(base, present, () => undefined);
@@ -239,6 +250,38 @@ async function planInThisProcess(
     } finally {
         for (const id of Object.keys(require.cache)) if (id.startsWith(prefix)) delete require.cache[id];
     }
+}
+
+/**
+ * Lets the base's checkout (`tree`) use the modules this process has loaded from the working tree (`repoRoot`):
+ * each loaded module of the working tree, but the program's `entry` (a path in the repository, `/`-separated) and
+ * what lies under `node_modules` (the checkout's `node_modules` is a link to the working tree's, so those are
+ * shared already), is entered in `cache` (`require.cache`) under its path in the checkout too. Node's CommonJS
+ * loader looks a resolved file name up in that cache before it loads the file (`Module._load`,
+ * lib/internal/modules/cjs/loader.js), so the base's entry, loaded from the checkout, then gets the head's
+ * modules (the same objects), while every file of the checkout stays the base's own for what reads it as data.
+ * Returns the names entered.
+ */
+export function shareLoadedModules(
+    cache: Record<string, unknown>,
+    repoRoot: string,
+    tree: string,
+    entry: string,
+): string[] {
+    const root = path.resolve(repoRoot) + path.sep;
+    const inTree = path.resolve(tree) + path.sep;
+    const skip = path.join(root, ...entry.split("/"));
+    const entered: string[] = [];
+    for (const [id, module] of Object.entries(cache)) {
+        if (!id.startsWith(root) || id.startsWith(inTree) || id === skip || module === undefined) continue;
+        const rel = id.slice(root.length);
+        if (rel.split(path.sep).includes("node_modules")) continue;
+        const alias = inTree + rel;
+        if (alias in cache) continue;
+        cache[alias] = module;
+        entered.push(alias);
+    }
+    return entered;
 }
 
 /** The review entry's module (tools/plan/for-review.ts), as far as this review relies on it. */

@@ -16,13 +16,15 @@ import * as path from "node:path";
  * which registers nothing in the repository. Nothing ever writes to the linked files: the base's plan only
  * reads them, and removing the tree removes the links, not the files.
  *
- * With `share`, when no file that Node could load as a module ({@link isModuleFile}) and no `Pulumi.yaml` differs
- * between `commit` and the working tree, every module file except `share.entry` becomes a symbolic link to the working tree's file
- * instead: Node loads a module under its real path, so the base's program then runs with the modules this process
- * has loaded for the head (a second stack's run, 0.1 s, instead of loading the program again, 0.4 s), while its
- * entry, a file of the checkout, reads the base's data files (DAGs, requirements, values, stack files) from the
- * checkout. That holds because no module but a project's entry reads files relative to its own location
- * (test/review/base-shared-code.test.ts keeps it so). Returns whether the code is shared.
+ * With `share`, it tells whether no file that Node could load as a module ({@link isModuleFile}) and no
+ * `Pulumi.yaml` differs between `commit` and the working tree: the base's program may then run with the modules
+ * this process has loaded for the head (`shareLoadedModules` in ./base.ts: a second stack's run, 0.1 s, instead of
+ * loading the program again, 0.4 s), while its entry (`share.entry`), loaded from the checkout, reads the base's
+ * data files (DAGs, requirements, values, stack files) there. That holds because no module but a project's entry
+ * reads files relative to its own location (test/review/base-shared-code.test.ts keeps it so). The checkout itself
+ * is the same either way: module files that are data too (a DAG's JSON config, a plugin's JavaScript, a JSON
+ * values file) must be the base's own files to whatever reads them, and a link out of the checkout is refused by
+ * the DAG sync and the project's file reader. Returns whether the code is shared.
  */
 export async function checkoutBase(
     commit: string,
@@ -68,7 +70,6 @@ export async function checkoutBase(
         try {
             const from = path.join(repoRoot, file);
             if (mode === "120000") fs.symlinkSync(fs.readlinkSync(from), to);
-            else if (sharedCode && file !== share.entry && isModuleFile(file)) fs.symlinkSync(from, to);
             else fs.linkSync(from, to);
         } catch {
             fromGit.push(file);
