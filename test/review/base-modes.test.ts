@@ -123,6 +123,17 @@ describe("Review base folder", () => {
         assert.equal(claimBaseFolder(repoRoot, tmp), first);
     });
 
+    it("gives an absolute folder when the temporary folder is named relatively (TMPDIR=tmp)", () => {
+        // The checkout's git runs with `-C <repository>`, and the review requires the base's entry by this path:
+        // a relative one named the repository's own folder or a package (`Cannot find module 'tmp/...'`).
+        const relative = path.relative(process.cwd(), tmp);
+        assert.ok(!path.isAbsolute(relative));
+        for (const dir of [claimBaseFolder(repoRoot, relative), claimBaseFolder(repoRoot, relative)]) {
+            assert.ok(path.isAbsolute(dir), dir);
+            assert.equal(path.dirname(dir), tmp);
+        }
+    });
+
     const others: Array<{ what: string; prepare: (dir: string) => void; takenOver: boolean }> = [
         {
             what: "in use by a running review",
