@@ -354,7 +354,10 @@ async function planInOwnProcess(
  * between two reviews that find it at once, and the winner empties it. In every other case (in use, not a
  * folder of this user, a link) the base gets a new random folder (`mkdtemp`), as it always did before.
  */
-export function claimBaseFolder(repoRoot: string, tmpRoot: string = os.tmpdir()): string {
+export function claimBaseFolder(repoRoot: string, tmpDir: string = os.tmpdir()): string {
+    // Absolute whatever TMPDIR says: the checkout's git runs in the repository (`-C`), and the base's entry is
+    // required by this path.
+    const tmpRoot = path.resolve(tmpDir);
     const uid = process.getuid?.() ?? 0;
     const hash = createHash("sha256").update(path.resolve(repoRoot)).digest("hex").slice(0, 12);
     const dir = path.join(tmpRoot, `data-infra-base-${uid}-${hash}`);
