@@ -11,8 +11,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { listDagFiles } from "../../components/airflow/dag-files";
 import { readProjectFile } from "../../components/platform/paths";
-import { shareLoadedModules } from "../../tools/plan/git/base";
-import { checkoutBase, isModuleFile } from "../../tools/plan/git/checkout";
+import { shareLoadedModules, startBase } from "../../tools/plan/git/base";
+import { checkoutBase, gitFailure, isModuleFile } from "../../tools/plan/git/checkout";
 
 const git = (cwd: string, ...args: string[]) =>
     execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@example.com", ...args], {
@@ -294,5 +294,65 @@ describe("Review base sharing the head's loaded modules (shareLoadedModules)", (
         };
         assert.deepEqual(shareLoadedModules(cache, repoRoot, tree, "governance/index.ts"), []);
         assert.equal(cache[`${tree}/lib/a.ts`], own);
+    });
+});
+
+describe("Review base checkout's failures (gitFailure)", () => {
+    const many = Array.from({ length: 40 }, (_, i) => `error: unable to write file /tmp/b/tree/f${i}`).join(
+        "\n",
+    );
+    const cases: Array<{ what: string; stderr: string; error?: string; expected: string }> = [
+        {
+            what: "one line",
+            stderr: "fatal: bad object abc\n",
+            expected: "git read-tree failed: fatal: bad object abc",
+        },
+        {
+            // A full disk: git names every file it could not write, never the cause (issue 22 review: 491 lines).
+            what: "a line per file",
+            stderr: many,
+            expected: [
+                "git read-tree failed: error: unable to write file /tmp/b/tree/f0",
+                "error: unable to write file /tmp/b/tree/f1",
+                "error: unable to write file /tmp/b/tree/f2",
+                "(and 37 more lines)",
+            ].join("\n"),
+        },
+        {
+            what: "no output, a spawn error",
+            stderr: "",
+            error: "spawn git ENOENT",
+            expected: "git read-tree failed: spawn git ENOENT",
+        },
+    ];
+    for (const c of cases)
+        it(`says what failed in at most four lines: ${c.what}`, () =>
+            assert.equal(
+                gitFailure("read-tree", { status: 1, stdout: "", stderr: c.stderr, error: c.error }),
+                c.expected,
+            ));
+
+    it("keeps a failing checkout's message short and leaves nothing behind (startBase)", async () => {
+        const root = fs.mkdtempSync(path.join(os.tmpdir(), "base-fail-"));
+        try {
+            const repo = path.join(root, "repo");
+            fs.mkdirSync(repo);
+            git(repo, "init", "--quiet");
+            for (let i = 0; i < 30; i++) fs.writeFileSync(path.join(repo, `f${i}.txt`), `${i}\n`);
+            git(repo, "add", "-A");
+            git(repo, "commit", "--quiet", "-m", "base");
+            // Every file differs, so git writes each; the repository has no node_modules to link either.
+            for (let i = 0; i < 30; i++) fs.rmSync(path.join(repo, `f${i}.txt`));
+            const base = startBase("HEAD", ["test"], { repoRoot: repo, projectDir: repo }, Buffer.alloc(32));
+            await assert.rejects(base.plans(), (e: Error) => {
+                assert.match(e.message, /^checking out HEAD in \/.+ failed \(\d+ MiB free there\):\n/);
+                assert.ok(e.message.split("\n").length <= 5, e.message);
+                return true;
+            });
+            await base.dispose();
+            assert.ok(!fs.existsSync(path.dirname(base.projectDir)), "the checkout's folder is gone");
+        } finally {
+            fs.rmSync(root, { recursive: true, force: true });
+        }
     });
 });
