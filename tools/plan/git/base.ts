@@ -127,7 +127,10 @@ export function startBase(ref: string, stacks: readonly string[], opts: Checkout
         );
         const present = stacks.filter((s) => fs.existsSync(path.join(tree, project, `Pulumi.${s}.yaml`)));
         return present;
-    })();
+    })().catch((e: unknown) => {
+        // Where, and the likeliest cause (a full temporary folder) at a glance; git never says why it could not write.
+        throw new Error(`checking out ${ref} in ${tmp} failed${freeSpace(tmp)}:\n${(e as Error).message}`);
+    });
     let spawned!: () => void;
     const started = new Promise<void>((resolve) => (spawned = resolve));
     let plans: Promise<Map<string, DiffableDocument | undefined>> | undefined;
@@ -402,6 +405,16 @@ function abandonedBy(dir: string, uid: number): string | undefined {
         return undefined;
     } catch (e) {
         return (e as NodeJS.ErrnoException).code === "ESRCH" ? String(pid) : undefined;
+    }
+}
+
+/** ` (<n> MiB free there)` for the file system of `dir`, or nothing when that cannot be read. */
+function freeSpace(dir: string): string {
+    try {
+        const st = fs.statfsSync(dir);
+        return ` (${Math.floor((st.bavail * st.bsize) / 2 ** 20)} MiB free there)`;
+    } catch {
+        return "";
     }
 }
 

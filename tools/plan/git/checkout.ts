@@ -36,7 +36,7 @@ export async function checkoutBase(
     const withIndex = { ...process.env, GIT_INDEX_FILE: indexFile };
     const git = async (args: readonly string[], env: NodeJS.ProcessEnv, input?: string) => {
         const r = await run("git", ["-C", repoRoot, ...args], { env }, input);
-        if (r.status !== 0) throw new Error(`git ${args[0]} failed: ${r.stderr.trim() || r.error}`);
+        if (r.status !== 0) throw new Error(gitFailure(args[0], r));
         return r.stdout;
     };
     await git(["read-tree", commit], withIndex);
@@ -82,6 +82,16 @@ export async function checkoutBase(
             fromGit.join("\0"),
         );
     return { sharedCode };
+}
+
+/**
+ * What a failed git command of the checkout said, in at most four lines: git names each file it could not write
+ * (a full disk: a line for each of hundreds of files) and never why.
+ */
+export function gitFailure(command: string, r: ChildResult): string {
+    const lines = r.stderr.trim().split("\n").filter(Boolean);
+    const shown = lines.length > 4 ? [...lines.slice(0, 3), `(and ${lines.length - 3} more lines)`] : lines;
+    return `git ${command} failed: ${shown.join("\n") || r.error}`;
 }
 
 /** Files Node or tsx can load as a module: `.ts`, `.js`, `.json` and their variants, `.node`. Paths use `/`. */
