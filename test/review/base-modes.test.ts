@@ -104,6 +104,9 @@ describe("Review base folder", () => {
         const uid = process.getuid?.() ?? 0;
         return fs.readdirSync(tmp).find((f) => f.startsWith(`data-infra-base-${uid}-`));
     };
+    /** This process's PID namespace (Linux), and the owner line a review of this process writes. */
+    const namespace = fs.existsSync("/proc/self/ns/pid") ? fs.readlinkSync("/proc/self/ns/pid") : "";
+    const me = namespace ? `${process.pid} ${namespace}` : String(process.pid);
     /** The id of a process that has ended. */
     const goneProcess = () => {
         const child = execFileSync(process.execPath, ["-e", "process.stdout.write(String(process.pid))"], {
@@ -116,7 +119,7 @@ describe("Review base folder", () => {
         const first = claimBaseFolder(repoRoot, tmp);
         assert.equal(path.basename(first), stable());
         assert.equal(fs.statSync(first).mode & 0o777, 0o700);
-        assert.equal(fs.readFileSync(path.join(first, "owner"), "utf8"), String(process.pid));
+        assert.equal(fs.readFileSync(path.join(first, "owner"), "utf8"), me);
         // AND another repository gets another folder
         assert.notEqual(claimBaseFolder("/another/repository", tmp), first);
         fs.rmSync(first, { recursive: true });
@@ -152,6 +155,18 @@ describe("Review base folder", () => {
                 mkOwned(d, pid);
                 fs.writeFileSync(path.join(d, `claim-${pid}`), "1");
             },
+            takenOver: false,
+        },
+        {
+            what: "left by a review that is gone, in this PID namespace",
+            prepare: (d) => mkOwned(d, `${goneProcess()} ${namespace}`.trim()),
+            takenOver: true,
+        },
+        {
+            // A container sharing this /tmp (and the repository's path): its process ids mean nothing here, so
+            // one that runs may look gone; taking its folder over would empty a checkout in use.
+            what: "owned by a review in another PID namespace",
+            prepare: (d) => mkOwned(d, `${goneProcess()} pid:[1]`),
             takenOver: false,
         },
         { what: "just made, its owner not written yet", prepare: (d) => fs.mkdirSync(d), takenOver: false },
@@ -191,7 +206,7 @@ describe("Review base folder", () => {
             const got = claimBaseFolder(repoRoot, tmp);
             if (c.takenOver) {
                 assert.equal(got, dir);
-                assert.equal(fs.readFileSync(path.join(dir, "owner"), "utf8"), String(process.pid));
+                assert.equal(fs.readFileSync(path.join(dir, "owner"), "utf8"), me);
                 assert.deepEqual(
                     fs.readdirSync(dir).filter((f) => !f.startsWith("claim-")),
                     ["owner"],
