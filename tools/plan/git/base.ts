@@ -352,10 +352,11 @@ async function planInOwnProcess(
  * The folder for the base's checkout: `<tmpdir>/data-infra-base-<uid>-<12 hex of the repository path's SHA-256>`,
  * the same on every review of this repository by this user, so the caches keyed by path find the base's modules
  * (see {@link startBase}). It is this review's alone: made with `mkdir` (which fails when it exists), mode 0700,
- * with an `owner` file naming this process. A folder left by a review that is gone (its owner process no longer
- * runs, or no owner after 10 minutes) is taken over: one `claim-<owner>` file, created exclusively, decides
- * between two reviews that find it at once, and the winner empties it. In every other case (in use, not a
- * folder of this user, a link) the base gets a new random folder (`mkdtemp`), as it always did before.
+ * with an `owner` file naming this process (and its PID namespace). A folder left by a review that is gone (its
+ * owner process, of this PID namespace, no longer runs, or no owner after 10 minutes) is taken over: one
+ * `claim-<owner's pid>` file, created exclusively, decides between two reviews that find it at once, and the
+ * winner empties it. In every other case (in use, not a folder of this user, a link) the base gets a new random
+ * folder (`mkdtemp`), as it always did before.
  */
 export function claimBaseFolder(repoRoot: string, tmpDir: string = os.tmpdir()): string {
     // Absolute whatever TMPDIR says: the checkout's git runs in the repository (`-C`), and the base's entry is
@@ -371,7 +372,9 @@ export function claimBaseFolder(repoRoot: string, tmpDir: string = os.tmpdir()):
         const gone = (e as NodeJS.ErrnoException).code === "EEXIST" ? abandonedBy(dir, uid) : undefined;
         if (gone === undefined) return fs.mkdtempSync(path.join(tmpRoot, "data-infra-base-"));
         try {
-            fs.writeFileSync(path.join(dir, `claim-${gone}`), String(process.pid), { flag: "wx" });
+            fs.writeFileSync(path.join(dir, `claim-${gone.split(" ")[0]}`), String(process.pid), {
+                flag: "wx",
+            });
         } catch {
             return fs.mkdtempSync(path.join(tmpRoot, "data-infra-base-"));
         }
@@ -380,13 +383,32 @@ export function claimBaseFolder(repoRoot: string, tmpDir: string = os.tmpdir()):
         for (const f of fs.readdirSync(dir))
             if (!f.startsWith("claim-")) fs.rmSync(path.join(dir, f), { recursive: true, force: true });
     }
-    fs.writeFileSync(owner, String(process.pid));
+    fs.writeFileSync(owner, ownerLine());
     return dir;
 }
 
 /**
- * The owner (a process id, or `none`) whose review left `dir` behind, or `undefined` when `dir` is in use or not
- * a plain folder of user `uid`.
+ * What a review writes in its folder's `owner` file: its process id and, where the system has them (Linux), its
+ * PID namespace, since a process id says nothing about a process in another namespace (a container sharing this
+ * temporary folder).
+ */
+function ownerLine(): string {
+    const ns = pidNamespace();
+    return ns ? `${process.pid} ${ns}` : String(process.pid);
+}
+
+/** This process's PID namespace (`pid:[4026531836]`), or `""` where there is none to read. */
+function pidNamespace(): string {
+    try {
+        return fs.readlinkSync("/proc/self/ns/pid");
+    } catch {
+        return "";
+    }
+}
+
+/**
+ * The owner (its `owner` file's text, or `none`) whose review left `dir` behind, or `undefined` when `dir` is in
+ * use (or its owner cannot be checked from here) or not a plain folder of user `uid`.
  */
 function abandonedBy(dir: string, uid: number): string | undefined {
     let st: fs.Stats;
@@ -398,13 +420,15 @@ function abandonedBy(dir: string, uid: number): string | undefined {
     if (!st.isDirectory() || st.uid !== uid) return undefined;
     const text = ownerOf(dir);
     if (text === "none") return Date.now() - st.mtimeMs > 10 * 60_000 ? "none" : undefined;
-    const pid = Number(text);
-    if (!Number.isSafeInteger(pid) || pid <= 0) return undefined;
+    // `<pid>` or `<pid> <PID namespace>` (ownerLine); a process of another namespace cannot be checked from here.
+    const [pidText, ns = pidNamespace(), ...more] = text.split(" ");
+    const pid = Number(pidText);
+    if (!Number.isSafeInteger(pid) || pid <= 0 || more.length > 0 || ns !== pidNamespace()) return undefined;
     try {
         process.kill(pid, 0);
         return undefined;
     } catch (e) {
-        return (e as NodeJS.ErrnoException).code === "ESRCH" ? String(pid) : undefined;
+        return (e as NodeJS.ErrnoException).code === "ESRCH" ? text : undefined;
     }
 }
 
