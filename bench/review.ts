@@ -14,21 +14,25 @@ import * as path from "node:path";
 import { copyProject, generateTree, timeProcess, type ProcessSample } from "./dag-sync";
 
 const FILES = 1000;
-const CHANGED = 100;
+/** How many of the tree's files the change touches (`BENCH_REVIEW_CHANGED`, 1 to 1,000; default 100). */
+const CHANGED = Number(process.env.BENCH_REVIEW_CHANGED ?? 100);
 const ROUNDS = 5;
 const TARGET = 1.3;
 
-/** Changes every tenth file of `dir` (sorted), `count` files in all. */
+/** Changes `count` files of `dir` spread evenly over its sorted list (every tenth for 100 of 1,000). */
 function changeFiles(dir: string, count: number): void {
     const files = (fs.readdirSync(dir, { recursive: true }) as string[])
         .filter((f) => fs.statSync(path.join(dir, f)).isFile())
         .sort();
-    for (let i = 0; i < count; i++) fs.appendFileSync(path.join(dir, files[i * 10]), "\n# changed\n");
+    const step = Math.floor(files.length / count);
+    for (let i = 0; i < count; i++) fs.appendFileSync(path.join(dir, files[i * step]), "\n# changed\n");
 }
 
 const best = (xs: ProcessSample[]): ProcessSample => xs.reduce((a, b) => (b.ms < a.ms ? b : a));
 
 export async function benchReview(): Promise<void> {
+    if (!Number.isInteger(CHANGED) || CHANGED < 1 || CHANGED > FILES)
+        throw new Error(`BENCH_REVIEW_CHANGED must be an integer from 1 to ${FILES} (got ${CHANGED})`);
     const root = fs.mkdtempSync(path.join(os.tmpdir(), "data-infra-review-bench-"));
     try {
         const project = path.join(root, "project");
