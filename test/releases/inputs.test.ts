@@ -63,6 +63,46 @@ describe("Helm values", () => {
         ]);
     });
 
+    // A chart's schema may name itself (`$id`); helm validates each chart on its own. One process validates a chart
+    // again and again: each release of it, each stack of a plan (`--stack test --stack prod`), and a review's head
+    // and base (planned in one process). ajv kept each compiled `$id` and refused the second ("schema with key or
+    // id ... already exists"), which failed the plan of the second stack and a review of one stack.
+    const selfNamed: Array<{ what: string; $id: string; $ref?: string; value: unknown; expected: string[] }> =
+        [
+            { what: "valid values", $id: "https://example.com/app.schema.json", value: 2, expected: [] },
+            {
+                what: "invalid values",
+                $id: "https://example.com/app.schema.json",
+                value: 0,
+                expected: ["v.yaml: $.replicas: must be >= 1 (got 0)"],
+            },
+            {
+                what: "a reference to itself by its $id",
+                $id: "https://example.com/ref.schema.json",
+                $ref: "https://example.com/ref.schema.json#/definitions/count",
+                value: 0,
+                expected: ["v.yaml: $.replicas: must be >= 1 (got 0)"],
+            },
+        ];
+    for (const c of selfNamed)
+        it(`validates with a self-named schema ($id) every time, not once: ${c.what}`, () => {
+            const text = JSON.stringify({
+                $id: c.$id,
+                type: "object",
+                definitions: { count: { type: "integer", minimum: 1 } },
+                properties: { replicas: c.$ref ? { $ref: c.$ref } : { $ref: "#/definitions/count" } },
+            });
+            const merged = mergeValues([{ label: "v.yaml", values: { replicas: c.value } }]);
+            // each time parsed anew, as each release of each stack reads the chart's file
+            for (let i = 0; i < 3; i++)
+                assert.deepEqual(
+                    validateAgainstSchema(JSON.parse(text) as object, merged).map(
+                        (v) => `${v.source}: ${v.path}: ${v.problem}`,
+                    ),
+                    c.expected,
+                );
+        });
+
     it("compiles schema patterns with RE2 (linear time): a backtracking bomb is answered, lookaround refused", () => {
         // GIVEN the pattern that took 104 s with JavaScript's RegExp on 34 characters (security review L1)
         const bomb = { type: "object", properties: { name: { type: "string", pattern: "^(a+)+$" } } };
