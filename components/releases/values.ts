@@ -130,7 +130,16 @@ export const re2Engine: RegExpEngine = Object.assign(
     { code: 'require("re2js").RE2JS.compile' },
 );
 
-const chartAjv = new Ajv({ allErrors: true, strict: false, verbose: true, code: { regExp: re2Engine } });
+// `addUsedSchema: false`: a compiled schema is not kept under its `$id` (ajv's default, which refuses a second schema
+// with the same `$id`: ajv lib/core.ts `_addSchema` → `_checkUnique`). A chart is validated once per release, per
+// stack and per side of a review in one process, each time from its file; helm validates each chart on its own.
+const chartAjv = new Ajv({
+    allErrors: true,
+    strict: false,
+    verbose: true,
+    addUsedSchema: false,
+    code: { regExp: re2Engine },
+});
 
 /** Validates merged values against a chart's `values.schema.json` (JSON Schema, as `helm install` does). */
 export function validateAgainstSchema(schema: object, merged: MergedValues): SchemaViolation[] {
