@@ -356,3 +356,54 @@ describe("Review base checkout's failures (gitFailure)", () => {
         }
     });
 });
+
+describe("Review base that cannot be looked up (startBase)", () => {
+    let root: string;
+    before(() => {
+        root = fs.mkdtempSync(path.join(os.tmpdir(), "base-lookup-"));
+        fs.mkdirSync(path.join(root, "repo"));
+        git(path.join(root, "repo"), "init", "--quiet");
+        fs.mkdirSync(path.join(root, "plain"));
+    });
+    after(() => fs.rmSync(root, { recursive: true, force: true }));
+
+    // Each says what is wrong: before, all three said that the ref "is not a commit".
+    const cases: Array<{ what: string; dir: string; ref: string; path?: string; expected: RegExp }> = [
+        {
+            what: "a ref that is no commit",
+            dir: "repo",
+            ref: "no-such-ref",
+            expected: /^--base: "no-such-ref" is not a commit in /,
+        },
+        {
+            what: "a folder that is no git repository (a copy without .git)",
+            dir: "plain",
+            ref: "HEAD",
+            expected: /^--base: git cannot look up "HEAD" in .*: fatal: not a git repository/,
+        },
+        {
+            what: "no git on PATH",
+            dir: "repo",
+            ref: "HEAD",
+            path: "none",
+            expected: /^--base: git could not run: .*ENOENT/,
+        },
+    ];
+    for (const c of cases)
+        it(`says what is wrong: ${c.what}`, () => {
+            const dir = path.join(root, c.dir);
+            const saved = process.env.PATH;
+            if (c.path) process.env.PATH = path.join(root, c.path);
+            try {
+                assert.throws(
+                    () => startBase(c.ref, ["test"], { repoRoot: dir, projectDir: dir }, Buffer.alloc(32)),
+                    (e: Error) => {
+                        assert.match(e.message, c.expected);
+                        return true;
+                    },
+                );
+            } finally {
+                process.env.PATH = saved;
+            }
+        });
+});
