@@ -94,7 +94,8 @@ const ENTRY_VERSIONS: readonly unknown[] = [1];
  * user ({@link claimBaseFolder}): tsx's transform cache and Node's compile cache are keyed by each module's path,
  * and a new folder each time transformed and compiled the base's modules again (0.4 s per review).
  *
- * @throws ReviewUsageError at once when `ref` is not a commit.
+ * @throws ReviewUsageError at once when `ref` is not a commit or git cannot look it up (not a repository), Error
+ * when git cannot run.
  */
 export function startBase(ref: string, stacks: readonly string[], opts: Checkout, key: Buffer): BaseCheckout {
     const git = (...args: string[]) =>
@@ -103,7 +104,16 @@ export function startBase(ref: string, stacks: readonly string[], opts: Checkout
             stdio: ["ignore", "pipe", "pipe"],
         });
     const rev = git("rev-parse", "--verify", "--quiet", `${ref}^{commit}`);
-    if (rev.status !== 0) throw new ReviewUsageError(`--base: "${ref}" is not a commit in ${opts.repoRoot}`);
+    if (rev.error) throw new Error(`--base: git could not run: ${rev.error.message}`);
+    if (rev.status !== 0) {
+        // --quiet: nothing on stderr for a name that is no commit; git's own words for anything else.
+        const why = rev.stderr.trim().split("\n")[0];
+        throw new ReviewUsageError(
+            why
+                ? `--base: git cannot look up "${ref}" in ${opts.repoRoot}: ${why}`
+                : `--base: "${ref}" is not a commit in ${opts.repoRoot}`,
+        );
+    }
     const commit = rev.stdout.trim();
     const mode: BaseMode =
         git("cat-file", "-e", `${commit}:${REVIEW_ENTRY}`).status === 0 ? "in-process" : "own-process";
