@@ -137,6 +137,17 @@ describe("Review base folder", () => {
         }
     });
 
+    it("gives the folder by its real path when the temporary folder is a link (macOS: /var → /private/var)", () => {
+        // Node loads a module under its real path: under a linked name, the head's modules entered for the base
+        // (shareLoadedModules) were never found, so the base loaded all its modules again, and the checkout's
+        // modules were not forgotten after its plan.
+        fs.mkdirSync(path.join(tmp, "real"));
+        fs.symlinkSync(path.join(tmp, "real"), path.join(tmp, "link"));
+        const dir = claimBaseFolder(repoRoot, path.join(tmp, "link"));
+        assert.equal(path.dirname(dir), fs.realpathSync(path.join(tmp, "real")));
+        assert.equal(fs.realpathSync(dir), dir);
+    });
+
     const others: Array<{ what: string; prepare: (dir: string) => void; takenOver: boolean }> = [
         {
             what: "in use by a running review",
