@@ -240,7 +240,9 @@ async function planInThisProcess(
     if (present.length === 0) return plans;
     const prefix = base.tree + path.sep;
     try {
-        if (shared) shareLoadedModules(require.cache, shared.repoRoot, base.tree, shared.entry);
+        // By real paths, as Node enters modules in require.cache.
+        if (shared)
+            shareLoadedModules(require.cache, fs.realpathSync(shared.repoRoot), base.tree, shared.entry);
         const entry = require(path.join(base.tree, REVIEW_ENTRY)) as Partial<ForReviewModule>;
         if (!ENTRY_VERSIONS.includes(entry.FOR_REVIEW_VERSION) || typeof entry.planForReview !== "function")
             return await planInOwnProcess(base, present, () => undefined);
@@ -370,8 +372,15 @@ async function planInOwnProcess(
  */
 export function claimBaseFolder(repoRoot: string, tmpDir: string = os.tmpdir()): string {
     // Absolute whatever TMPDIR says: the checkout's git runs in the repository (`-C`), and the base's entry is
-    // required by this path.
-    const tmpRoot = path.resolve(tmpDir);
+    // required by this path. And real (macOS's TMPDIR is under /var, a link to /private/var): Node loads a module
+    // by its real path, which is what the head's modules are entered under for the base (shareLoadedModules) and
+    // what is forgotten after its plan.
+    let tmpRoot = path.resolve(tmpDir);
+    try {
+        tmpRoot = fs.realpathSync(tmpRoot);
+    } catch {
+        // missing: mkdir below says so
+    }
     const uid = process.getuid?.() ?? 0;
     const hash = createHash("sha256").update(path.resolve(repoRoot)).digest("hex").slice(0, 12);
     const dir = path.join(tmpRoot, `data-infra-base-${uid}-${hash}`);
