@@ -11,7 +11,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { listDagFiles } from "../../components/airflow/dag-files";
 import { readProjectFile } from "../../components/platform/paths";
-import { shareLoadedModules, startBase } from "../../tools/plan/git/base";
+import { claimBaseFolder, shareLoadedModules, startBase } from "../../tools/plan/git/base";
 import { checkoutBase, gitFailure, isModuleFile } from "../../tools/plan/git/checkout";
 
 const git = (cwd: string, ...args: string[]) =>
@@ -283,6 +283,57 @@ describe("Review base sharing the head's loaded modules (shareLoadedModules)", (
             // the same object: the base's program gets the head's module, not a copy
             if (c.alias) assert.equal(cache[c.alias], module);
             assert.deepEqual(Object.keys(cache).sort(), [c.id, ...(c.alias ? [c.alias] : [])].sort());
+        });
+
+    // Node itself, not our picture of it: a module required from the checkout is the head's loaded one.
+    const loads: Array<{ what: string; linkedTmp: boolean }> = [
+        { what: "in a plain temporary folder", linkedTmp: false },
+        { what: "in a temporary folder reached through a link (macOS)", linkedTmp: true },
+    ];
+    for (const c of loads)
+        it(`makes Node give the base's entry the head's modules ${c.what}`, () => {
+            const root = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), "base-load-")));
+            try {
+                const head = path.join(root, "head");
+                const files: Record<string, string> = {
+                    "index.js":
+                        'module.exports = { lib: require("./lib/a"), data: require("./lib/d.json"), dir: __dirname };\n',
+                    "lib/a.js": "module.exports = { loaded: Symbol('a') };\n",
+                    "lib/d.json": '{"d": 1}\n',
+                };
+                for (const [f, text] of Object.entries(files)) {
+                    fs.mkdirSync(path.dirname(path.join(head, f)), { recursive: true });
+                    fs.writeFileSync(path.join(head, f), text);
+                }
+                const headEntry = require(path.join(head, "index.js")) as Record<string, unknown>;
+                // the checkout: hard links, as checkoutBase makes them, under the folder claimBaseFolder gives
+                const tmpRoot = path.join(root, "tmp");
+                fs.mkdirSync(path.join(root, "real-tmp"));
+                if (c.linkedTmp) fs.symlinkSync(path.join(root, "real-tmp"), tmpRoot);
+                else fs.mkdirSync(tmpRoot);
+                const tree = path.join(claimBaseFolder(head, tmpRoot), "tree");
+                for (const f of Object.keys(files)) {
+                    fs.mkdirSync(path.dirname(path.join(tree, f)), { recursive: true });
+                    fs.linkSync(path.join(head, f), path.join(tree, f));
+                }
+                const entered = shareLoadedModules(require.cache, head, tree, "index.js");
+                try {
+                    const baseEntry = require(path.join(tree, "index.js")) as Record<string, unknown>;
+                    assert.equal(baseEntry.lib, headEntry.lib);
+                    assert.equal(baseEntry.data, headEntry.data);
+                    // AND the entry is the base's own: it finds its data in the checkout
+                    assert.equal(baseEntry.dir, tree);
+                } finally {
+                    for (const id of Object.keys(require.cache))
+                        if (id.startsWith(root + path.sep)) delete require.cache[id];
+                }
+                assert.deepEqual(entered.sort(), [
+                    path.join(tree, "lib/a.js"),
+                    path.join(tree, "lib/d.json"),
+                ]);
+            } finally {
+                fs.rmSync(root, { recursive: true, force: true });
+            }
         });
 
     it("never replaces a module the checkout has loaded already, and skips a project's entry in a folder", () => {
