@@ -164,6 +164,31 @@ describe("Review base checkout sharing the head's modules", () => {
         },
         { what: "a module deleted", change: () => fs.rmSync(path.join(repo, "lib/a.ts")), shared: false },
         {
+            // A submodule (gitlink) may hold code the program imports; its path has no extension. A gitlink
+            // without its folder in the working tree is listed by `git diff` too: not sharing is the safe side.
+            what: "a submodule differs",
+            change: () => {
+                git(repo, "update-index", "--add", "--cacheinfo", `160000,${commit},vendor/lib`);
+                git(repo, "commit", "--quiet", "-m", "a submodule");
+                commit = git(repo, "rev-parse", "HEAD").trim();
+            },
+            shared: false,
+        },
+        {
+            what: "a submodule is added in the working tree",
+            change: () => {
+                // an embedded repository, staged: a gitlink that the commit does not have
+                const lib = path.join(repo, "vendor/lib");
+                fs.mkdirSync(lib, { recursive: true });
+                git(lib, "init", "--quiet");
+                fs.writeFileSync(path.join(lib, "m.ts"), "export {};\n");
+                git(lib, "add", "-A");
+                git(lib, "commit", "--quiet", "-m", "lib");
+                git(repo, "-c", "advice.addEmbeddedRepo=false", "add", "vendor/lib");
+            },
+            shared: false,
+        },
+        {
             what: "nothing changed, but not asked to share",
             change: () => undefined,
             share: false,
