@@ -16,10 +16,10 @@ import * as path from "node:path";
  * which registers nothing in the repository. Nothing ever writes to the linked files: the base's plan only
  * reads them, and removing the tree removes the links, not the files.
  *
- * With `share`, it tells whether no file that Node could load as a module ({@link isModuleFile}) and no
- * `Pulumi.yaml` differs between `commit` and the working tree: the base's program may then run with the modules
- * this process has loaded for the head (`shareLoadedModules` in ./base.ts: a second stack's run, 0.1 s, instead of
- * loading the program again, 0.4 s), while its entry (`share.entry`), loaded from the checkout, reads the base's
+ * With `share`, it tells whether no file that Node could load as a module ({@link isModuleFile}), no `Pulumi.yaml`
+ * and no submodule differs between `commit` and the working tree: the base's program may then run with the
+ * modules this process has loaded for the head (`shareLoadedModules` in ./base.ts: a second stack's run, 0.1 s,
+ * instead of loading the program again, 0.4 s), while its entry (`share.entry`), loaded from the checkout, reads the base's
  * data files (DAGs, requirements, values, stack files) there. That holds because no module but a project's entry
  * reads files relative to its own location (test/review/base-shared-code.test.ts keeps it so). The checkout itself
  * is the same either way: module files that are data too (a DAG's JSON config, a plugin's JavaScript, a JSON
@@ -45,17 +45,23 @@ export async function checkoutBase(
         git(["diff", "--name-only", "--no-renames", "-z", commit, "--"], process.env),
     ]);
     const changed = new Set(differ.split("\0").filter(Boolean));
-    // Pulumi.yaml names the entry and the runtime's options: a change there is a change of code too.
-    const sharedCode =
-        share !== undefined &&
-        ![...changed].some((f) => isModuleFile(f) || path.posix.basename(f) === "Pulumi.yaml");
+    // "<mode> <object> <stage>\t<path>" (git-ls-files(1), --stage)
+    const entries = staged
+        .split("\0")
+        .filter(Boolean)
+        .map((e) => ({ mode: e.slice(0, 6), file: e.slice(e.indexOf("\t") + 1) }));
+    const gitlinks = new Set(entries.filter((e) => e.mode === "160000").map((e) => e.file));
+    // Pulumi.yaml names the entry and the runtime's options: a change there is a change of code too. So is a
+    // submodule's (a gitlink in the commit, or a folder git lists in the working tree): it may hold modules.
+    const isCode = (f: string) =>
+        isModuleFile(f) ||
+        path.posix.basename(f) === "Pulumi.yaml" ||
+        gitlinks.has(f) ||
+        fs.lstatSync(path.join(repoRoot, f), { throwIfNoEntry: false })?.isDirectory() === true;
+    const sharedCode = share !== undefined && ![...changed].some(isCode);
     const fromGit: string[] = [];
     const made = new Set<string>();
-    for (const entry of staged.split("\0").filter(Boolean)) {
-        // "<mode> <object> <stage>\t<path>" (git-ls-files(1), --stage)
-        const tab = entry.indexOf("\t");
-        const mode = entry.slice(0, 6);
-        const file = entry.slice(tab + 1);
+    for (const { mode, file } of entries) {
         if (mode === "160000") continue;
         if (changed.has(file)) {
             fromGit.push(file);
