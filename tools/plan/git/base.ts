@@ -14,6 +14,7 @@ import type { DiffableDocument } from "../../../lib/plan-document";
 import { EXIT, ReviewUsageError } from "../exit";
 import { run } from "./checkout";
 import type { CheckoutJob } from "./checkout-worker";
+import { workerBundle, type WorkerBundle } from "./worker-bundle";
 import { relativeTo } from "../review/compare";
 import { resolveEntryPoint } from "../../../runtime/entry-point";
 import type { ValuesFileReader } from "../review/sections/helm";
@@ -72,6 +73,9 @@ export type BaseMode = "in-process" | "own-process";
 /** The review entry's path in every revision that has one, and the versions of its shape this review can call. */
 export const REVIEW_ENTRY = "tools/plan/for-review.ts";
 const ENTRY_VERSIONS: readonly unknown[] = [1];
+
+/** Where the checkout worker's bundle is kept: this checkout's `node_modules/.cache/data-infra/`. */
+const WORKER_CACHE = path.resolve(__dirname, "..", "..", "..", "node_modules", ".cache", "data-infra");
 
 /**
  * Starts the review's base: checks out git revision `ref` in a temporary folder that reuses this checkout's
@@ -171,24 +175,54 @@ export function startBase(ref: string, stacks: readonly string[], opts: Checkout
 }
 
 /**
- * {@link checkoutBase} on a worker thread (./checkout-worker.ts), with tsx's require hook: it
- * proceeds while this thread loads and plans the head (about 0.3 s that the review waited for before).
+ * {@link checkoutBase} on a worker thread (./checkout-worker.ts): it proceeds while this thread loads and plans the
+ * head (about 0.3 s that the review waited for before). The worker runs from its plain CommonJS bundle when one
+ * is built for these sources (./worker-bundle.ts); otherwise with tsx's require hook, and it then builds the bundle
+ * for the next review, after it has posted its result. A bundle that fails to start is not used again.
  */
 function checkoutInWorker(job: CheckoutJob): Promise<{ sharedCode: boolean }> {
-    return new Promise((resolve, reject) => {
-        // tsx's require hook, registered synchronously by the worker's first line: its ESM loader given with
-        // `--import` registers asynchronously, and a worker's TypeScript main module sometimes loaded before it
-        // ("Unknown file extension .ts").
-        const main = `require(${JSON.stringify(require.resolve("tsx/cjs"))});
-require(${JSON.stringify(path.join(__dirname, "checkout-worker.ts"))});`;
-        const worker = new Worker(main, { eval: true, workerData: job, execArgv: [] });
-        worker.once("message", (m: { ok: boolean; sharedCode?: boolean; message?: string }) =>
-            m.ok ? resolve({ sharedCode: m.sharedCode === true }) : reject(new Error(m.message)),
-        );
-        worker.once("error", reject);
-        // After its message, the worker's exit settles nothing.
-        worker.once("exit", (code) => reject(new Error(`the base's checkout stopped (exit code ${code})`)));
-    });
+    let bundle: WorkerBundle | undefined;
+    try {
+        bundle = workerBundle(WORKER_CACHE);
+    } catch {
+        bundle = undefined;
+    }
+    const start = (fromBundle: boolean): Promise<{ sharedCode: boolean }> =>
+        new Promise((resolve, reject) => {
+            // tsx's require hook, registered synchronously by the worker's first line: its ESM loader given with
+            // `--import` registers asynchronously, and a worker's TypeScript main module sometimes loaded before
+            // it ("Unknown file extension .ts").
+            const main = `require(${JSON.stringify(require.resolve("tsx/cjs"))});
+const { done } = require(${JSON.stringify(path.join(__dirname, "checkout-worker.ts"))});
+const { bundle } = require("node:worker_threads").workerData;
+if (bundle) done.then(() => require(${JSON.stringify(path.join(__dirname, "worker-bundle.ts"))}).buildWorkerBundle(bundle)).catch(() => undefined);`;
+            const worker = fromBundle
+                ? new Worker(bundle!.file, { workerData: job, execArgv: [] })
+                : new Worker(main, {
+                      eval: true,
+                      workerData: { ...job, bundle: bundle?.file },
+                      execArgv: [],
+                  });
+            let answered = false;
+            worker.once("message", (m: { ok: boolean; sharedCode?: boolean; message?: string }) => {
+                answered = true;
+                if (m.ok) resolve({ sharedCode: m.sharedCode === true });
+                else reject(new Error(m.message));
+            });
+            let fellBack = false;
+            worker.once("error", (e) => {
+                if (fromBundle && !answered) {
+                    fellBack = true;
+                    fs.rmSync(bundle!.file, { force: true });
+                    start(false).then(resolve, reject);
+                } else reject(e);
+            });
+            // After its message (or once the other worker took over), the worker's exit settles nothing.
+            worker.once("exit", (code) => {
+                if (!fellBack) reject(new Error(`the base's checkout stopped (exit code ${code})`));
+            });
+        });
+    return start(bundle?.exists === true);
 }
 
 /**

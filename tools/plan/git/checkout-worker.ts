@@ -17,7 +17,14 @@ export interface CheckoutJob {
 }
 
 const job = workerData as CheckoutJob;
-checkoutBase(job.commit, job.tree, job.repoRoot, job.indexFile, job.share).then(
+/** Settles once the result is posted (./base.ts then builds this worker's bundle, see ./worker-bundle.ts). */
+export const done: Promise<void> = checkoutBase(
+    job.commit,
+    job.tree,
+    job.repoRoot,
+    job.indexFile,
+    job.share,
+).then(
     ({ sharedCode }) => parentPort!.postMessage({ ok: true, sharedCode }),
     (e: unknown) => parentPort!.postMessage({ ok: false, message: (e as Error).message }),
 );
