@@ -52,6 +52,9 @@ export async function benchReview(): Promise<void> {
         git("init", "--quiet");
         git("add", "--all");
         git("commit", "--quiet", "-m", "base");
+        // Packed, as a clone or a fetch leaves the base revision (`origin/main` in CI): loose objects, which only a
+        // local commit leaves, cost the base's checkout 0.3 s more of system time for 1,000 changed files here.
+        git("repack", "-a", "-d", "-q");
         changeFiles(dags, CHANGED);
         console.log(
             `PR review benchmark (node ${process.version}, ${os.cpus().length} CPUs): ${FILES}-file DAG tree with ` +
