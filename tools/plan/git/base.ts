@@ -91,8 +91,8 @@ const WORKER_CACHE = path.resolve(__dirname, "..", "..", "..", "node_modules", "
  *   this review does not know): started as soon as the checkout is written, it plans while the caller plans the
  *   head. Node's compile cache is shared with it (`NODE_COMPILE_CACHE`).
  *
- * The checkout (`checkoutBase` in ./checkout.ts, on a worker thread) links the files the working tree has unchanged and writes the others from
- * git with a temporary index: unlike `git worktree add` it registers nothing in the repository, so an interrupted
+ * The checkout (`checkoutBase` in ./checkout.ts, on a worker thread) links the files the working tree has
+ * unchanged and writes the others from git with a temporary index: unlike `git worktree add` it registers nothing in the repository, so an interrupted
  * review leaves no worktree behind, and it holds only the tracked files of `ref` (no untracked file of the
  * working tree can reach the base's plan). Its folder is the same on every review of this repository by this
  * user ({@link claimBaseFolder}): tsx's transform cache and Node's compile cache are keyed by each module's path,
@@ -185,7 +185,7 @@ function checkoutInWorker(job: CheckoutJob): Promise<{ sharedCode: boolean }> {
     try {
         bundle = workerBundle(WORKER_CACHE);
     } catch {
-        bundle = undefined;
+        // sources unreadable: the worker runs with tsx and builds nothing
     }
     const start = (fromBundle: boolean): Promise<{ sharedCode: boolean }> =>
         new Promise((resolve, reject) => {
@@ -420,20 +420,21 @@ export function claimBaseFolder(repoRoot: string, tmpDir: string = os.tmpdir()):
     const hash = createHash("sha256").update(path.resolve(repoRoot)).digest("hex").slice(0, 12);
     const dir = path.join(tmpRoot, `data-infra-base-${uid}-${hash}`);
     const owner = path.join(dir, "owner");
+    const randomFolder = () => fs.mkdtempSync(path.join(tmpRoot, "data-infra-base-"));
     try {
         fs.mkdirSync(dir, { mode: 0o700 });
     } catch (e) {
         const gone = (e as NodeJS.ErrnoException).code === "EEXIST" ? abandonedBy(dir, uid) : undefined;
-        if (gone === undefined) return fs.mkdtempSync(path.join(tmpRoot, "data-infra-base-"));
+        if (gone === undefined) return randomFolder();
         try {
             fs.writeFileSync(path.join(dir, `claim-${gone.split(" ")[0]}`), String(process.pid), {
                 flag: "wx",
             });
         } catch {
-            return fs.mkdtempSync(path.join(tmpRoot, "data-infra-base-"));
+            return randomFolder();
         }
         // Another review may have taken it over, finished and removed it, and a third made it anew meanwhile.
-        if (ownerOf(dir) !== gone) return fs.mkdtempSync(path.join(tmpRoot, "data-infra-base-"));
+        if (ownerOf(dir) !== gone) return randomFolder();
         for (const f of fs.readdirSync(dir))
             if (!f.startsWith("claim-")) fs.rmSync(path.join(dir, f), { recursive: true, force: true });
     }
